@@ -94,8 +94,12 @@ export interface ParamCheck {
   errors: number[];
   /** Which axis is time (for (N, T, ·) tensors: 1), when the tensor has one. */
   timeAxis?: number;
-  /** Max relative error per timestep along timeAxis. */
+  /**
+   * Max relative error per timestep. 'axis': of the elements at step t of timeAxis.
+   * 'loss-step': of the whole gradient when only step t's loss is active (for weights, h0).
+   */
   perTimestep?: number[];
+  perTimestepKind?: 'axis' | 'loss-step';
   /** How many elements were compared (fewer than the size for sparse checks). */
   checked: number;
 }
@@ -175,6 +179,7 @@ export function compareGradients(
   if (perTimestep) {
     result.timeAxis = ta;
     result.perTimestep = perTimestep;
+    result.perTimestepKind = 'axis';
   }
   return result;
 }
