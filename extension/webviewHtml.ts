@@ -25,9 +25,9 @@ export function makeNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-/** Escapes text for an HTML attribute value or element content. */
+/** Escapes text for element content or a double-quoted attribute value (the only kind this page uses). */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 }
 
 /** The content security policy of a view: nothing by default; our script by nonce; our styles and images. */
