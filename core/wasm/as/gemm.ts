@@ -1,0 +1,352 @@
+// AssemblyScript: packed-panel GEMM for WebAssembly SIMD128 (BLIS structure, see shared KERNELS.md).
+//
+//   C (+)= op(A) · op(B),  op(X) = X or Xᵀ,  C: M×N row-major with leading dimension ldc.
+//
+// float64 uses a 4×4 micro-tile (8 f64x2 accumulators), float32 a 4×8 tile (8 f32x4 accumulators):
+// larger tiles spill out of V8's 16 xmm registers. Transposes live only in the packing routines, so
+// NN, TN and NT run through the same micro-kernel. All pointers are byte offsets chosen by the JS
+// side; `ws` is a per-thread scratch area of wsBytes_f64()/wsBytes_f32() bytes. Compiled twice:
+// with --enable relaxed-simd (fused multiply-add) and without (mul + add); the loader picks one.
+
+// ---------------------------------------------------------------- blocking
+const KC: i32 = 256;
+const NC: i32 = 2048;
+const MC64: i32 = 96;
+const MC32: i32 = 120;
+const MR: i32 = 4;
+const NR64: i32 = 4;
+const NR32: i32 = 8;
+
+export function wsBytes_f64(): i32 {
+  return ((MC64 + MR) * KC + (NC + NR64) * KC + MR * NR64) * 8;
+}
+export function wsBytes_f32(): i32 {
+  return ((MC32 + MR) * KC + (NC + NR32) * KC + MR * NR32) * 4;
+}
+
+// @ts-ignore: decorator
+@inline function madd64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  else return f64x2.add(c, f64x2.mul(a, b));
+}
+// @ts-ignore: decorator
+@inline function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  else return f32x4.add(c, f32x4.mul(a, b));
+}
+
+export function hasRelaxedSimd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- float64
+
+// @ts-ignore: decorator
+@inline function ukr64(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, beta: i32): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    let ai = v128.load64_splat(a, 0);
+    c00 = madd64(ai, b0, c00); c01 = madd64(ai, b1, c01);
+    ai = v128.load64_splat(a, 8);
+    c10 = madd64(ai, b0, c10); c11 = madd64(ai, b1, c11);
+    ai = v128.load64_splat(a, 16);
+    c20 = madd64(ai, b0, c20); c21 = madd64(ai, b1, c21);
+    ai = v128.load64_splat(a, 24);
+    c30 = madd64(ai, b0, c30); c31 = madd64(ai, b1, c31);
+    a += 32; b += 32;
+  }
+  const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
+  if (beta) {
+    c00 = f64x2.add(c00, v128.load(c, 0)); c01 = f64x2.add(c01, v128.load(c, 16));
+    c10 = f64x2.add(c10, v128.load(r1, 0)); c11 = f64x2.add(c11, v128.load(r1, 16));
+    c20 = f64x2.add(c20, v128.load(r2, 0)); c21 = f64x2.add(c21, v128.load(r2, 16));
+    c30 = f64x2.add(c30, v128.load(r3, 0)); c31 = f64x2.add(c31, v128.load(r3, 16));
+  }
+  v128.store(c, c00, 0); v128.store(c, c01, 16);
+  v128.store(r1, c10, 0); v128.store(r1, c11, 16);
+  v128.store(r2, c20, 0); v128.store(r2, c21, 16);
+  v128.store(r3, c30, 0); v128.store(r3, c31, 16);
+}
+
+/** Packs the mc×kc block of op(A) at (ic, pc) into MR-high panels, k-major, zero padded. */
+function packA64(ta: i32, A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, Ap: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const panel = Ap + <usize>(ir * kc) * 8;
+    if (ta == 0) {
+      // op(A)(i, p) = A[i*lda + p]: read rows contiguously, write with stride MR.
+      for (let i = 0; i < mr; i++) {
+        let src = A + (<usize>(ic + ir + i) * lda + pc) * 8;
+        let dst = panel + <usize>i * 8;
+        for (let p = 0; p < kc; p++) {
+          store<f64>(dst, load<f64>(src));
+          src += 8; dst += MR * 8;
+        }
+      }
+      for (let i = mr; i < MR; i++) {
+        let dst = panel + <usize>i * 8;
+        for (let p = 0; p < kc; p++) { store<f64>(dst, 0); dst += MR * 8; }
+      }
+    } else {
+      // op(A)(i, p) = A[p*lda + i]: MR contiguous values per k.
+      let src = A + (<usize>pc * lda + ic + ir) * 8;
+      let dst = panel;
+      if (mr == MR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(src, 0), 0);
+          v128.store(dst, v128.load(src, 16), 16);
+          src += <usize>lda * 8; dst += MR * 8;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let i = 0; i < MR; i++) store<f64>(dst + <usize>i * 8, i < mr ? load<f64>(src + <usize>i * 8) : 0);
+          src += <usize>lda * 8; dst += MR * 8;
+        }
+      }
+    }
+  }
+}
+
+/** Packs the kc×nc block of op(B) at (pc, jc) into NR-wide panels, k-major, zero padded. */
+function packB64(tb: i32, B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, Bp: usize): void {
+  for (let jr = 0; jr < nc; jr += NR64) {
+    const nr = min(NR64, nc - jr);
+    const panel = Bp + <usize>(jr * kc) * 8;
+    if (tb == 0) {
+      let src = B + (<usize>pc * ldb + jc + jr) * 8;
+      let dst = panel;
+      if (nr == NR64) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(src, 0), 0);
+          v128.store(dst, v128.load(src, 16), 16);
+          src += <usize>ldb * 8; dst += NR64 * 8;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let j = 0; j < NR64; j++) store<f64>(dst + <usize>j * 8, j < nr ? load<f64>(src + <usize>j * 8) : 0);
+          src += <usize>ldb * 8; dst += NR64 * 8;
+        }
+      }
+    } else {
+      // op(B)(p, j) = B[j*ldb + p]
+      for (let j = 0; j < nr; j++) {
+        let src = B + (<usize>(jc + jr + j) * ldb + pc) * 8;
+        let dst = panel + <usize>j * 8;
+        for (let p = 0; p < kc; p++) {
+          store<f64>(dst, load<f64>(src));
+          src += 8; dst += NR64 * 8;
+        }
+      }
+      for (let j = nr; j < NR64; j++) {
+        let dst = panel + <usize>j * 8;
+        for (let p = 0; p < kc; p++) { store<f64>(dst, 0); dst += NR64 * 8; }
+      }
+    }
+  }
+}
+
+/** C = beta·C + op(A)·op(B) with beta ∈ {0, 1}; float64. Element strides lda, ldb, ldc. */
+export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ldb: i32,
+  C: usize, ldc: i32, beta: i32, ws: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!beta) for (let i = 0; i < M; i++) memory.fill(C + <usize>i * ldc * 8, 0, <usize>N * 8);
+    return;
+  }
+  const Ap = ws;
+  const Bp = Ap + <usize>((MC64 + MR) * KC) * 8;
+  const tmp = Bp + <usize>((NC + NR64) * KC) * 8;
+  const ldcB = <usize>ldc * 8;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packB64(tb, B, ldb, pc, jc, kc, nc, Bp);
+      const bt = pc == 0 ? beta : 1;
+      for (let ic = 0; ic < M; ic += MC64) {
+        const mc = min(MC64, M - ic);
+        packA64(ta, A, lda, ic, pc, mc, kc, Ap);
+        for (let jr = 0; jr < nc; jr += NR64) {
+          const nr = min(NR64, nc - jr);
+          const bpan = Bp + <usize>(jr * kc) * 8;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const apan = Ap + <usize>(ir * kc) * 8;
+            const c = C + (<usize>(ic + ir) * ldc + jc + jr) * 8;
+            if (mr == MR && nr == NR64) {
+              ukr64(kc, apan, bpan, c, ldcB, bt);
+            } else {
+              ukr64(kc, apan, bpan, tmp, NR64 * 8, 0);
+              for (let i = 0; i < mr; i++) {
+                const crow = c + <usize>i * ldcB;
+                const trow = tmp + <usize>(i * NR64) * 8;
+                for (let j = 0; j < nr; j++) {
+                  const v = load<f64>(trow + <usize>j * 8);
+                  store<f64>(crow + <usize>j * 8, bt ? load<f64>(crow + <usize>j * 8) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- float32
+
+// @ts-ignore: decorator
+@inline function ukr32(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, beta: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    let ai = v128.load32_splat(a, 0);
+    c00 = madd32(ai, b0, c00); c01 = madd32(ai, b1, c01);
+    ai = v128.load32_splat(a, 4);
+    c10 = madd32(ai, b0, c10); c11 = madd32(ai, b1, c11);
+    ai = v128.load32_splat(a, 8);
+    c20 = madd32(ai, b0, c20); c21 = madd32(ai, b1, c21);
+    ai = v128.load32_splat(a, 12);
+    c30 = madd32(ai, b0, c30); c31 = madd32(ai, b1, c31);
+    a += 16; b += 32;
+  }
+  const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
+  if (beta) {
+    c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(r1, 0)); c11 = f32x4.add(c11, v128.load(r1, 16));
+    c20 = f32x4.add(c20, v128.load(r2, 0)); c21 = f32x4.add(c21, v128.load(r2, 16));
+    c30 = f32x4.add(c30, v128.load(r3, 0)); c31 = f32x4.add(c31, v128.load(r3, 16));
+  }
+  v128.store(c, c00, 0); v128.store(c, c01, 16);
+  v128.store(r1, c10, 0); v128.store(r1, c11, 16);
+  v128.store(r2, c20, 0); v128.store(r2, c21, 16);
+  v128.store(r3, c30, 0); v128.store(r3, c31, 16);
+}
+
+function packA32(ta: i32, A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, Ap: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const panel = Ap + <usize>(ir * kc) * 4;
+    if (ta == 0) {
+      for (let i = 0; i < mr; i++) {
+        let src = A + (<usize>(ic + ir + i) * lda + pc) * 4;
+        let dst = panel + <usize>i * 4;
+        for (let p = 0; p < kc; p++) {
+          store<f32>(dst, load<f32>(src));
+          src += 4; dst += MR * 4;
+        }
+      }
+      for (let i = mr; i < MR; i++) {
+        let dst = panel + <usize>i * 4;
+        for (let p = 0; p < kc; p++) { store<f32>(dst, 0); dst += MR * 4; }
+      }
+    } else {
+      let src = A + (<usize>pc * lda + ic + ir) * 4;
+      let dst = panel;
+      if (mr == MR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(src, 0), 0);
+          src += <usize>lda * 4; dst += MR * 4;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let i = 0; i < MR; i++) store<f32>(dst + <usize>i * 4, i < mr ? load<f32>(src + <usize>i * 4) : 0);
+          src += <usize>lda * 4; dst += MR * 4;
+        }
+      }
+    }
+  }
+}
+
+function packB32(tb: i32, B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, Bp: usize): void {
+  for (let jr = 0; jr < nc; jr += NR32) {
+    const nr = min(NR32, nc - jr);
+    const panel = Bp + <usize>(jr * kc) * 4;
+    if (tb == 0) {
+      let src = B + (<usize>pc * ldb + jc + jr) * 4;
+      let dst = panel;
+      if (nr == NR32) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(src, 0), 0);
+          v128.store(dst, v128.load(src, 16), 16);
+          src += <usize>ldb * 4; dst += NR32 * 4;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let j = 0; j < NR32; j++) store<f32>(dst + <usize>j * 4, j < nr ? load<f32>(src + <usize>j * 4) : 0);
+          src += <usize>ldb * 4; dst += NR32 * 4;
+        }
+      }
+    } else {
+      for (let j = 0; j < nr; j++) {
+        let src = B + (<usize>(jc + jr + j) * ldb + pc) * 4;
+        let dst = panel + <usize>j * 4;
+        for (let p = 0; p < kc; p++) {
+          store<f32>(dst, load<f32>(src));
+          src += 4; dst += NR32 * 4;
+        }
+      }
+      for (let j = nr; j < NR32; j++) {
+        let dst = panel + <usize>j * 4;
+        for (let p = 0; p < kc; p++) { store<f32>(dst, 0); dst += NR32 * 4; }
+      }
+    }
+  }
+}
+
+/** C = beta·C + op(A)·op(B) with beta ∈ {0, 1}; float32. */
+export function gemm_f32(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ldb: i32,
+  C: usize, ldc: i32, beta: i32, ws: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!beta) for (let i = 0; i < M; i++) memory.fill(C + <usize>i * ldc * 4, 0, <usize>N * 4);
+    return;
+  }
+  const Ap = ws;
+  const Bp = Ap + <usize>((MC32 + MR) * KC) * 4;
+  const tmp = Bp + <usize>((NC + NR32) * KC) * 4;
+  const ldcB = <usize>ldc * 4;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packB32(tb, B, ldb, pc, jc, kc, nc, Bp);
+      const bt = pc == 0 ? beta : 1;
+      for (let ic = 0; ic < M; ic += MC32) {
+        const mc = min(MC32, M - ic);
+        packA32(ta, A, lda, ic, pc, mc, kc, Ap);
+        for (let jr = 0; jr < nc; jr += NR32) {
+          const nr = min(NR32, nc - jr);
+          const bpan = Bp + <usize>(jr * kc) * 4;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const apan = Ap + <usize>(ir * kc) * 4;
+            const c = C + (<usize>(ic + ir) * ldc + jc + jr) * 4;
+            if (mr == MR && nr == NR32) {
+              ukr32(kc, apan, bpan, c, ldcB, bt);
+            } else {
+              ukr32(kc, apan, bpan, tmp, NR32 * 4, 0);
+              for (let i = 0; i < mr; i++) {
+                const crow = c + <usize>i * ldcB;
+                const trow = tmp + <usize>(i * NR32) * 4;
+                for (let j = 0; j < nr; j++) {
+                  const v = load<f32>(trow + <usize>j * 4);
+                  store<f32>(crow + <usize>j * 4, bt ? load<f32>(crow + <usize>j * 4) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+// AssemblyScript entry: everything the engine module exports.
+export * from './gemm';

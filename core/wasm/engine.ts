@@ -1,0 +1,362 @@
+/**
+ * The WebAssembly SIMD engine: one shared WebAssembly.Memory holding the tensors, the kernel module
+ * (relaxed-SIMD FMA build when the runtime validates it, plain SIMD128 otherwise), an allocator over
+ * that memory, and typed wrappers around the kernels. Pure ES2022: a second thread is attached by the
+ * Node adapter (core/node/fastEngine.ts) through `attachHelper`, which only needs an Int32Array on a
+ * SharedArrayBuffer; the hand-off is Atomics.notify / Atomics.wait, never a spin.
+ */
+import { plainBase64, relaxedBase64 } from './build/modules';
+
+export type DType = 'f32' | 'f64';
+export type FloatArray = Float32Array | Float64Array;
+
+/** What the kernel module exports (pointers are byte offsets into the shared memory). */
+export interface KernelExports {
+  gemm_f64(ta: number, tb: number, M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number,
+    C: number, ldc: number, beta: number, ws: number): void;
+  gemm_f32(ta: number, tb: number, M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number,
+    C: number, ldc: number, beta: number, ws: number): void;
+  wsBytes_f64(): number;
+  wsBytes_f32(): number;
+  hasRelaxedSimd(): number;
+  [name: string]: unknown;
+}
+
+const PAGE = 65536;
+const HEAP_BASE = 1 << 16; // the module's own static data stays below 64 KiB
+const MAX_PAGES = 16384;
+
+// ---------------------------------------------------------------- module bytes and detection
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+function decodeBase64(s: string): Uint8Array {
+  const lut = new Uint8Array(128);
+  for (let i = 0; i < 64; i++) lut[B64.charCodeAt(i)] = i;
+  let n = s.length;
+  while (n > 0 && s[n - 1] === '=') n--;
+  const out = new Uint8Array((n * 3) >> 2);
+  let o = 0;
+  for (let i = 0; i < n; i += 4) {
+    const a = lut[s.charCodeAt(i)], b = lut[s.charCodeAt(i + 1)];
+    const c = i + 2 < n ? lut[s.charCodeAt(i + 2)] : 0, d = i + 3 < n ? lut[s.charCodeAt(i + 3)] : 0;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    if (o < out.length) out[o++] = v >> 16;
+    if (o < out.length) out[o++] = (v >> 8) & 255;
+    if (o < out.length) out[o++] = v & 255;
+  }
+  return out;
+}
+
+let plainBytes: Uint8Array | undefined;
+let relaxedBytes: Uint8Array | undefined;
+export function kernelBytes(kind: 'plain' | 'relaxed'): Uint8Array {
+  if (kind === 'plain') return (plainBytes ??= decodeBase64(plainBase64));
+  return (relaxedBytes ??= decodeBase64(relaxedBase64));
+}
+
+/** What this runtime supports. `simd`: the plain build validates (and shared memory exists). */
+export interface WasmSupport {
+  simd: boolean;
+  relaxedSimd: boolean;
+}
+
+export function detectWasmSupport(): WasmSupport {
+  const hasWasm = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function';
+  const hasShared = typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';
+  if (!hasWasm || !hasShared) return { simd: false, relaxedSimd: false };
+  const simd = WebAssembly.validate(kernelBytes('plain'));
+  // The relaxed build differs from the plain one only by relaxed-SIMD instructions, so validating it
+  // is the exact feature test (Node 20 needs --experimental-wasm-relaxed-simd for it).
+  const relaxedSimd = simd && WebAssembly.validate(kernelBytes('relaxed'));
+  return { simd, relaxedSimd };
+}
+
+// ---------------------------------------------------------------- the helper-thread protocol
+
+/** Slots of the control block shared with the helper thread (Int32Array of CTL_INTS). */
+export const CTL = {
+  SEQ: 0, DONE: 1, OP: 2, ERR: 3, TA: 4, TB: 5, M: 6, N: 7, K: 8, A: 9, LDA: 10, B: 11, LDB: 12,
+  C: 13, LDC: 14, BETA: 15, WS: 16, READY: 17, ARG0: 18, ARG1: 19, ARG2: 20, ARG3: 21, ARG4: 22, ARG5: 23,
+} as const;
+export const CTL_INTS = 32;
+export const OP = { GEMM_F64: 1, GEMM_F32: 2, QUIT: 99 } as const;
+
+/** Runs one job described by the control block; shared by the helper thread and tests. */
+export function runCtlJob(k: KernelExports, ctl: Int32Array): void {
+  const op = ctl[CTL.OP];
+  const args = [ctl[CTL.TA], ctl[CTL.TB], ctl[CTL.M], ctl[CTL.N], ctl[CTL.K], ctl[CTL.A], ctl[CTL.LDA], ctl[CTL.B],
+    ctl[CTL.LDB], ctl[CTL.C], ctl[CTL.LDC], ctl[CTL.BETA], ctl[CTL.WS]] as const;
+  if (op === OP.GEMM_F64) k.gemm_f64(...args);
+  else if (op === OP.GEMM_F32) k.gemm_f32(...args);
+  else throw new Error(`gemm helper: unknown op ${op}`);
+}
+
+// ---------------------------------------------------------------- the engine
+
+export interface EngineOptions {
+  /** 'auto' (default): relaxed-SIMD FMA build when the runtime validates it. */
+  build?: 'auto' | 'plain' | 'relaxed';
+  /** Initial memory in MiB (default 64); grows on demand up to 1 GiB. */
+  initialMiB?: number;
+}
+
+interface Block { ptr: number; size: number }
+
+export class WasmEngine {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly k: KernelExports;
+  readonly relaxed: boolean;
+  /** Per-thread packing scratch (thread 0 = caller, 1 = helper). */
+  readonly ws: [number, number];
+  /** Products of at least this many flops are split with the helper thread (when attached). */
+  splitFlops = 2e6;
+
+  private ctl: Int32Array | undefined;
+  private seq = 0;
+  private stopHelper: (() => void) | undefined;
+  private top = HEAP_BASE;
+  private free: Block[] = [];
+  private readonly sizes = new Map<number, number>();
+  private readonly buffers = new WeakSet<object>();
+  private buffer: ArrayBuffer | SharedArrayBuffer;
+
+  constructor(opts: EngineOptions = {}) {
+    const support = detectWasmSupport();
+    if (!support.simd) throw new Error('WebAssembly SIMD with shared memory is not available in this runtime');
+    const want = opts.build ?? 'auto';
+    if (want === 'relaxed' && !support.relaxedSimd) {
+      throw new Error('relaxed SIMD is not available in this runtime (Node 20: --experimental-wasm-relaxed-simd)');
+    }
+    this.relaxed = want === 'relaxed' || (want === 'auto' && support.relaxedSimd);
+    this.module = new WebAssembly.Module(kernelBytes(this.relaxed ? 'relaxed' : 'plain'));
+    const pages = Math.max(32, Math.ceil(((opts.initialMiB ?? 64) * 1048576) / PAGE));
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+    this.k = new WebAssembly.Instance(this.module, { env: { memory: this.memory, abort: wasmAbort } }).exports as unknown as KernelExports;
+    this.buffer = this.memory.buffer;
+    this.buffers.add(this.buffer);
+    const wsBytes = Math.max(this.k.wsBytes_f64(), this.k.wsBytes_f32());
+    this.ws = [this.alloc(wsBytes), this.alloc(wsBytes)];
+    this.warmUp();
+  }
+
+  get threads(): number {
+    return this.ctl ? 2 : 1;
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  /** Allocates `bytes` (64-byte aligned) in wasm memory; returns the byte offset. Contents are undefined. */
+  alloc(bytes: number): number {
+    const size = Math.max(64, Math.ceil(bytes / 64) * 64);
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i];
+      if (b.size >= size) {
+        const ptr = b.ptr;
+        if (b.size === size) this.free.splice(i, 1);
+        else { b.ptr += size; b.size -= size; }
+        this.sizes.set(ptr, size);
+        return ptr;
+      }
+    }
+    const ptr = this.top;
+    const end = ptr + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const need = Math.ceil((end - have) / PAGE);
+      const grow = Math.max(need, Math.ceil(have / PAGE / 4)); // grow by >= 25 %
+      const delta = Math.min(Math.max(need, grow), MAX_PAGES - have / PAGE);
+      if (delta < need) {
+        throw new Error(`wasm engine: out of memory allocating ${bytes} bytes (limit ${(MAX_PAGES * PAGE) / 1048576} MiB)`);
+      }
+      this.memory.grow(delta);
+      this.buffer = this.memory.buffer;
+      this.buffers.add(this.buffer);
+    }
+    this.top = end;
+    this.sizes.set(ptr, size);
+    return ptr;
+  }
+
+  /** Returns a block from `alloc` (or the block under a view from f64/f32) to the allocator. */
+  release(ptrOrView: number | FloatArray | Int32Array): void {
+    const ptr = typeof ptrOrView === 'number' ? ptrOrView : ptrOrView.byteOffset;
+    const size = this.sizes.get(ptr);
+    if (size === undefined) throw new Error(`wasm engine: release of unknown block at ${ptr}`);
+    this.sizes.delete(ptr);
+    if (ptr + size === this.top) {
+      this.top = ptr;
+    } else {
+      this.free.push({ ptr, size });
+    }
+    // Coalesce neighbours and give the tail back to the bump pointer.
+    this.free.sort((a, b) => a.ptr - b.ptr);
+    const merged: Block[] = [];
+    for (const b of this.free) {
+      const last = merged[merged.length - 1];
+      if (last && last.ptr + last.size === b.ptr) last.size += b.size;
+      else merged.push({ ...b });
+    }
+    while (merged.length && merged[merged.length - 1].ptr + merged[merged.length - 1].size === this.top) {
+      this.top = merged.pop()!.ptr;
+    }
+    this.free = merged;
+  }
+
+  /** A zero-filled Float64Array of n elements living in wasm memory. */
+  f64(n: number): Float64Array {
+    const p = this.alloc(n * 8); // may grow the memory: take the buffer after
+    const a = new Float64Array(this.buffer, p, n);
+    a.fill(0);
+    return a;
+  }
+  f32(n: number): Float32Array {
+    const p = this.alloc(n * 4); // may grow the memory: take the buffer after
+    const a = new Float32Array(this.buffer, p, n);
+    a.fill(0);
+    return a;
+  }
+  i32(n: number): Int32Array {
+    const p = this.alloc(n * 4); // may grow the memory: take the buffer after
+    const a = new Int32Array(this.buffer, p, n);
+    a.fill(0);
+    return a;
+  }
+  floats(dtype: DType, n: number): FloatArray {
+    return dtype === 'f64' ? this.f64(n) : this.f32(n);
+  }
+
+  /** Bytes of wasm memory in use by live blocks (excluding the scratch areas' fixed cost). */
+  get bytesInUse(): number {
+    let s = 0;
+    for (const v of this.sizes.values()) s += v;
+    return s;
+  }
+
+  /** True if `a` is a view on this engine's memory (so kernels may take its byteOffset). */
+  owns(a: ArrayBufferView): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
+  ptr(a: FloatArray | Int32Array, what = 'array'): number {
+    if (!this.buffers.has(a.buffer)) throw new Error(`wasm engine: ${what} is not a view on the engine's memory`);
+    return a.byteOffset;
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  /** Attaches a helper thread that runs `runCtlJob` on `ctl` (see core/wasm/gemmWorker.ts). */
+  attachHelper(ctl: Int32Array, stop: () => void): void {
+    if (ctl.length < CTL_INTS) throw new Error('attachHelper: control block too short');
+    this.ctl = ctl;
+    this.seq = Atomics.load(ctl, CTL.SEQ);
+    this.stopHelper = stop;
+  }
+
+  /** Stops the helper thread (if any); the engine keeps working single-threaded. */
+  detachHelper(): void {
+    const ctl = this.ctl;
+    if (!ctl) return;
+    ctl[CTL.OP] = OP.QUIT;
+    Atomics.store(ctl, CTL.SEQ, ++this.seq);
+    Atomics.notify(ctl, CTL.SEQ);
+    this.ctl = undefined;
+    const stop = this.stopHelper;
+    this.stopHelper = undefined;
+    stop?.();
+  }
+
+  private post(op: number, a: readonly number[]): void {
+    const ctl = this.ctl!;
+    ctl[CTL.OP] = op;
+    ctl[CTL.ERR] = 0;
+    for (let i = 0; i < 13; i++) ctl[CTL.TA + i] = a[i];
+    Atomics.store(ctl, CTL.SEQ, ++this.seq);
+    Atomics.notify(ctl, CTL.SEQ);
+  }
+
+  private join(): void {
+    const ctl = this.ctl!;
+    for (;;) {
+      const d = Atomics.load(ctl, CTL.DONE);
+      if (d === this.seq) break;
+      if (Atomics.wait(ctl, CTL.DONE, d, 30000) === 'timed-out' && Atomics.load(ctl, CTL.DONE) === d) {
+        throw new Error('wasm engine: the gemm helper thread did not answer within 30 s');
+      }
+    }
+    if (ctl[CTL.ERR] !== 0) throw new Error(`wasm engine: the gemm helper thread failed (code ${ctl[CTL.ERR]})`);
+  }
+
+  // ---------------------------------------------------------------- GEMM
+
+  /**
+   * C = beta·C + op(A)·op(B) on raw pointers (byte offsets), beta ∈ {0, 1}; leading dimensions in
+   * elements. op(A) is M×K, op(B) K×N, C M×N. `threads` 1 forces one thread.
+   */
+  gemmRaw(dtype: DType, ta: boolean, tb: boolean, M: number, N: number, K: number, A: number, lda: number,
+    B: number, ldb: number, C: number, ldc: number, beta: 0 | 1, threads = 2): void {
+    const f = dtype === 'f64' ? this.k.gemm_f64 : this.k.gemm_f32;
+    const TA = ta ? 1 : 0, TB = tb ? 1 : 0;
+    if (!this.ctl || threads < 2 || 2 * M * N * K < this.splitFlops || (M < 8 && N < 16)) {
+      f(TA, TB, M, N, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
+      return;
+    }
+    const es = dtype === 'f64' ? 8 : 4;
+    const nr = dtype === 'f64' ? 4 : 8;
+    const mTiles = Math.ceil(M / 4), nTiles = Math.ceil(N / nr);
+    const op = dtype === 'f64' ? OP.GEMM_F64 : OP.GEMM_F32;
+    if (nTiles >= mTiles || nTiles >= 2 * 8) {
+      // Split along N in whole NR panels: each thread packs only its half of op(B).
+      const n0 = Math.min(N, Math.ceil(nTiles / 2) * nr);
+      const B1 = B + (tb ? n0 * ldb : n0) * es;
+      this.post(op, [TA, TB, M, N - n0, K, A, lda, B1, ldb, C + n0 * es, ldc, beta, this.ws[1]]);
+      f(TA, TB, M, n0, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
+    } else {
+      const m0 = Math.min(M, Math.ceil(mTiles / 2) * 4);
+      const A1 = A + (ta ? m0 : m0 * lda) * es;
+      this.post(op, [TA, TB, M - m0, N, K, A1, lda, B, ldb, C + m0 * ldc * es, ldc, beta, this.ws[1]]);
+      f(TA, TB, m0, N, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
+    }
+    this.join();
+  }
+
+  /**
+   * C (+)= op(A)·op(B) on dense row-major views in wasm memory. A is M×K (K×M when ta), B is K×N
+   * (N×K when tb), C is M×N. Shapes are checked against the array lengths.
+   */
+  gemm(ta: boolean, tb: boolean, M: number, N: number, K: number, A: FloatArray, B: FloatArray, C: FloatArray,
+    beta: 0 | 1 = 0, threads = 2): void {
+    const dtype: DType = C instanceof Float64Array ? 'f64' : 'f32';
+    if (A.constructor !== C.constructor || B.constructor !== C.constructor) throw new Error('gemm: mixed dtypes');
+    if (A.length < M * K || B.length < K * N || C.length < M * N) {
+      throw new Error(`gemm: arrays too short for M=${M} N=${N} K=${K} (A ${A.length}, B ${B.length}, C ${C.length})`);
+    }
+    this.gemmRaw(dtype, ta, tb, M, N, K, this.ptr(A, 'A'), ta ? M : K, this.ptr(B, 'B'), tb ? K : N,
+      this.ptr(C, 'C'), N, beta, threads);
+  }
+
+  /** Runs small products once per dtype so V8 tiers the kernels up before the first big call. */
+  private warmUp(): void {
+    for (const dtype of ['f64', 'f32'] as const) {
+      const a = this.floats(dtype, 64 * 64), b = this.floats(dtype, 64 * 64), c = this.floats(dtype, 64 * 64);
+      for (let r = 0; r < 3; r++) {
+        this.gemm(false, false, 64, 64, 64, a, b, c, 0, 1);
+        this.gemm(true, true, 61, 63, 62, a, b, c, 1, 1);
+      }
+      this.release(c); this.release(b); this.release(a);
+    }
+  }
+}
+
+function wasmAbort(): never {
+  throw new Error('wasm kernel aborted');
+}
+
+let shared: WasmEngine | undefined;
+/** The process-wide engine (single-threaded unless a Node adapter attached a helper). */
+export function getEngine(): WasmEngine {
+  return (shared ??= new WasmEngine());
+}
+export function setEngine(e: WasmEngine): void {
+  shared = e;
+}

@@ -1,0 +1,39 @@
+/**
+ * The gemm helper thread (bundled as dist/gemmWorker.js). It instantiates the engine's compiled
+ * module on the engine's shared memory and runs the jobs the calling thread posts in the control
+ * block: it sleeps in Atomics.wait until SEQ changes, runs the job, stores DONE = SEQ and notifies.
+ */
+import { workerData } from 'node:worker_threads';
+import { CTL, OP, runCtlJob, type KernelExports } from './engine';
+
+interface GemmWorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctl: Int32Array;
+}
+
+function main(): void {
+  const { module, memory, ctl } = workerData as GemmWorkerData;
+  const k = new WebAssembly.Instance(module, {
+    env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } },
+  }).exports as unknown as KernelExports;
+  let seen = Atomics.load(ctl, CTL.SEQ);
+  Atomics.store(ctl, CTL.READY, 1);
+  Atomics.notify(ctl, CTL.READY);
+  for (;;) {
+    Atomics.wait(ctl, CTL.SEQ, seen);
+    const s = Atomics.load(ctl, CTL.SEQ);
+    if (s === seen) continue;
+    seen = s;
+    if (ctl[CTL.OP] === OP.QUIT) break;
+    try {
+      runCtlJob(k, ctl);
+    } catch {
+      ctl[CTL.ERR] = 1;
+    }
+    Atomics.store(ctl, CTL.DONE, s);
+    Atomics.notify(ctl, CTL.DONE);
+  }
+}
+
+main();

@@ -1,0 +1,17 @@
+// The few WebAssembly JS-API types the engine uses (core compiles with lib ES2022 and no DOM types).
+declare namespace WebAssembly {
+  interface MemoryDescriptor { initial: number; maximum?: number; shared?: boolean }
+  class Memory {
+    constructor(descriptor: MemoryDescriptor);
+    readonly buffer: ArrayBuffer | SharedArrayBuffer;
+    grow(delta: number): number;
+  }
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
+    readonly exports: Record<string, unknown>;
+  }
+  function validate(bytes: Uint8Array): boolean;
+}
