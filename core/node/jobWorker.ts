@@ -1,0 +1,52 @@
+/**
+ * Worker thread that runs one engine job for the extension host (protocol/jobs.ts): the request
+ * arrives as `workerData`, progress goes out as messages, then exactly one `done` or `error`.
+ * The host cancels by terminating the worker, so jobs need no cancellation checks of their own.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
+import { runChecks } from '../checks';
+import { checkModelAtSizes } from './sizedCheck';
+
+function post(msg: FromJobWorker): void {
+  parentPort?.postMessage(msg);
+}
+
+function progress(message: string, fraction?: number): void {
+  post({ type: 'progress', message, fraction });
+}
+
+async function run(req: JobRequest): Promise<JobResults[JobRequest['kind']]> {
+  switch (req.kind) {
+    case 'check': {
+      if (req.sizes) {
+        progress(`checking captioning_${req.cell} at N, T, D, W, H, V = ${['N', 'T', 'D', 'W', 'H', 'V'].map((k) => req.sizes?.[k]).join(', ')}`, 0);
+        const layer = checkModelAtSizes(req.cell, req.sizes, req.seed, req.h, req.thresholds, (name, i, n) => progress(`checked ${name}`, (i + 1) / n));
+        return { seed: req.seed, h: req.h, dtype: 'float64', layers: [layer], verdict: layer.verdict };
+      }
+      progress(`checking ${req.layer}`, 0);
+      return runChecks({
+        layer: req.layer,
+        cell: req.layer === 'model' ? req.cell : undefined,
+        seed: req.seed,
+        h: req.h,
+        thresholds: req.thresholds,
+        onLayer: (done, i, total) => progress(`${done.layer}: ${done.verdict} (${i + 1}/${total})`, (i + 1) / total),
+      });
+    }
+    case 'datasetInfo':
+      throw new Error('opening datasets is not available in this build');
+    default: {
+      const never: never = req;
+      throw new Error(`unknown job ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+run(workerData as JobRequest).then(
+  (result) => post({ type: 'done', result }),
+  (err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({ type: 'error', message: e.message.split('\n')[0], stack: e.stack });
+  },
+);

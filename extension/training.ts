@@ -1,0 +1,245 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as vscode from 'vscode';
+import type { DatasetSource } from '../protocol/jobs';
+import type { EpochPoint, SampledCaption, ToTraining, TrainConfig, TrainProgress, TrainStatus, TrainingState } from '../protocol/webview';
+import { config as settings } from './config';
+import type { Log } from './log';
+
+/** What a training worker reports, whatever its wire format (see `readTrainEvent`). */
+export type TrainEvent =
+  | { kind: 'step'; iteration: number; loss: number; progress: TrainProgress }
+  | { kind: 'epoch'; point: EpochPoint }
+  | { kind: 'samples'; captions: SampledCaption[] }
+  | { kind: 'checkpoint'; file: string }
+  | { kind: 'done'; stopped: boolean; message?: string }
+  | { kind: 'error'; message: string };
+
+export interface TrainingListener {
+  /** A message for the training view (already applied to the state). */
+  post(msg: ToTraining): void;
+  /** The run's status changed (status bar, context keys). */
+  statusChanged(status: TrainStatus, message: string | undefined, progress: TrainProgress | undefined): void;
+}
+
+/** Starts the worker for a run; a seam so the protocol of dist/trainWorker.js lives in one place. */
+export type TrainWorkerFactory = (config: TrainConfig, dataset: DatasetSource) => { worker: Worker; stop(): void };
+
+export function defaultConfig(): TrainConfig {
+  const t = settings.training();
+  return {
+    cellType: t.cellType,
+    hiddenDim: t.hiddenDim,
+    wordvecDim: t.wordvecDim,
+    updateRule: t.updateRule,
+    learningRate: t.learningRate,
+    batchSize: t.batchSize,
+    numEpochs: t.epochs,
+    trainSubset: t.maxTrain > 0 ? t.maxTrain : 50,
+    seed: t.seed,
+  };
+}
+
+function emptyState(config: TrainConfig): TrainingState {
+  return { config, status: 'idle', loss: { iteration: [], loss: [] }, epochs: [], captions: [] };
+}
+
+/**
+ * Owns one training run at a time and its complete history, independent of any view: the panel
+ * can be closed and reopened mid-run, and `dispose` (VS Code closing) stops the worker.
+ */
+export class TrainingController implements vscode.Disposable {
+  private state: TrainingState = emptyState(defaultConfig());
+  private run?: { worker: Worker; stop(): void; killTimer?: NodeJS.Timeout };
+  private pendingLoss: { iteration: number[]; loss: number[] } = { iteration: [], loss: [] };
+  private flushTimer?: NodeJS.Timeout;
+  private finished?: Promise<void>;
+  private resolveFinished?: () => void;
+
+  constructor(
+    private readonly distDir: string,
+    private readonly log: Log,
+    private readonly listener: TrainingListener,
+    private readonly factory: TrainWorkerFactory = defaultFactory(distDir),
+  ) {}
+
+  get snapshot(): TrainingState {
+    return this.state;
+  }
+
+  get running(): boolean {
+    return this.run !== undefined;
+  }
+
+  /** The whole panel state, for `ready`. */
+  stateMessage(): ToTraining {
+    this.flush();
+    return { type: 'setTraining', state: this.state };
+  }
+
+  editConfig(config: TrainConfig): void {
+    this.state.config = config;
+  }
+
+  /** Whether a worker bundle exists at all (a build without the training engine cannot train). */
+  available(): boolean {
+    return fs.existsSync(path.join(this.distDir, 'trainWorker.js'));
+  }
+
+  /** Starts a run; resolves when the worker is started (not when the run ends). */
+  start(config: TrainConfig, dataset: DatasetSource): void {
+    if (this.run) throw new Error('a training run is already going: stop it first');
+    if (!this.available()) throw new Error(`training is not available: ${path.join(this.distDir, 'trainWorker.js')} is missing from this build`);
+    this.state = { ...emptyState(config), status: 'running', message: `starting (${config.cellType}, H=${config.hiddenDim}, W=${config.wordvecDim})` };
+    this.listener.post({ type: 'setTraining', state: this.state });
+    this.finished = new Promise((r) => (this.resolveFinished = r));
+    const started = Date.now();
+    const run = this.factory(config, dataset);
+    this.run = run;
+    this.log.info(`training started: ${JSON.stringify(config)}`);
+    this.setStatus('running', this.state.message);
+    run.worker.on('message', (raw: unknown) => {
+      const ev = readTrainEvent(raw);
+      if (ev) this.apply(ev);
+    });
+    run.worker.on('error', (err) => {
+      this.log.error('training worker crashed', err);
+      this.end('failed', `the training worker crashed: ${err.message}`);
+    });
+    run.worker.on('exit', (code) => {
+      if (this.run?.worker === run.worker) {
+        const s = this.state.status;
+        if (s === 'stopping') this.end('stopped', `stopped at iteration ${this.state.progress?.iteration ?? 0}`);
+        else this.end('failed', `the training worker exited (code ${code}) after ${((Date.now() - started) / 1000).toFixed(1)} s without finishing`);
+      }
+    });
+  }
+
+  /** Asks the run to stop after its current iteration; terminates the worker if it does not within 5 s. */
+  stop(): Promise<void> {
+    const run = this.run;
+    if (!run) return Promise.resolve();
+    this.setStatus('stopping', 'stopping after this iteration');
+    run.stop();
+    run.killTimer = setTimeout(() => {
+      if (this.run === run) {
+        this.log.warn('training worker did not stop within 5 s: terminated');
+        void run.worker.terminate();
+      }
+    }, 5000);
+    return this.finished ?? Promise.resolve();
+  }
+
+  reset(): void {
+    if (this.run) throw new Error('stop the training run before resetting it');
+    this.state = emptyState(this.state.config);
+    this.listener.post({ type: 'setTraining', state: this.state });
+    this.setStatus('idle', undefined);
+  }
+
+  private apply(ev: TrainEvent): void {
+    switch (ev.kind) {
+      case 'step':
+        this.pendingLoss.iteration.push(ev.iteration);
+        this.pendingLoss.loss.push(ev.loss);
+        this.state.progress = ev.progress;
+        // Batch the curve's points: at hundreds of iterations per second one message each would flood the view.
+        this.flushTimer ??= setTimeout(() => this.flush(), 100);
+        break;
+      case 'epoch':
+        this.flush();
+        this.state.epochs.push(ev.point);
+        this.listener.post({ type: 'appendEpoch', point: ev.point });
+        break;
+      case 'samples':
+        this.state.captions = ev.captions;
+        this.listener.post({ type: 'sampledCaptions', captions: ev.captions });
+        break;
+      case 'checkpoint':
+        this.log.info(`checkpoint written: ${ev.file}`);
+        break;
+      case 'done':
+        this.end(ev.stopped ? 'stopped' : 'done', ev.message);
+        break;
+      case 'error':
+        this.log.error(`training failed: ${ev.message}`);
+        this.end('failed', ev.message);
+        break;
+      default: {
+        const never: never = ev;
+        this.log.warn(`unknown training event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const p = this.pendingLoss;
+    if (p.iteration.length === 0) return;
+    this.pendingLoss = { iteration: [], loss: [] };
+    this.state.loss.iteration.push(...p.iteration);
+    this.state.loss.loss.push(...p.loss);
+    this.listener.post({ type: 'appendLoss', points: p });
+    if (this.state.progress) {
+      this.listener.post({ type: 'progress', progress: this.state.progress });
+      this.listener.statusChanged(this.state.status, this.state.message, this.state.progress);
+    }
+  }
+
+  private end(status: TrainStatus, message: string | undefined): void {
+    const run = this.run;
+    if (!run) return;
+    this.run = undefined;
+    if (run.killTimer) clearTimeout(run.killTimer);
+    this.flush();
+    void run.worker.terminate();
+    this.log.info(`training ${status}${message ? `: ${message}` : ''}`);
+    this.setStatus(status, message);
+    this.resolveFinished?.();
+  }
+
+  private setStatus(status: TrainStatus, message: string | undefined): void {
+    this.state.status = status;
+    this.state.message = message;
+    this.listener.post({ type: 'status', status, message });
+    this.listener.statusChanged(status, message, this.state.progress);
+  }
+
+  dispose(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.run) {
+      this.run.stop();
+      void this.run.worker.terminate();
+      this.run = undefined;
+    }
+  }
+}
+
+function defaultFactory(distDir: string): TrainWorkerFactory {
+  return (config, dataset) => {
+    const worker = new Worker(path.join(distDir, 'trainWorker.js'), { workerData: { config, dataset } });
+    return { worker, stop: () => worker.postMessage({ type: 'stop' }) };
+  };
+}
+
+/** Reads one message of dist/trainWorker.js. Unknown messages are ignored (undefined). */
+export function readTrainEvent(raw: unknown): TrainEvent | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'step':
+      return { kind: 'step', iteration: Number(m.iteration), loss: Number(m.loss), progress: m.progress as TrainProgress };
+    case 'epoch':
+      return { kind: 'epoch', point: m.point as EpochPoint };
+    case 'samples':
+      return { kind: 'samples', captions: m.captions as SampledCaption[] };
+    case 'done':
+      return { kind: 'done', stopped: m.stopped === true, message: typeof m.message === 'string' ? m.message : undefined };
+    case 'error':
+      return { kind: 'error', message: String(m.message) };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,107 @@
+import * as vscode from 'vscode';
+import type { CheckReport, LayerCheck, ParamCheck, Verdict } from '../../core/gradcheck';
+import { Cmd } from '../constants';
+
+/** A report in the tree with where it came from ("engine", or a Python file the user checked). */
+export interface SourcedReport {
+  key: string;
+  label: string;
+  report: CheckReport;
+}
+
+export type CheckNode =
+  | { type: 'layer'; source: string; layer: LayerCheck }
+  | { type: 'param'; source: string; layer: LayerCheck; param: ParamCheck }
+  | { type: 'worst'; source: string; layer: LayerCheck; param: ParamCheck };
+
+const ICON: Record<Verdict, vscode.ThemeIcon> = {
+  good: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  ok: new vscode.ThemeIcon('check', new vscode.ThemeColor('testing.iconPassed')),
+  warn: new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')),
+  wrong: new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground')),
+};
+
+const VERDICT_LABEL: Record<Verdict, string> = { good: 'pass', ok: 'pass (kinks)', warn: 'warn', wrong: 'fail' };
+
+export function fmtErr(x: number): string {
+  return Number.isFinite(x) ? x.toExponential(2) : String(x);
+}
+
+export function fmtIndex(idx: readonly number[]): string {
+  return `[${idx.join(', ')}]`;
+}
+
+/** Layer → parameter → relative error, with a pass/warn/fail icon by the CS231n thresholds. */
+export class ChecksTree implements vscode.TreeDataProvider<CheckNode> {
+  private readonly changed = new vscode.EventEmitter<CheckNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private reports: SourcedReport[] = [];
+
+  set(reports: SourcedReport[]): void {
+    this.reports = reports;
+    this.changed.fire(undefined);
+  }
+
+  /** Every node that has no parent, for tests and `reveal`. */
+  roots(): CheckNode[] {
+    const multi = this.reports.length > 1;
+    return this.reports.flatMap((r) =>
+      r.report.layers.map((layer): CheckNode => ({ type: 'layer', source: multi ? r.label : '', layer })),
+    );
+  }
+
+  getChildren(node?: CheckNode): CheckNode[] {
+    if (!node) return this.roots();
+    if (node.type === 'layer') return node.layer.params.map((param): CheckNode => ({ type: 'param', source: node.source, layer: node.layer, param }));
+    if (node.type === 'param' && isFailing(node.param.verdict)) return [{ ...node, type: 'worst' }];
+    return [];
+  }
+
+  getTreeItem(node: CheckNode): vscode.TreeItem {
+    switch (node.type) {
+      case 'layer': {
+        const l = node.layer;
+        const item = new vscode.TreeItem(l.layer, isFailing(l.verdict) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const worst = Math.max(...l.params.map((p) => p.relError));
+        item.description = `${VERDICT_LABEL[l.verdict]} · max ${fmtErr(worst)}${node.source ? ` · ${node.source}` : ''}`;
+        item.iconPath = ICON[l.verdict];
+        item.tooltip = new vscode.MarkdownString(
+          `**${l.layer}** — ${VERDICT_LABEL[l.verdict]}\n\nsizes: ${Object.entries(l.sizes).map(([k, v]) => `${k}=${v}`).join(', ')}\n\n${l.ms.toFixed(0)} ms`,
+        );
+        item.contextValue = `layer.${l.verdict}`;
+        item.id = `${node.source}/${l.layer}`;
+        return item;
+      }
+      case 'param': {
+        const p = node.param;
+        const failing = isFailing(p.verdict);
+        const item = new vscode.TreeItem(p.name, failing ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        item.description = `${fmtErr(p.relError)} · ${VERDICT_LABEL[p.verdict]}`;
+        item.iconPath = ICON[p.verdict];
+        item.tooltip = new vscode.MarkdownString(
+          `**${p.name}** (${p.shape.join(' × ')}) in ${node.layer.layer}\n\nrelative error ${fmtErr(p.relError)}, max |a − n| ${fmtErr(p.maxAbsError)}\n\n` +
+            `worst ${fmtIndex(p.worst.index)}: analytic ${p.worst.analytic.toPrecision(8)}, numeric ${p.worst.numeric.toPrecision(8)}`,
+        );
+        item.contextValue = `param.${p.verdict}`;
+        item.id = `${node.source}/${node.layer.layer}/${p.name}`;
+        item.command = { command: Cmd.showReport, title: 'Show in Report', arguments: [{ layer: node.layer.layer, param: p.name }] };
+        return item;
+      }
+      case 'worst': {
+        const w = node.param.worst;
+        const item = new vscode.TreeItem(`worst at ${fmtIndex(w.index)}`, vscode.TreeItemCollapsibleState.None);
+        item.description = `analytic ${w.analytic.toPrecision(6)} · numeric ${w.numeric.toPrecision(6)}`;
+        item.iconPath = new vscode.ThemeIcon('target');
+        item.tooltip = 'Click to see the worst element in the report';
+        item.contextValue = 'worst';
+        item.id = `${node.source}/${node.layer.layer}/${node.param.name}/worst`;
+        item.command = { command: Cmd.showWorstElement, title: 'Show Worst Element', arguments: [{ layer: node.layer.layer, param: node.param.name }] };
+        return item;
+      }
+    }
+  }
+}
+
+export function isFailing(v: Verdict): boolean {
+  return v === 'warn' || v === 'wrong';
+}

@@ -1,0 +1,73 @@
+import * as vscode from 'vscode';
+import { parseFromWebview, type FromTraining, type ToTraining } from '../../protocol/webview';
+import type { Log } from '../log';
+import type { HtmlFn } from './panels';
+
+export interface TrainingViewHandlers {
+  /** The complete state of the panel, sent on every `ready`. */
+  state(): ToTraining;
+  receive(msg: Exclude<FromTraining, { type: 'ready' }>): void | Promise<void>;
+}
+
+/**
+ * The sidebar Training panel. It keeps no data itself: the training controller owns the run, so
+ * the panel can be closed, hidden or reloaded mid-run and rebuilds itself on `ready`.
+ */
+export class TrainingView implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view?: vscode.WebviewView;
+  private ready = false;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly html: HtmlFn,
+    private readonly handlers: TrainingViewHandlers,
+    private readonly log: Log,
+  ) {}
+
+  get visible(): boolean {
+    return this.view?.visible === true;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+    view.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw));
+    view.onDidDispose(() => {
+      if (this.view === view) this.view = undefined;
+    });
+    view.onDidChangeVisibility(() => {
+      // Without retainContextWhenHidden the page reloads when shown again and posts `ready`.
+      if (!view.visible) this.ready = false;
+    });
+    view.webview.html = this.html(view.webview, 'training');
+  }
+
+  /** Posts to the panel when its script is listening; otherwise the next `ready` brings it up to date. */
+  post(msg: ToTraining): void {
+    if (this.view && this.ready) void this.view.webview.postMessage(msg);
+  }
+
+  private onMessage(raw: unknown): void {
+    let msg: FromTraining;
+    try {
+      msg = parseFromWebview('training', raw);
+    } catch (err) {
+      this.log.error('training view sent a bad message', err);
+      return;
+    }
+    if (msg.type === 'ready') {
+      this.ready = true;
+      void this.view?.webview.postMessage(this.handlers.state());
+      return;
+    }
+    Promise.resolve(this.handlers.receive(msg)).catch((err: unknown) => this.log.error(`handling ${msg.type} from the training view`, err));
+  }
+
+  dispose(): void {
+    this.view = undefined;
+  }
+}
