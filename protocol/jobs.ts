@@ -55,6 +55,8 @@ export interface DatasetSummary {
   featureDim: number;
   /** Milliseconds to open and validate. */
   openMs: number;
+  /** Non-fatal findings of the loader (missing URL files, …). */
+  warnings: string[];
 }
 
 export interface JobResults {

@@ -6,6 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
 import { runChecks } from '../checks';
+import type { Dataset } from '../data/types';
+import { openDatasetAt } from './fsAccess';
 import { checkModelAtSizes } from './sizedCheck';
 
 function post(msg: FromJobWorker): void {
@@ -14,6 +16,20 @@ function post(msg: FromJobWorker): void {
 
 function progress(message: string, fraction?: number): void {
   post({ type: 'progress', message, fraction });
+}
+
+function summarize(ds: Dataset, source: JobResults['datasetInfo']['source']): JobResults['datasetInfo'] {
+  return {
+    name: source.kind === 'default' ? 'embedded default' : ds.name,
+    source,
+    location: ds.dir,
+    splits: (['train', 'val'] as const).map((name) => ({ name, captions: ds.splits[name].numCaptions, images: ds.splits[name].numImages })),
+    vocabSize: ds.V,
+    captionLength: ds.T,
+    featureDim: ds.D,
+    openMs: ds.stats.openMs,
+    warnings: [...ds.warnings],
+  };
 }
 
 async function run(req: JobRequest): Promise<JobResults[JobRequest['kind']]> {
@@ -34,8 +50,15 @@ async function run(req: JobRequest): Promise<JobResults[JobRequest['kind']]> {
         onLayer: (done, i, total) => progress(`${done.layer}: ${done.verdict} (${i + 1}/${total})`, (i + 1) / total),
       });
     }
-    case 'datasetInfo':
-      throw new Error('opening datasets is not available in this build');
+    case 'datasetInfo': {
+      progress(req.source.kind === 'default' ? 'opening the embedded default dataset' : `opening ${req.source.path}`);
+      const ds = await openDatasetAt(req.source.kind === 'default' ? 'default' : req.source.path);
+      try {
+        return summarize(ds, req.source);
+      } finally {
+        ds.close();
+      }
+    }
     default: {
       const never: never = req;
       throw new Error(`unknown job ${JSON.stringify(never)}`);
