@@ -1,0 +1,77 @@
+/** `gradlab check`: the gradient check of every layer and of the captioning model, as a table or JSON. */
+import { runChecks, LAYER_NAMES, MODEL_CHECK_NAMES } from '../../core/checks';
+import { type CheckReport, type ParamCheck, type Verdict } from '../../core/gradcheck';
+import { choiceFlag, intFlag, numFlag, parseArgs, strFlag } from '../args';
+
+export const usage = 'gradlab check [--layer NAME|all|model] [--cell rnn|lstm] [--seed N] [--h STEP] [--json]';
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['layer', 'cell', 'seed', 'h'], ['json']);
+  const layer = strFlag(p, 'layer') ?? 'all';
+  const known = [...LAYER_NAMES, ...MODEL_CHECK_NAMES, 'model', 'all'];
+  if (!known.includes(layer)) throw new Error(`--layer ${layer}: expected one of ${known.join(', ')}`);
+  const cellFlag = p.flags.get('cell');
+  const cell = cellFlag === undefined ? undefined : choiceFlag(p, 'cell', ['rnn', 'lstm'] as const, 'rnn');
+  const seed = intFlag(p, 'seed', 231, 0);
+  const h = numFlag(p, 'h', 1e-5);
+  if (!(h > 0)) throw new Error(`--h ${h}: expected a positive step`);
+  const t0 = Date.now();
+  const report = runChecks({ layer, cell, seed, h });
+  const ms = Date.now() - t0;
+  if (p.flags.has('json')) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+  } else {
+    process.stdout.write(formatTable(report) + `\n${failures(report).length === 0 ? 'All checks pass' : `${failures(report).length} check(s) FAIL`} (seed ${seed}, h ${h}, ${ms} ms)\n`);
+  }
+  return failures(report).length === 0 ? 0 : 1;
+}
+
+/** A check fails when its relative error exceeds the "ok" threshold (1e-4). */
+export function failures(r: CheckReport): ParamCheck[] {
+  return r.layers.flatMap((l) => l.params.filter((q) => q.verdict === 'warn' || q.verdict === 'wrong'));
+}
+
+function sizes(s: Record<string, number>): string {
+  return Object.entries(s).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+/** Where the per-timestep errors say trouble sits, e.g. "t 3-9". Empty when every step is fine. */
+function badSteps(p: ParamCheck): string {
+  if (!p.perTimestep) return '';
+  const bad = p.perTimestep.map((e, t) => (e > 1e-4 || Number.isNaN(e) ? t : -1)).filter((t) => t >= 0);
+  if (bad.length === 0) return '';
+  const runs: string[] = [];
+  let start = bad[0];
+  for (let i = 1; i <= bad.length; i++) {
+    if (i === bad.length || bad[i] !== bad[i - 1] + 1) {
+      runs.push(start === bad[i - 1] ? `${start}` : `${start}-${bad[i - 1]}`);
+      if (i < bad.length) start = bad[i];
+    }
+  }
+  return `steps ${runs.join(',')}`;
+}
+
+const LABEL: Record<Verdict, string> = { good: 'good', ok: 'ok', warn: 'SUSPECT', wrong: 'WRONG' };
+
+export function formatTable(r: CheckReport): string {
+  const head = ['layer', 'param', 'shape', 'rel error', 'max abs err', 'verdict', 'worst at'];
+  const rows: string[][] = [];
+  for (const l of r.layers) {
+    l.params.forEach((q, i) => {
+      const where = q.verdict === 'good' ? '' : `[${q.worst.index.join(', ')}] ${badSteps(q)}`.trim();
+      const shape = `(${q.shape.join(', ')}${q.shape.length === 1 ? ',' : ''})`;
+      rows.push([i === 0 ? l.layer : '', q.name, shape, q.relError.toExponential(2), q.maxAbsError.toExponential(2), LABEL[q.verdict], where]);
+    });
+  }
+  const widths = head.map((_, c) => Math.max(head[c].length, ...rows.map((row) => row[c].length)));
+  const line = (row: string[]): string => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
+  let k = 0;
+  for (const l of r.layers) {
+    if (k > 0) out.push('');
+    for (let i = 0; i < l.params.length; i++) out.push(line(rows[k++]));
+    out.push(`  └ ${sizes(l.sizes)}, ${l.ms} ms`);
+  }
+  out.push('', 'verdict (CS231n notes, float64): good ≤ 1e-7 < ok ≤ 1e-4 < suspect ≤ 1e-2 < wrong');
+  return out.join('\n');
+}

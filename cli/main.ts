@@ -1,0 +1,55 @@
+/**
+ * `gradlab`: the command line over the Gradient Lab engine, for terminals and CI.
+ * Exit status: 0 ok, 1 a check failed, 2 bad input (one line on stderr, never a stack trace).
+ */
+import { UsageError } from './args';
+import * as check from './commands/check';
+import * as evalCmd from './commands/eval';
+
+interface Command {
+  summary: string;
+  mod: { run(argv: string[]): Promise<number>; usage?: string };
+}
+
+/** One line per subcommand; each lives in cli/commands/<name>.ts. */
+const COMMANDS: Record<string, Command> = {
+  check: { summary: 'gradient-check every layer and the captioning model', mod: check },
+  eval: { summary: 'evaluate one operation in the JSON exchange format', mod: evalCmd },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return ['usage: gradlab <command> [options]', '', ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`), '', 'gradlab <command> --help for its options'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`gradlab: unknown command "${name}"\n${help()}\n`);
+    return 2;
+  }
+  const mod = cmd.mod;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: ${mod.usage ?? `gradlab ${name}`}\n`);
+    return 0;
+  }
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const err = e as Error;
+    // Bad input is reported in one line; a real bug keeps its stack for the report.
+    const expected = err instanceof UsageError || ['EvalError', 'ShapeError', 'DatasetError', 'CheckpointError', 'Error'].includes(err.name);
+    process.stderr.write(`gradlab: ${expected ? err.message : err.stack ?? String(err)}\n`);
+    process.exitCode = 2;
+  },
+);
