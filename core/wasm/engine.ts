@@ -335,6 +335,14 @@ export class WasmEngine {
       this.ptr(C, 'C'), N, beta, threads);
   }
 
+  /** A kernel export by base name and dtype, e.g. kernel('tanh', 'f32') -> tanh_f32. */
+  kernel(name: string, dtype?: DType): (...args: number[]) => number {
+    const full = dtype ? `${name}_${dtype}` : name;
+    const f = this.k[full];
+    if (typeof f !== 'function') throw new Error(`wasm engine: the kernel module has no export ${full}`);
+    return f as (...args: number[]) => number;
+  }
+
   /** Runs small products once per dtype so V8 tiers the kernels up before the first big call. */
   private warmUp(): void {
     for (const dtype of ['f64', 'f32'] as const) {

@@ -1,2 +1,3 @@
 // AssemblyScript entry: everything the engine module exports.
 export * from './gemm';
+export * from './elementwise';
