@@ -1,0 +1,172 @@
+/**
+ * Checks a user's Python function end to end: build the cases, run them in the user's Python
+ * through the driver, compare with the engine, and summarise as a diagnostic would say it.
+ * Shared by the extension (CodeLens, commands) and `gradlab check-python`.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { worstVerdict, type LayerCheck, type Verdict } from '../../gradcheck';
+import { casesFor } from './cases';
+import { caseLines, compareCase, type CaseResult, type PyParamCheck } from './compare';
+import { findFunctions, type FoundFunction } from './finder';
+import { driverCase } from './job';
+import { defaultDriverPath, PythonProblem, runDriver, type PyError } from './runner';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error';
+
+export interface FunctionResult {
+  /** `rnn_backward` or `CaptioningRNN.loss`. */
+  function: string;
+  kind: string;
+  file: string;
+  /** 0-based position of the function's name. */
+  line: number;
+  character: number;
+  endCharacter: number;
+  status: CheckStatus;
+  /** One line, the diagnostic's first line. */
+  summary: string;
+  /** Further lines: every wrong tensor, notes, the forward's own errors. */
+  details: string[];
+  /** Set when the user's code raised: frames link to editor lines. */
+  error?: PyError;
+  /** Set when Python itself was the problem (not found, numpy missing, time limit). */
+  problem?: { kind: PythonProblem['kind']; message: string; hint: string };
+  cases: CaseResult[];
+  /** The engine's report shape, for the report webview and the checks tree. */
+  layer: LayerCheck;
+  interpreter?: string;
+  python?: string;
+  numpy?: string;
+  ms: number;
+}
+
+export interface PyCheckOptions {
+  /** Interpreters to try in order (setting, Python extension's choice, python3). */
+  python: readonly string[];
+  /** Working directory of the subprocess: the workspace folder. */
+  cwd: string;
+  /** Per function; default 10 s. */
+  timeoutMs?: number;
+  driver?: string;
+  seed?: number;
+  signal?: AbortSignal;
+  /** The file's text when it differs from disk is NOT used: Python imports the saved file. */
+}
+
+const STATUS_ORDER: CheckStatus[] = ['pass', 'warn', 'fail', 'error'];
+
+function layerOf(f: FoundFunction, file: string, cases: CaseResult[], ms: number): LayerCheck {
+  const worst = [...cases].sort((a, b) => rank(b) - rank(a))[0];
+  const params: PyParamCheck[] = worst ? [...worst.checks, ...worst.numeric.map((p) => ({ ...p, name: `${p.name} (numerical)` })), ...worst.forward.map((p) => ({ ...p, name: `${p.name} (your forward)` }))] : [];
+  const verdicts: Verdict[] = cases.map((c) => (c.verdict === 'error' ? 'wrong' : c.verdict));
+  return {
+    layer: `${f.qualified} (${path.basename(file)})`,
+    sizes: worst?.sizes ?? {},
+    params,
+    verdict: worstVerdict(verdicts),
+    ms,
+  };
+}
+
+function rank(c: CaseResult): number {
+  return c.verdict === 'error' ? 4 : ['good', 'ok', 'warn', 'wrong'].indexOf(c.verdict);
+}
+
+function problemResult(f: FoundFunction, file: string, p: { kind: PythonProblem['kind']; message: string; hint: string }, ms: number): FunctionResult {
+  return {
+    function: f.qualified, kind: f.spec.kind, file, line: f.line, character: f.character, endCharacter: f.endCharacter,
+    status: 'error', summary: p.hint ? `${p.message}: ${p.hint}` : p.message, details: [], problem: p, cases: [],
+    layer: layerOf(f, file, [], ms), ms,
+  };
+}
+
+/** Checks one function found in `file` (the saved file is what Python imports). */
+export async function checkFunction(file: string, f: FoundFunction, opts: PyCheckOptions): Promise<FunctionResult> {
+  const t0 = performance.now();
+  const absFile = path.resolve(file);
+  if (f.problem) {
+    return { ...problemResult(f, absFile, { kind: 'bad-answer', message: f.problem, hint: '' }, 0), status: 'fail', problem: undefined };
+  }
+  const cases = casesFor(f.spec, opts.seed ?? 0);
+  const job = {
+    module: absFile,
+    root: opts.cwd,
+    h: 1e-5,
+    cases: cases.map((c) => driverCase({ spec: f.spec, className: f.className }, c, c.id)),
+  };
+  let answer;
+  try {
+    answer = await runDriver(job, {
+      python: opts.python, driver: opts.driver ?? defaultDriverPath(), cwd: opts.cwd,
+      timeoutMs: opts.timeoutMs ?? 10000, signal: opts.signal, what: f.qualified,
+    });
+  } catch (e) {
+    if (e instanceof PythonProblem) return problemResult(f, absFile, { kind: e.kind, message: e.message, hint: e.hint }, performance.now() - t0);
+    throw e;
+  }
+  const base = {
+    function: f.qualified, kind: f.spec.kind, file: absFile, line: f.line, character: f.character, endCharacter: f.endCharacter,
+    interpreter: answer.interpreter, python: answer.python, numpy: answer.numpy,
+  };
+  if (!answer.ok) {
+    const err = answer.error!;
+    const where = err.frames.length > 0 ? ` (${path.basename(err.frames[err.frames.length - 1].file)} line ${err.frames[err.frames.length - 1].line})` : '';
+    const ms = performance.now() - t0;
+    return {
+      ...base, status: 'error', summary: `importing ${path.basename(absFile)} raised ${err.type}: ${err.message}${where}`, details: [],
+      error: err, cases: [], layer: layerOf(f, absFile, [], ms), ms,
+    };
+  }
+  const byId = new Map((answer.results ?? []).map((r) => [r.id, r]));
+  const results = cases.map((c) => compareCase(f.spec, c, byId.get(c.id)));
+  // The worst case speaks for the function; ties go to the first (the notebook's inputs).
+  let worst: CaseResult | undefined;
+  let worstLines: ReturnType<typeof caseLines> | undefined;
+  for (const cr of results) {
+    const lines = caseLines(f.spec, cr);
+    if (!worstLines || STATUS_ORDER.indexOf(lines.status) > STATUS_ORDER.indexOf(worstLines.status)) {
+      worst = cr;
+      worstLines = lines;
+    }
+  }
+  const ms = performance.now() - t0;
+  const lines = worstLines!;
+  const caseNote = results.length > 1 && lines.status !== 'pass' ? ` [${worst!.label}]` : '';
+  const summary = lines.status === 'pass' ? passSummary(f, results) : lines.summary + caseNote;
+  const stdout = results.map((r) => r.stdout).filter(Boolean).join('');
+  const details = [...lines.details];
+  if (stdout && lines.status !== 'pass') details.push(`printed: ${stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
+  return { ...base, status: lines.status, summary, details, error: worst?.error, cases: results, layer: layerOf(f, absFile, results, ms), ms };
+}
+
+function passSummary(f: FoundFunction, results: CaseResult[]): string {
+  const eng = Math.max(0, ...results.flatMap((r) => r.checks.map((p) => p.relError)));
+  const num = results.flatMap((r) => r.numeric.map((p) => p.relError));
+  const what = f.spec.kind === 'backward' || f.spec.kind === 'model_loss' ? 'gradients' : 'outputs';
+  const n = results.length;
+  let s = `${f.qualified}: ${what} match the engine on ${n} case${n === 1 ? '' : 's'} (worst relative error ${eng.toExponential(1)})`;
+  if (num.length > 0) s += ` and the numerical gradient of your ${f.spec.kind === 'backward' ? f.spec.op!.forward : 'loss'} (${Math.max(...num).toExponential(1)})`;
+  return s;
+}
+
+/** Every checkable function in a file, optionally only those named `only` (plain or qualified). */
+export function functionsIn(file: string, only?: string): FoundFunction[] {
+  const src = readFileSync(file, 'utf8');
+  const all = findFunctions(src);
+  return only ? all.filter((f) => f.name === only || f.qualified === only) : all;
+}
+
+/** Checks every function of a file one after another (each in its own process, so one endless loop stops only itself). */
+export async function checkFile(file: string, opts: PyCheckOptions, only?: string, onResult?: (r: FunctionResult) => void): Promise<FunctionResult[]> {
+  const out: FunctionResult[] = [];
+  for (const f of functionsIn(file, only)) {
+    if (opts.signal?.aborted) break;
+    const r = await checkFunction(file, f, opts);
+    onResult?.(r);
+    out.push(r);
+    // Python missing or numpy missing: every other function would say the same.
+    if (r.problem && (r.problem.kind === 'not-found' || r.problem.kind === 'no-numpy')) break;
+  }
+  return out;
+}

@@ -1,0 +1,333 @@
+/**
+ * Compares what the user's Python returned with the engine, and with numerical gradients of the
+ * user's own forward, and says where they differ: per tensor the engine's ParamCheck (worst
+ * element, per-element errors, per-timestep errors), plus what only a Python check can add
+ * (wrong return shapes by name, LSTM gate order, embedding rows that lost their accumulation).
+ */
+import { classify, compareGradients, relError, worstVerdict, type ParamCheck, type Verdict } from '../../gradcheck';
+import { fmtShape, type IntTensor, type Tensor } from '../../tensor';
+import type { CheckCase } from './cases';
+import { fromExFloat } from './exchange';
+import { fmtE, fmtIndex, fmtV, isRight, listNames, timestepRuns } from './format';
+import { engineLayer, engineLoss, engineModelLoss, engineSample, GATE_NAMES, gatePermutations, permuteGates } from './oracle';
+import type { DriverCaseResult, PyError } from './runner';
+import type { FunctionSpec } from './specs';
+
+export interface PyParamCheck extends ParamCheck {
+  /** What the user's tensor was compared with. */
+  against: 'engine' | 'numeric';
+  /** Where perTimestep comes from: the tensor's own time axis, or the upstream kept at one timestep. */
+  timestepsFrom?: 'axis' | 'upstream';
+  /** A sentence that explains the error better than numbers (gate order, lost accumulation). */
+  note?: string;
+}
+
+export interface CaseResult {
+  id: string;
+  label: string;
+  sizes: Record<string, number>;
+  /** 'error': the user's code raised or returned something unusable. */
+  verdict: Verdict | 'error';
+  /** The user's results against the engine: outputs of a forward, gradients of a backward. */
+  checks: PyParamCheck[];
+  /** Backward / loss: the user's gradients against numerical gradients of the user's own forward. */
+  numeric: PyParamCheck[];
+  /** Backward: the user's forward (called for the cache) against the engine's forward. */
+  forward: PyParamCheck[];
+  /** Results that could not be compared (missing, wrong shape), said in one line each. */
+  problems: string[];
+  notes: string[];
+  error?: PyError;
+  stdout?: string;
+  ms: number;
+}
+
+const EXACT = { good: 1e-7, ok: 1e-4, warn: 1e-2 };
+
+function squeezeEq(a: readonly number[], b: readonly number[]): boolean {
+  const s = (x: readonly number[]): number[] => x.filter((d) => d !== 1);
+  const sa = s(a);
+  const sb = s(b);
+  return sa.length === sb.length && sa.every((d, i) => d === sb[i]);
+}
+
+/** Compares one named tensor; a wrong shape becomes a problem line instead. */
+function compareNamed(
+  name: string, user: unknown, ref: Tensor, against: 'engine' | 'numeric', problems: string[], timeAxis?: number,
+): PyParamCheck | undefined {
+  if (user === undefined) {
+    problems.push(`${name} is missing`);
+    return undefined;
+  }
+  const u = fromExFloat(user, name);
+  if (u.data.length !== ref.data.length || !squeezeEq(u.shape, ref.shape)) {
+    problems.push(`${name} has shape ${fmtShape(u.shape)}, expected ${fmtShape(ref.shape)}`);
+    return undefined;
+  }
+  const ax = timeAxis !== undefined && ref.shape.length === 3 ? timeAxis : undefined;
+  const pc = compareGradients(name, { shape: ref.shape, data: u.data }, ref, { timeAxis: ax, thresholds: EXACT });
+  const out: PyParamCheck = { ...pc, against };
+  if (ax !== undefined) out.timestepsFrom = 'axis';
+  return out;
+}
+
+const bad = (p: PyParamCheck): boolean => !isRight(p.verdict);
+
+/** One line about one tensor: "dWh: relative error 3.1e-02, worst at [2, 1] (yours …, expected …), timesteps 0-2 wrong, 3-9 right". */
+export function describe(p: PyParamCheck, expectedWord = 'expected'): string {
+  const parts = [`${p.name}: relative error ${fmtE(p.relError)}`];
+  if (p.shape.length > 0) parts.push(`worst at ${fmtIndex(p.worst.index)} (yours ${fmtV(p.worst.analytic)}, ${expectedWord} ${fmtV(p.worst.numeric)})`);
+  else parts.push(`yours ${fmtV(p.worst.analytic)}, ${expectedWord} ${fmtV(p.worst.numeric)}`);
+  if (p.perTimestep && p.perTimestep.length > 1) {
+    const runs = timestepRuns(p.perTimestep);
+    parts.push(p.timestepsFrom === 'upstream' ? `${runs} (by the timestep of the upstream gradient)` : runs);
+  }
+  let s = parts.join(', ');
+  if (p.note) s += `; ${p.note}`;
+  return s;
+}
+
+function gateOrder(perm: readonly number[]): string {
+  // perm[k]: the block the user's gate k is read from.
+  return [0, 1, 2, 3].map((j) => GATE_NAMES[perm.indexOf(j)]).join(', ');
+}
+
+/** LSTM: does the user's forward equal the engine's with the gate blocks in another order? */
+function detectGateOrder(c: CheckCase, spec: FunctionSpec, userOut: Record<string, unknown>): string | undefined {
+  const o = spec.op!;
+  const names = o.outputs;
+  const users = names.map((n) => (userOut[n] === undefined ? undefined : fromExFloat(userOut[n], n)));
+  if (users.some((u) => !u)) return undefined;
+  for (const perm of gatePermutations().slice(1)) {
+    const inputs = Object.fromEntries(c.inputs.map(([k, v]) => [k, ['Wx', 'Wh', 'b'].includes(k) ? { kind: 'float' as const, t: permuteGates(v.t as Tensor, perm) } : v]));
+    const ref = engineLayer(o.op, inputs).outputs;
+    if (names.every((n, i) => users[i]!.data.length === ref[n].data.length && relError(users[i]!.data, ref[n].data) < 1e-7)) {
+      return `your gates are read in the order ${gateOrder(perm)} (blocks of H columns of Wx, Wh and b); CS231n's order is i, f, o, g`;
+    }
+  }
+  return undefined;
+}
+
+/** LSTM weight gradients whose gate blocks are stacked in another order. */
+function detectGradBlocks(user: Tensor, ref: Tensor): string | undefined {
+  if (user.data.length !== ref.data.length || ref.shape[ref.shape.length - 1] % 4 !== 0) return undefined;
+  for (const q of gatePermutations().slice(1)) {
+    if (relError(user.data, permuteGates(ref, q).data) < 1e-7) {
+      return `its gate blocks are stacked as ${q.map((k) => GATE_NAMES[k]).join(', ')}; expected i, f, o, g`;
+    }
+  }
+  return undefined;
+}
+
+/** word_embedding_backward: rows that are wrong, and whether they are the repeated words. */
+function embeddingRows(p: PyParamCheck, x: IntTensor): string | undefined {
+  const [v, d] = p.shape;
+  const wrongRows: number[] = [];
+  for (let r = 0; r < v; r++) {
+    let m = 0;
+    for (let j = 0; j < d; j++) m = Math.max(m, p.errors[r * d + j]);
+    if (!isRight(classify(m))) wrongRows.push(r);
+  }
+  if (wrongRows.length === 0) return undefined;
+  const count = new Array<number>(v).fill(0);
+  for (const i of x.data) if (i >= 0 && i < v) count[i]++;
+  const repeated = wrongRows.every((r) => count[r] > 1);
+  const rows = `row${wrongRows.length > 1 ? 's' : ''} ${wrongRows.join(', ')} wrong`;
+  return repeated ? `${rows}: words that occur more than once in x; accumulate their gradients (np.add.at), don't assign` : rows;
+}
+
+function errorCase(c: CheckCase, r: DriverCaseResult | undefined): CaseResult | undefined {
+  if (r && r.ok) return undefined;
+  const error: PyError = r?.error ?? { phase: 'call', type: 'NoResult', message: 'the driver returned no result for this case', frames: [], traceback: '' };
+  return { id: c.id, label: c.label, sizes: c.sizes, verdict: 'error', checks: [], numeric: [], forward: [], problems: [], notes: [], error, stdout: r?.stdout, ms: r?.ms ?? 0 };
+}
+
+function finish(c: CheckCase, r: DriverCaseResult, parts: Omit<CaseResult, 'id' | 'label' | 'sizes' | 'verdict' | 'ms' | 'stdout'>): CaseResult {
+  const vs = [...parts.checks, ...parts.numeric].map((p) => p.verdict);
+  if (parts.problems.length > 0) vs.push('wrong');
+  return { id: c.id, label: c.label, sizes: c.sizes, verdict: worstVerdict(vs), ms: r.ms, stdout: r.stdout, ...parts };
+}
+
+/** Compares one case of one function. */
+export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResult | undefined): CaseResult {
+  const err = errorCase(c, r);
+  if (err || !r) return err!;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const checks: PyParamCheck[] = [];
+  const numeric: PyParamCheck[] = [];
+  const forward: PyParamCheck[] = [];
+  const outs = r.outputs ?? {};
+  const push = (arr: PyParamCheck[], p: PyParamCheck | undefined): void => {
+    if (p) arr.push(p);
+  };
+
+  if (spec.kind === 'forward' || spec.kind === 'backward') {
+    const o = spec.op!;
+    const inputs = Object.fromEntries(c.inputs);
+    const eng = engineLayer(o.op, inputs);
+    const timeAxis = o.sequence ? 1 : undefined;
+    const fwdUser = spec.kind === 'forward' ? outs : r.forward_outputs ?? {};
+    const fwdInto = spec.kind === 'forward' ? checks : forward;
+    for (const n of o.outputs) push(fwdInto, compareNamed(n, fwdUser[n], eng.outputs[n], 'engine', spec.kind === 'forward' ? problems : [], timeAxis));
+    if (o.gates && fwdInto.some(bad)) {
+      const g = detectGateOrder(c, spec, fwdUser);
+      if (g) notes.push(g);
+    }
+    if (spec.kind === 'backward') {
+      const douts = (c.douts ?? []).map(([, t]) => t);
+      const ref = eng.backward(douts);
+      const masked = r.masked;
+      const refMasked = masked && c.maskAxis !== undefined
+        ? douts[0].shape[c.maskAxis] === masked.length
+          ? masked.map((_, t) => engineLayer(o.op, inputs).backward(douts.map((d, k) => (k === 0 ? keepStep(d, c.maskAxis!, t) : { shape: d.shape, data: new Float64Array(d.data.length) }))))
+          : undefined
+        : undefined;
+      for (const g of o.grads) {
+        const p = compareNamed(g, outs[g], ref[g], 'engine', problems, timeAxis);
+        if (!p) continue;
+        if (!p.perTimestep && masked && refMasked) {
+          const per: number[] = [];
+          for (let t = 0; t < masked.length; t++) {
+            const mu = masked[t][g];
+            const u = mu === undefined ? undefined : fromExFloat(mu, g);
+            per.push(u && u.data.length === refMasked[t][g].data.length ? relError(u.data, refMasked[t][g].data) : NaN);
+          }
+          p.perTimestep = per;
+          p.timestepsFrom = 'upstream';
+        }
+        if (bad(p) && o.gates && ['dWx', 'dWh', 'db'].includes(g)) {
+          const note = detectGradBlocks(fromExFloat(outs[g], g), ref[g]);
+          if (note) p.note = note;
+        }
+        if (bad(p) && o.op === 'word_embedding' && g === 'dW') {
+          const note = embeddingRows(p, inputs.x.t as IntTensor);
+          if (note) p.note = note;
+        }
+        checks.push(p);
+        const wrt = o.gradOf[g];
+        const num = wrt ? r.numeric?.[wrt] : undefined;
+        if (num !== undefined) push(numeric, compareNamed(g, outs[g], fromExFloat(num, `numeric ${wrt}`), 'numeric', [], timeAxis));
+      }
+    }
+    return finish(c, r, { checks, numeric, forward, problems, notes });
+  }
+
+  if (spec.kind === 'loss') {
+    const ref = engineLoss(c);
+    const loss = compareNamed('loss', outs.loss, ref.loss, 'engine', problems);
+    if (loss) {
+      checks.push(loss);
+      if (bad(loss)) {
+        const mask = Object.fromEntries(c.inputs).mask.t;
+        let kept = 0;
+        for (const m of mask.data) kept += m;
+        const N = c.sizes.N;
+        const ratio = loss.worst.analytic / loss.worst.numeric;
+        if (kept > 0 && Math.abs(ratio - N / kept) < 1e-6 * (N / kept)) {
+          loss.note = `yours is the engine's × N / (unmasked positions) = × ${N}/${kept}: divide the summed loss by N, not by the number of unmasked positions`;
+        }
+      }
+    }
+    push(checks, compareNamed('dx', outs.dx, ref.dx, 'engine', problems, 1));
+    const num = r.numeric?.x;
+    if (num !== undefined) push(numeric, compareNamed('dx', outs.dx, fromExFloat(num, 'numeric x'), 'numeric', [], 1));
+    return finish(c, r, { checks, numeric, forward, problems, notes });
+  }
+
+  const m = c.model!;
+  if (spec.kind === 'model_loss') {
+    const ref = engineModelLoss(m);
+    for (const [k, t] of Object.entries(ref)) {
+      const p = compareNamed(k, outs[k], t, 'engine', problems);
+      if (!p) continue;
+      checks.push(p);
+      const num = r.numeric?.[k];
+      if (num !== undefined) push(numeric, compareNamed(k, outs[k], fromExFloat(num, `numeric ${k}`), 'numeric', []));
+    }
+    return finish(c, r, { checks, numeric, forward, problems, notes });
+  }
+
+  // model_sample: word indices must agree exactly.
+  const ref = engineSample(m);
+  const refF: Tensor = { shape: ref.shape, data: Float64Array.from(ref.data) };
+  const p = compareNamed('captions', outs.captions, refF, 'engine', problems);
+  if (p) {
+    checks.push(p);
+    if (bad(p)) {
+      const u = fromExFloat(outs.captions, 'captions');
+      const [n, L] = ref.shape;
+      const start = m.wordToIdx['<START>'];
+      let shifted = true;
+      for (let i = 0; i < n && shifted; i++) {
+        if (u.data[i * L] !== start) shifted = false;
+        for (let t = 1; t < L && shifted; t++) if (u.data[i * L + t] !== ref.data[i * L + t - 1]) shifted = false;
+      }
+      p.note = shifted
+        ? `column 0 holds <START> (${start}) and every word comes one column late: CS231n's captions start with the first generated word`
+        : `captions differ at ${fmtIndex(p.worst.index)}: yours ${p.worst.analytic}, expected ${p.worst.numeric}`;
+    }
+  }
+  return finish(c, r, { checks, numeric, forward, problems, notes });
+}
+
+function keepStep(d: Tensor, axis: number, t: number): Tensor {
+  const out = new Float64Array(d.data.length);
+  const inner = d.shape.slice(axis + 1).reduce((p, x) => p * x, 1);
+  const steps = d.shape[axis];
+  for (let i = 0; i < d.data.length; i++) if (Math.floor(i / inner) % steps === t) out[i] = d.data[i];
+  return { shape: d.shape, data: out };
+}
+
+/** Sentences for one case: what is wrong, the way a diagnostic says it. */
+export function caseLines(spec: FunctionSpec, cr: CaseResult): { status: 'pass' | 'warn' | 'fail' | 'error'; summary: string; details: string[] } {
+  if (cr.error) {
+    const e = cr.error;
+    const where = e.frames.length > 0 ? ` (line ${e.frames[e.frames.length - 1].line})` : '';
+    const summary = e.type === 'ReturnError' ? e.message : `${phaseWho(spec, e.phase)} raised ${e.type}: ${e.message}${where}`;
+    return { status: 'error', summary, details: [] };
+  }
+  const details: string[] = [...cr.problems, ...cr.notes];
+  const wrong = cr.checks.filter(bad);
+  const fwdWrong = cr.forward.filter(bad);
+  const fwdName = spec.op?.forward;
+  for (const p of wrong) details.push(describe(p));
+  if (spec.kind === 'backward' || spec.kind === 'loss' || spec.kind === 'model_loss') {
+    const numWrong = cr.numeric.filter(bad);
+    const own = spec.kind === 'backward' ? `your ${fwdName}` : spec.kind === 'loss' ? 'your loss' : 'your loss()';
+    for (const p of numWrong) details.push(`against the numerical gradient of ${own}: ${describe(p, 'numerical')}`);
+    for (const p of fwdWrong) details.push(`your ${fwdName}: ${describe(p)}`);
+    if (wrong.length === 0 && cr.problems.length === 0) {
+      if (fwdWrong.length > 0) {
+        return { status: 'warn', summary: `${spec.name}: gradients right, but your ${fwdName} differs from the engine (${describe(fwdWrong[0])})`, details };
+      }
+      if (numWrong.length > 0) {
+        return { status: 'warn', summary: `${spec.name}: gradients match the engine but not the numerical gradient of ${own} (${describe(numWrong[0], 'numerical')})`, details };
+      }
+    } else if (wrong.length > 0 && fwdWrong.length > 0 && wrong.every((p) => !cr.numeric.some((q) => q.name === p.name && bad(q)))) {
+      const lead = cr.notes[0] ?? describe(fwdWrong[0]);
+      return {
+        status: 'fail',
+        summary: `${spec.name}: your gradients match the numerical gradient of your ${fwdName}, but ${fwdName} itself is wrong (${lead}): fix ${fwdName} first`,
+        details,
+      };
+    }
+  }
+  if (wrong.length === 0 && cr.problems.length === 0) return { status: 'pass', summary: `${spec.name}: right`, details };
+  const verdict = worstVerdict(wrong.map((p) => p.verdict));
+  const status = cr.problems.length > 0 || verdict === 'wrong' ? 'fail' : 'warn';
+  if (cr.problems.length > 0) return { status, summary: `${spec.name}: ${cr.problems[0]}`, details };
+  if (wrong.length === 1 && cr.notes.length === 0) return { status, summary: describe(wrong[0]), details };
+  const total = cr.checks.length;
+  const noun = spec.kind === 'backward' || spec.kind === 'model_loss' ? 'gradients' : 'outputs';
+  const head = `${wrong.length} of ${total} ${noun} wrong: ${listNames(wrong.map((p) => p.name))}`;
+  return { status, summary: cr.notes.length > 0 ? `${head}; ${cr.notes[0]}` : `${head}; ${describe(wrong[0])}`, details };
+}
+
+function phaseWho(spec: FunctionSpec, phase: string): string {
+  if (phase === 'forward') return `${spec.op?.forward ?? 'the forward'} (called for the cache)`;
+  if (phase === 'construct') return 'the model constructor';
+  if (phase === 'import') return 'importing the file';
+  if (phase === 'numeric') return `${spec.op?.forward ?? spec.name} (during the numerical gradient)`;
+  return spec.name;
+}
