@@ -1,0 +1,1052 @@
+/**
+ * Shape inference over a Python file written in the CS231n style. One pass per function, in
+ * program order: parameters take their docstring (or engine) shapes, assignments carry shapes
+ * through numpy operations, calls of layers are matched against their signatures. Every name
+ * occurrence gets a fact for hovers; proven disagreements become diagnostics.
+ */
+import type { SyntaxNode, Tree } from '@lezer/common';
+import { MODEL_PARAMS, type CellType } from '../../core/signatures';
+import type { DatasetKeyInfo } from '../../protocol/lsp';
+import {
+  add, constValue, div, fmtShape, mul, neg, num, parseDim, sub, type Dim, type Poly, type Shape,
+} from './dims';
+import { parseDocstring, stringContent } from './docstring';
+import { parsePython } from './parse';
+import { engineSig, fromDocstring, hasShapes, type ShapeSig } from './signature';
+import {
+  array, broadcast, dimValue, fmtConflicts, joinValues, matmulShape, operandShape, reduceShape,
+  reshapeShape, transposeShape, unify, UNKNOWN, type Bindings, type DimConflict, type DType, type Value,
+} from './values';
+
+/** What inference needs from the extension: the cell type picks the parameters' shapes. */
+export interface AnalysisContext {
+  readonly cellType: CellType | null;
+  readonly datasetKeys: readonly DatasetKeyInfo[];
+}
+
+export type Fact =
+  | { readonly kind: 'value'; readonly from: number; readonly to: number; readonly name: string; readonly value: Value; readonly letters?: Readonly<Record<string, string | null>> }
+  | { readonly kind: 'layer'; readonly from: number; readonly to: number; readonly sig: ShapeSig };
+
+export interface ShapeDiagnostic {
+  readonly from: number;
+  readonly to: number;
+  readonly message: string;
+}
+
+export interface PyAnalysis {
+  readonly tree: Tree;
+  readonly text: string;
+  /** Sorted by `from`; innermost facts never overlap (they sit on names). */
+  readonly facts: readonly Fact[];
+  readonly diagnostics: readonly ShapeDiagnostic[];
+  /** Statements the analysis failed on (a bug in the rules, logged by the server, never thrown). */
+  readonly errors: readonly string[];
+}
+
+type Env = Map<string, Value>;
+
+interface FnScope {
+  readonly name: string;
+  readonly sig?: ShapeSig;
+  readonly letters?: Readonly<Record<string, string | null>>;
+  lastReturn?: Value[];
+}
+
+const ELEMENTWISE = new Set([
+  'tanh', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'square', 'abs', 'absolute', 'sign', 'sin', 'cos',
+  'negative', 'copy', 'zeros_like', 'ones_like', 'empty_like', 'full_like', 'rint', 'floor', 'ceil',
+  'clip', 'array', 'asarray', 'exp2', 'reciprocal', 'nan_to_num',
+]);
+const BINARY = new Set(['add', 'subtract', 'multiply', 'divide', 'true_divide', 'maximum', 'minimum', 'power', 'fmax', 'fmin']);
+const REDUCE = new Set(['sum', 'mean', 'max', 'min', 'argmax', 'argmin', 'prod', 'std', 'var', 'amax', 'amin', 'any', 'all']);
+const CONSTRUCT = new Set(['zeros', 'ones', 'empty', 'full']);
+const ARRAY_METHODS_SAME = new Set(['copy', 'astype', 'clip']);
+const NUMPY_NAMES = new Set(['np', 'numpy']);
+/** Python-level elementwise helpers CS231n files define without shapes in their docstrings. */
+const ELEMENTWISE_HELPERS = new Set(['sigmoid', 'relu', 'tanh']);
+
+function children(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+}
+
+const isPunct = (n: SyntaxNode): boolean => n.name === ',' || n.name === '(' || n.name === ')' || n.name === '[' || n.name === ']';
+const isExpr = (n: SyntaxNode): boolean => n.type.is('Expression') || n.name === 'VariableName';
+
+class Analyzer {
+  readonly facts: Fact[] = [];
+  readonly diagnostics: ShapeDiagnostic[] = [];
+  /** Internal failures, one per statement skipped; the server logs them. */
+  readonly errors: string[] = [];
+  private readonly localSigs = new Map<string, ShapeSig>();
+  private readonly forwardCaches = new Map<string, Value>();
+  /** > 0 inside a branch the current cell type never takes: facts yes, warnings no. */
+  private dead = 0;
+  private cell: CellType | null;
+  private fn: FnScope = { name: '<module>' };
+
+  constructor(private readonly text: string, private readonly ctx: AnalysisContext) {
+    this.cell = ctx.cellType;
+  }
+
+  private src(n: SyntaxNode): string {
+    return this.text.slice(n.from, n.to);
+  }
+
+  private short(n: SyntaxNode): string {
+    const s = this.src(n).replace(/\s+/g, ' ');
+    return s.length > 40 ? s.slice(0, 39) + '…' : s;
+  }
+
+  private warn(n: SyntaxNode, message: string): void {
+    if (this.dead > 0) return;
+    this.diagnostics.push({ from: n.from, to: n.to, message });
+  }
+
+  private fact(n: SyntaxNode, name: string, value: Value): void {
+    this.facts.push(this.fn.letters ? { kind: 'value', from: n.from, to: n.to, name, value, letters: this.fn.letters } : { kind: 'value', from: n.from, to: n.to, name, value });
+  }
+
+  // ---------------------------------------------------------------- module, functions
+
+  run(tree: Tree): void {
+    const top = tree.topNode;
+    this.collectSigs(top);
+    this.block(children(top), new Map());
+  }
+
+  /** Docstring signatures of every function in the file, so calls may precede definitions. */
+  private collectSigs(node: SyntaxNode): void {
+    for (const c of children(node)) {
+      if (c.name === 'FunctionDefinition') {
+        const info = this.defInfo(c);
+        if (info) this.localSigs.set(info.name, info.sig);
+      } else if (c.name === 'ClassDefinition' || c.name === 'DecoratedStatement' || c.name === 'Body') {
+        this.collectSigs(c);
+      }
+    }
+  }
+
+  private defInfo(def: SyntaxNode): { name: string; nameNode: SyntaxNode; params: { name: string; node: SyntaxNode }[]; body: SyntaxNode | null; sig: ShapeSig } | null {
+    const nameNode = def.getChild('VariableName');
+    if (!nameNode) return null;
+    const name = this.src(nameNode);
+    const params: { name: string; node: SyntaxNode }[] = [];
+    const list = def.getChild('ParamList');
+    if (list) {
+      let expect = true;
+      for (const c of children(list)) {
+        if (c.name === '(' || c.name === ',' || c.name === '*' || c.name === '**') expect = true;
+        else if (c.name === 'VariableName' && expect) {
+          params.push({ name: this.src(c), node: c });
+          expect = false;
+        } else expect = false;
+      }
+    }
+    const body = def.getChild('Body');
+    const doc = body ? this.docstring(body) : null;
+    const names = params.map((p) => p.name).filter((p) => p !== 'self' && p !== 'cls');
+    const fromDoc = doc !== null ? fromDocstring(name, names, parseDocstring(doc, names)) : null;
+    const engine = engineSig(name);
+    const sig = fromDoc && (hasShapes(fromDoc) || !engine) ? fromDoc : engine ?? { name, params: names, inputs: [], outputs: [], source: 'docstring' as const };
+    return { name, nameNode, params, body, sig };
+  }
+
+  private docstring(body: SyntaxNode): string | null {
+    const first = children(body).find((c) => c.name !== ':');
+    if (first?.name !== 'ExpressionStatement') return null;
+    const s = first.firstChild;
+    return s?.name === 'String' ? stringContent(this.src(s)) : null;
+  }
+
+  private functionDef(def: SyntaxNode): void {
+    const info = this.defInfo(def);
+    if (!info) {
+      for (const c of children(def)) if (c.name === 'Body') this.block(children(c), new Map());
+      return;
+    }
+    const { sig } = info;
+    if (hasShapes(sig)) this.facts.push({ kind: 'layer', from: info.nameNode.from, to: info.nameNode.to, sig });
+    const outer = this.fn;
+    this.fn = { name: info.name, sig, ...(sig.modelLetters ? { letters: sig.modelLetters } : {}) };
+    try {
+      const env: Env = new Map();
+      const docShapes = new Map(sig.inputs.map((a) => [a.name, a]));
+      for (const p of info.params) {
+        const a = docShapes.get(p.name);
+        let v: Value = a?.shape ? array(a.shape, a.dtype) : UNKNOWN;
+        if (p.name === 'cache' && v.k === 'unknown') v = this.cacheFromForward(info.name);
+        env.set(p.name, v);
+        if (v.k !== 'unknown') this.fact(p.node, p.name, v);
+      }
+      // Default values still get their facts.
+      const list = def.getChild('ParamList');
+      if (list) for (const c of children(list)) if (c.type.is('Expression') && c.name !== 'VariableName') this.expr(c, env);
+      if (info.body) this.block(children(info.body), env);
+      const ret = this.fn.lastReturn;
+      const cacheIdx = sig.outputs.findIndex((o) => o.name === 'cache');
+      if (ret && /_forward$/.test(info.name)) {
+        const idx = cacheIdx >= 0 && cacheIdx < ret.length ? cacheIdx : ret.length - 1;
+        if (ret.length > 1 && idx >= 0) this.forwardCaches.set(info.name, ret[idx]);
+      }
+    } finally {
+      this.fn = outer;
+    }
+  }
+
+  /** `X_backward(dout, cache)` receives what `X_forward` in the same file returned as its cache. */
+  private cacheFromForward(name: string): Value {
+    const m = /^(.*)_backward$/.exec(name);
+    return (m && this.forwardCaches.get(`${m[1]}_forward`)) ?? UNKNOWN;
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private block(stmts: SyntaxNode[], env: Env): void {
+    for (const s of stmts) {
+      try {
+        this.statement(s, env);
+      } catch (e) {
+        // A construct the rules do not cover must not cost the rest of the file its hovers.
+        this.errors.push(`line ${this.text.slice(0, s.from).split('\n').length}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      }
+    }
+  }
+
+  private statement(s: SyntaxNode, env: Env): void {
+    switch (s.name) {
+      case 'FunctionDefinition':
+        this.functionDef(s);
+        return;
+      case 'ClassDefinition': {
+        for (const c of children(s)) if (c.name === 'ArgList') this.expr(c, env);
+        const body = s.getChild('Body');
+        if (body) this.block(children(body), new Map());
+        return;
+      }
+      case 'DecoratedStatement':
+      case 'Body':
+        this.block(children(s), env);
+        return;
+      case 'AssignStatement':
+        this.assign(s, env);
+        return;
+      case 'UpdateStatement':
+        this.update(s, env);
+        return;
+      case 'ReturnStatement':
+        this.returnStmt(s, env);
+        return;
+      case 'IfStatement':
+        this.ifStmt(s, env);
+        return;
+      case 'ForStatement':
+        this.forStmt(s, env);
+        return;
+      case 'WhileStatement': {
+        const before = new Map(env);
+        for (const c of children(s)) {
+          if (c.name === 'Body') this.block(children(c), env);
+          else if (isExpr(c)) this.expr(c, env);
+        }
+        this.mergeInto(env, before);
+        return;
+      }
+      default:
+        for (const c of children(s)) {
+          if (c.name === 'Body') this.block(children(c), env);
+          else if (isExpr(c)) this.expr(c, env);
+          else if (c.type.is('Statement')) this.statement(c, env);
+        }
+    }
+  }
+
+  /** After a loop or a one-armed if: a name keeps its shape only where both paths agree. */
+  private mergeInto(env: Env, other: Env): void {
+    for (const [k, v] of env) {
+      const o = other.get(k);
+      env.set(k, o === undefined ? v : joinValues(v, o));
+    }
+  }
+
+  private assign(s: SyntaxNode, env: Env): void {
+    const parts: SyntaxNode[][] = [[]];
+    for (const c of children(s)) {
+      if (c.name === 'AssignOp') parts.push([]);
+      else if (c.name !== 'TypeDef') parts[parts.length - 1].push(c);
+    }
+    const rhsNodes = parts[parts.length - 1];
+    const value = this.sequence(rhsNodes, env);
+    for (const target of parts.slice(0, -1)) this.bindTarget(target, value, env);
+  }
+
+  /** `a` or `a, b` (flat, as lezer gives unparenthesised tuples). */
+  private sequence(nodes: SyntaxNode[], env: Env): Value {
+    const exprs = nodes.filter((n) => !isPunct(n));
+    const hasComma = nodes.some((n) => n.name === ',');
+    if (exprs.length === 1 && !hasComma) return this.expr(exprs[0], env);
+    return { k: 'tuple', items: exprs.map((e) => this.expr(e, env)) };
+  }
+
+  private bindTarget(nodes: SyntaxNode[], value: Value, env: Env): void {
+    const targets = nodes.filter((n) => !isPunct(n));
+    const hasComma = nodes.some((n) => n.name === ',');
+    if (targets.length === 1 && !hasComma) {
+      this.bindOne(targets[0], value, env);
+      return;
+    }
+    const items = value.k === 'tuple' && value.items.length === targets.length ? value.items : null;
+    targets.forEach((t, i) => this.bindOne(t, items ? items[i] : UNKNOWN, env));
+  }
+
+  private bindOne(t: SyntaxNode, value: Value, env: Env): void {
+    switch (t.name) {
+      case 'VariableName': {
+        const name = this.src(t);
+        // A list literal in a variable is appended to later: its length is not known.
+        if (value.k === 'tuple' && value.list) value = UNKNOWN;
+        env.set(name, value);
+        if (value.k !== 'unknown') this.fact(t, name, value);
+        return;
+      }
+      case 'TupleExpression':
+      case 'ArrayExpression':
+      case 'ParenthesizedExpression':
+        this.bindTarget(children(t), value, env);
+        return;
+      case 'MemberExpression': {
+        if (t.getChild('[')) {
+          const slot = this.expr(t, env);
+          this.checkStore(t, slot, value);
+        } else this.expr(t, env);
+        return;
+      }
+      default:
+        if (isExpr(t)) this.expr(t, env);
+    }
+  }
+
+  /** `h[:, t, :] = next_h`: the value must broadcast into the slot. */
+  private checkStore(target: SyntaxNode, slot: Value, value: Value): void {
+    if (slot.k !== 'array' || slot.shape === null) return;
+    const v = operandShape(value);
+    if (v === undefined || v === null) return;
+    const conflicts: DimConflict[] = [];
+    if (v.length > slot.shape.length) return; // numpy may still squeeze leading 1s; not proven
+    for (let i = 1; i <= v.length; i++) {
+      const a = v[v.length - i];
+      const b = slot.shape[slot.shape.length - i];
+      if (a !== null && b !== null && constValue(a) !== 1 && !(constValue(b) === 1 && false) && fmtShape([a]) !== fmtShape([b])) conflicts.push({ a, b });
+    }
+    if (conflicts.length) this.warn(target, `cannot store ${fmtShape(v)} into ${this.short(target)} ${fmtShape(slot.shape)}: ${fmtConflicts(conflicts)}`);
+  }
+
+  private update(s: SyntaxNode, env: Env): void {
+    const [target, op, rhs] = [s.firstChild, s.getChild('UpdateOp'), s.lastChild];
+    if (!target || !op || !rhs || rhs === op) return;
+    const old = this.expr(target, env);
+    const value = this.expr(rhs, env);
+    const opText = this.src(op).slice(0, -1);
+    const result = this.binary(s, opText, old, value, target, rhs);
+    if (target.name === 'VariableName' && result.k !== 'unknown') {
+      const keep = old.k === 'array' && result.k === 'array' && old.shape !== null ? old : result;
+      env.set(this.src(target), keep);
+    }
+  }
+
+  private returnStmt(s: SyntaxNode, env: Env): void {
+    const nodes = children(s).filter((c) => c.name !== 'return');
+    if (nodes.length === 0) return;
+    const value = this.sequence(nodes, env);
+    const exprs = nodes.filter((n) => !isPunct(n));
+    const values = value.k === 'tuple' && exprs.length > 1 ? [...value.items] : [value];
+    this.fn.lastReturn = values;
+    const outs = this.fn.sig?.source === 'docstring' ? this.fn.sig.outputs : undefined;
+    if (!outs || outs.length !== values.length) return;
+    outs.forEach((o, i) => {
+      const v = values[i];
+      if (!o.shape || v.k !== 'array' || v.shape === null) return;
+      const n = exprs.length === values.length ? exprs[i] : s;
+      if (v.shape.length !== o.shape.length) {
+        this.warn(n, `${this.fn.name} returns ${this.short(n)} ${fmtShape(v.shape)} where the docstring says ${o.name}: ${fmtShape(o.shape)} (${v.shape.length} dimensions ≠ ${o.shape.length})`);
+        return;
+      }
+      const cs: DimConflict[] = [];
+      v.shape.forEach((d, j) => {
+        const want = o.shape?.[j] ?? null;
+        if (d !== null && want !== null && fmtShape([d]) !== fmtShape([want])) cs.push({ a: d, b: want });
+      });
+      if (cs.length) this.warn(n, `${this.fn.name} returns ${this.short(n)} ${fmtShape(v.shape)} where the docstring says ${o.name}: ${fmtShape(o.shape)}: ${fmtConflicts(cs)}`);
+    });
+  }
+
+  /** `self.cell_type == 'rnn'`: true/false under the current cell type, null when unknown. */
+  private cellCondition(cond: SyntaxNode): { cell: CellType; equal: boolean } | null {
+    if (cond.name !== 'BinaryExpression') return null;
+    const [l, op, r] = children(cond);
+    if (!l || !op || !r || op.name !== 'CompareOp') return null;
+    const opText = this.src(op);
+    if (opText !== '==' && opText !== '!=') return null;
+    const member = l.name === 'String' ? r : l;
+    const str = l.name === 'String' ? l : r;
+    if (str.name !== 'String' || !/(^|\.)cell_type$/.test(this.src(member))) return null;
+    const cell = stringContent(this.src(str));
+    if (cell !== 'rnn' && cell !== 'lstm') return null;
+    return { cell, equal: opText === '==' };
+  }
+
+  private ifStmt(s: SyntaxNode, env: Env): void {
+    const before = new Map(env);
+    const branches: Env[] = [];
+    let hasElse = false;
+    let cond: { cell: CellType; equal: boolean } | null = null;
+    let seenCells: CellType[] = [];
+    for (const c of children(s)) {
+      if (c.name === 'else') hasElse = true;
+      if (c.name === 'Body') {
+        const branch = new Map(before);
+        // Inside `if self.cell_type == 'rnn':` the parameters are the rnn ones; the else arm
+        // of a two-way split is the other cell.
+        let branchCell: CellType | null = null;
+        if (cond) branchCell = cond.equal ? cond.cell : cond.cell === 'rnn' ? 'lstm' : 'rnn';
+        else if (hasElse && seenCells.length === 1) branchCell = seenCells[0] === 'rnn' ? 'lstm' : 'rnn';
+        const savedCell = this.cell;
+        const isDead = branchCell !== null && this.ctx.cellType !== null && branchCell !== this.ctx.cellType;
+        if (branchCell !== null) this.cell = branchCell;
+        if (isDead) this.dead++;
+        try {
+          this.block(children(c), branch);
+        } finally {
+          if (isDead) this.dead--;
+          this.cell = savedCell;
+        }
+        if (branchCell !== null) seenCells = [...seenCells, branchCell];
+        branches.push(branch);
+        cond = null;
+      } else if (isExpr(c)) {
+        this.expr(c, env);
+        cond = this.cellCondition(c);
+        if (!cond) seenCells = [seenCells[0] ?? 'rnn', 'lstm']; // any other condition: no inference for else
+      }
+    }
+    if (!hasElse) branches.push(before);
+    const names = new Set(branches.flatMap((b) => [...b.keys()]));
+    for (const name of names) {
+      let v: Value | undefined;
+      for (const b of branches) {
+        const x = b.get(name) ?? UNKNOWN;
+        v = v === undefined ? x : joinValues(v, x);
+      }
+      env.set(name, v ?? UNKNOWN);
+    }
+  }
+
+  private forStmt(s: SyntaxNode, env: Env): void {
+    const all = children(s);
+    const inIdx = all.findIndex((c) => c.name === 'in');
+    const targets = all.slice(1, inIdx < 0 ? 1 : inIdx);
+    const iter = inIdx >= 0 ? all.slice(inIdx + 1).find(isExpr) : undefined;
+    const it = iter ? this.expr(iter, env) : UNKNOWN;
+    let item: Value = UNKNOWN;
+    if (iter && iter.name === 'CallExpression' && /^(range|reversed)$/.test(this.src(iter.firstChild ?? iter))) item = dimValue(null);
+    else if (it.k === 'array' && it.shape !== null && it.shape.length > 0) item = array(it.shape.slice(1), it.dtype);
+    const before = new Map(env);
+    this.bindTarget(targets, item, env);
+    for (const c of all) if (c.name === 'Body') this.block(children(c), env);
+    this.mergeInto(env, before);
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  private expr(n: SyntaxNode, env: Env): Value {
+    switch (n.name) {
+      case 'VariableName': {
+        const name = this.src(n);
+        const v = env.get(name) ?? UNKNOWN;
+        if (v.k !== 'unknown') this.fact(n, name, v);
+        return v;
+      }
+      case 'Number': {
+        const t = this.src(n).replace(/_/g, '');
+        if (/^\d+$/.test(t)) return dimValue(num(Number(t)));
+        return /[jJ]$/.test(t) ? UNKNOWN : array([]);
+      }
+      case 'ParenthesizedExpression': {
+        const inner = children(n).find(isExpr);
+        return inner ? this.expr(inner, env) : UNKNOWN;
+      }
+      case 'TupleExpression':
+      case 'ArrayExpression': {
+        const items = children(n).filter((c) => !isPunct(c)).map((c) => this.expr(c, env));
+        return n.name === 'ArrayExpression' ? { k: 'tuple', items, list: true } : { k: 'tuple', items };
+      }
+      case 'UnaryExpression': {
+        const op = n.firstChild;
+        const arg = n.lastChild;
+        if (!op || !arg || arg === op) return UNKNOWN;
+        const v = this.expr(arg, env);
+        const o = this.src(op);
+        if (o === 'not') return array([], 'bool');
+        if (v.k === 'dim') return dimValue(v.d === null ? null : o === '-' ? neg(v.d) : o === '+' ? v.d : null);
+        return v.k === 'array' ? v : UNKNOWN;
+      }
+      case 'BinaryExpression': {
+        const [l, op, r] = children(n);
+        if (!l || !op || !r) return this.generic(n, env);
+        const a = this.expr(l, env);
+        const b = this.expr(r, env);
+        return this.binary(n, this.src(op), a, b, l, r);
+      }
+      case 'CallExpression':
+        return this.call(n, env);
+      case 'MemberExpression':
+        return n.getChild('[') ? this.subscript(n, env) : this.attribute(n, env);
+      case 'ConditionalExpression': {
+        const parts = children(n).filter(isExpr);
+        const vals = parts.map((p) => this.expr(p, env));
+        return vals.length === 3 ? joinValues(vals[0], vals[2]) : UNKNOWN;
+      }
+      default:
+        return this.generic(n, env);
+    }
+  }
+
+  /** Anything the rules do not model: its names still get hovers; its value is unknown. */
+  private generic(n: SyntaxNode, env: Env): Value {
+    for (const c of children(n)) {
+      if (isExpr(c)) this.expr(c, env);
+      else if (c.name === 'ArgList' || c.name === 'Body') this.generic(c, env);
+    }
+    return UNKNOWN;
+  }
+
+  private binary(n: SyntaxNode, op: string, a: Value, b: Value, l: SyntaxNode, r: SyntaxNode): Value {
+    if (op === 'and' || op === 'or') return UNKNOWN;
+    if (a.k === 'dim' && b.k === 'dim') {
+      if (a.d === null || b.d === null) return dimValue(null);
+      if (op === '+') return dimValue(add(a.d, b.d));
+      if (op === '-') return dimValue(sub(a.d, b.d));
+      if (op === '*') return dimValue(mul(a.d, b.d));
+      if (op === '//') return dimValue(div(a.d, b.d));
+      if (op === '/' || op === '**') return array([]);
+      return dimValue(null);
+    }
+    if (a.k === 'tuple' || b.k === 'tuple') return UNKNOWN;
+    const sa = operandShape(a);
+    const sb = operandShape(b);
+    if (sa === undefined || sb === undefined) return UNKNOWN;
+    if (op === '@') {
+      const res = matmulShape(sa, sb, 'matmul');
+      if (res.conflict) this.warn(n, `${this.short(l)} ${fmtShape(sa)} @ ${this.short(r)} ${fmtShape(sb)}: inner dimensions ${fmtConflicts([res.conflict])}`);
+      return array(res.shape);
+    }
+    const res = broadcast(sa, sb);
+    if (res.conflicts.length) this.warn(n, `cannot broadcast ${this.short(l)} ${fmtShape(sa)} ${op} ${this.short(r)} ${fmtShape(sb)}: ${fmtConflicts(res.conflicts)}`);
+    const compare = /^(==|!=|<|>|<=|>=|in|not in|is|is not)$/.test(op);
+    const dtype: DType | undefined = compare ? 'bool' : a.k === 'array' && b.k === 'array' && a.dtype === 'int' && b.dtype === 'int' ? 'int' : undefined;
+    return array(res.shape, dtype);
+  }
+
+  // ---- attribute and subscript
+
+  private attribute(n: SyntaxNode, env: Env): Value {
+    const obj = n.firstChild;
+    const prop = n.getChild('PropertyName');
+    if (!obj || !prop) return this.generic(n, env);
+    const v = this.expr(obj, env);
+    const name = this.src(prop);
+    if (v.k !== 'array') return UNKNOWN;
+    if (name === 'shape') return v.shape === null ? UNKNOWN : { k: 'tuple', items: v.shape.map(dimValue) };
+    if (name === 'T') return array(transposeShape(v.shape), v.dtype);
+    if (name === 'ndim') return dimValue(v.shape === null ? null : num(v.shape.length));
+    if (name === 'size') {
+      if (v.shape === null) return dimValue(null);
+      let p: Poly | null = num(1);
+      for (const d of v.shape) p = p === null || d === null ? null : mul(p, d);
+      return dimValue(p);
+    }
+    return UNKNOWN;
+  }
+
+  private paramKey(n: SyntaxNode): string | null {
+    const str = n.getChild('String');
+    const obj = n.firstChild;
+    if (!str || !obj) return null;
+    return stringContent(this.src(str));
+  }
+
+  private subscript(n: SyntaxNode, env: Env): Value {
+    const obj = n.firstChild;
+    if (!obj) return UNKNOWN;
+    // self.params['Wx'] and the open dataset's arrays.
+    const key = this.paramKey(n);
+    if (key !== null && children(n).filter((c) => !isPunct(c)).length === 2) {
+      if (/(^|\.)params$/.test(this.src(obj))) {
+        this.expr(obj, env);
+        return this.modelParam(key);
+      }
+      const ds = this.ctx.datasetKeys.find((k) => k.key === key);
+      this.expr(obj, env);
+      if (ds) return array(ds.shape.map(num), /int/.test(ds.dtype) ? 'int' : /bool/.test(ds.dtype) ? 'bool' : 'float');
+      return UNKNOWN;
+    }
+    const base = this.expr(obj, env);
+    const groups: SyntaxNode[][] = [[]];
+    let open = false;
+    for (const c of children(n)) {
+      if (c === obj) continue;
+      if (c.name === '[') {
+        open = true;
+        continue;
+      }
+      if (!open) continue;
+      if (c.name === ']') break;
+      if (c.name === ',') groups.push([]);
+      else groups[groups.length - 1].push(c);
+    }
+    if (groups.length === 1 && groups[0].length === 0) return UNKNOWN;
+    if (base.k === 'tuple') {
+      const g = groups[0];
+      if (groups.length !== 1 || g.length !== 1) {
+        for (const x of groups.flat()) if (isExpr(x)) this.expr(x, env);
+        return UNKNOWN;
+      }
+      const iv = this.expr(g[0], env);
+      const i = iv.k === 'dim' && iv.d !== null ? constValue(iv.d) : null;
+      if (i === null) return UNKNOWN;
+      const idx = i < 0 ? i + base.items.length : i;
+      return base.items[idx] ?? UNKNOWN;
+    }
+    if (base.k !== 'array' || base.shape === null) {
+      for (const x of groups.flat()) if (isExpr(x)) this.expr(x, env);
+      return UNKNOWN;
+    }
+    return this.index(base.shape, base.dtype, groups, env);
+  }
+
+  private index(shape: readonly Dim[], dtype: DType | undefined, groups: SyntaxNode[][], env: Env): Value {
+    type Part = { k: 'slice'; len: Dim } | { k: 'drop' } | { k: 'new' } | { k: 'adv'; shape: Shape } | { k: 'ellipsis' } | { k: 'unknown' };
+    const parts: Part[] = [];
+    let axis = 0;
+    for (const g of groups) {
+      const hasColon = g.some((c) => c.name === ':');
+      if (hasColon) {
+        const segs: (SyntaxNode | null)[] = [null];
+        for (const c of g) {
+          if (c.name === ':') segs.push(null);
+          else segs[segs.length - 1] = c;
+        }
+        const [start, stop, step] = segs.map((x) => (x ? this.expr(x, env) : null));
+        const d = axis < shape.length ? shape[axis] : null;
+        parts.push({ k: 'slice', len: sliceLen(d, start, stop, step) });
+        axis++;
+        continue;
+      }
+      const e = g.find(isExpr) ?? g[0];
+      if (!e) continue;
+      if (e.name === 'None') {
+        parts.push({ k: 'new' });
+        continue;
+      }
+      if (e.name === 'Ellipsis') {
+        parts.push({ k: 'ellipsis' });
+        continue;
+      }
+      const v = this.expr(e, env);
+      axis++;
+      if (v.k === 'dim') parts.push({ k: 'drop' });
+      else if (v.k === 'array' && v.dtype !== 'bool' && v.dtype !== 'float') parts.push({ k: 'adv', shape: v.shape });
+      else if (v.k === 'array' && v.dtype === 'float' && v.shape !== null && v.shape.length === 0) parts.push({ k: 'drop' });
+      else if (v.k === 'tuple' && v.list && v.items.every((x) => x.k === 'dim')) parts.push({ k: 'adv', shape: [num(v.items.length)] });
+      else parts.push({ k: 'unknown' });
+    }
+    if (parts.some((p) => p.k === 'unknown' || p.k === 'ellipsis')) return array(null);
+    const used = parts.filter((p) => p.k !== 'new').length;
+    if (used > shape.length) return array(null);
+    const out: Dim[] = [];
+    let advShape: Shape | undefined;
+    let advAt = -1;
+    let lastAdv = -2;
+    let adjacent = true;
+    let ax = 0;
+    parts.forEach((p, i) => {
+      if (p.k === 'slice') {
+        out.push(p.len);
+        ax++;
+      } else if (p.k === 'new') out.push(num(1));
+      else if (p.k === 'drop') ax++;
+      else if (p.k === 'adv') {
+        if (advShape === undefined) {
+          advShape = p.shape;
+          advAt = out.length;
+        } else {
+          if (lastAdv !== i - 1) adjacent = false;
+          advShape = broadcast(advShape, p.shape).shape;
+        }
+        lastAdv = i;
+        ax++;
+      }
+    });
+    for (let i = ax; i < shape.length; i++) out.push(shape[i]);
+    if (advShape !== undefined) {
+      if (advShape === null) return array(null);
+      const pos = adjacent ? advAt : 0;
+      out.splice(pos, 0, ...advShape);
+    }
+    return array(out, dtype);
+  }
+
+  private modelParam(key: string): Value {
+    const rnn = MODEL_PARAMS.rnn[key];
+    const lstm = MODEL_PARAMS.lstm[key];
+    if (!rnn || !lstm) return UNKNOWN;
+    const toShape = (spec: readonly string[]): Dim[] => spec.map((d) => parseDim(d));
+    if (this.cell === 'rnn') return array(toShape(rnn));
+    if (this.cell === 'lstm') return array(toShape(lstm));
+    return joinValues(array(toShape(rnn)), array(toShape(lstm)));
+  }
+
+  // ---- calls
+
+  private callee(n: SyntaxNode): { np?: string; method?: { obj: SyntaxNode; name: string }; fn?: { name: string; node: SyntaxNode } } {
+    const c = n.firstChild;
+    if (!c) return {};
+    if (c.name === 'VariableName') return { fn: { name: this.src(c), node: c } };
+    if (c.name === 'MemberExpression' && !c.getChild('[')) {
+      const prop = c.getChild('PropertyName');
+      const obj = c.firstChild;
+      if (!prop || !obj) return {};
+      const path = this.src(c).replace(/\s+/g, '');
+      const m = /^(np|numpy)\.(.+)$/.exec(path);
+      if (m && NUMPY_NAMES.has(m[1])) return { np: m[2] };
+      return { method: { obj, name: this.src(prop) } };
+    }
+    return {};
+  }
+
+  private args(n: SyntaxNode, env: Env): { pos: { node: SyntaxNode; value: Value }[]; kw: Map<string, { node: SyntaxNode; value: Value }>; starred: boolean } {
+    const list = n.getChild('ArgList');
+    const pos: { node: SyntaxNode; value: Value }[] = [];
+    const kw = new Map<string, { node: SyntaxNode; value: Value }>();
+    let starred = false;
+    if (!list) return { pos, kw, starred };
+    const cs = children(list);
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i];
+      if (c.name === '*' || c.name === '**') {
+        starred = true;
+        continue;
+      }
+      if (!isExpr(c)) continue;
+      if (c.name === 'VariableName' && cs[i + 1]?.name === 'AssignOp' && cs[i + 2]) {
+        const valueNode = cs[i + 2];
+        kw.set(this.src(c), { node: valueNode, value: this.expr(valueNode, env) });
+        i += 2;
+        continue;
+      }
+      const v = this.expr(c, env);
+      if (!starred || cs[i - 1]?.name !== '*') pos.push({ node: c, value: v });
+    }
+    return { pos, kw, starred };
+  }
+
+  private call(n: SyntaxNode, env: Env): Value {
+    const callee = this.callee(n);
+    let objValue: Value = UNKNOWN;
+    if (callee.method) objValue = this.expr(callee.method.obj, env);
+    else if (callee.fn) {
+      /* the callee name itself is looked up below */
+    } else if (!callee.np && n.firstChild) this.expr(n.firstChild, env);
+    const a = this.args(n, env);
+    if (callee.np) return this.numpyCall(n, callee.np, a);
+    if (callee.method) return this.methodCall(n, callee.method.name, objValue, callee.method.obj, a);
+    if (callee.fn) return this.functionCall(callee.fn.name, callee.fn.node, a, env);
+    return UNKNOWN;
+  }
+
+  private dimsFrom(v: Value | undefined): Dim[] | null {
+    if (!v) return null;
+    if (v.k === 'dim') return [v.d];
+    if (v.k === 'tuple') return v.items.map((x) => (x.k === 'dim' ? x.d : null));
+    return null;
+  }
+
+  private axisArg(v: Value | undefined): number[] | null | undefined {
+    if (v === undefined) return null;
+    const dims = this.dimsFrom(v);
+    if (!dims) return undefined;
+    const out: number[] = [];
+    for (const d of dims) {
+      const c = d === null ? null : constValue(d);
+      if (c === null) return undefined;
+      out.push(c);
+    }
+    return out;
+  }
+
+  private keepdims(v: { value: Value; node: SyntaxNode } | undefined): boolean {
+    return v !== undefined && this.src(v.node) === 'True';
+  }
+
+  private numpyCall(n: SyntaxNode, name: string, a: ReturnType<Analyzer['args']>): Value {
+    const [x, y] = a.pos;
+    const first = x?.value;
+    if (ELEMENTWISE.has(name)) {
+      if (first?.k === 'array') return array(first.shape, name === 'zeros_like' || name === 'copy' || name === 'ones_like' || name === 'empty_like' || name === 'clip' ? first.dtype : undefined);
+      if (first?.k === 'dim' && name !== 'array' && name !== 'asarray') return array([]);
+      return UNKNOWN;
+    }
+    if (BINARY.has(name) && x && y) return this.binary(n, name === 'multiply' ? '*' : name === 'add' ? '+' : name === 'subtract' ? '-' : name === 'divide' ? '/' : name, x.value, y.value, x.node, y.node);
+    if (name === 'where' && a.pos.length === 3) {
+      const shapes = a.pos.map((p) => operandShape(p.value));
+      if (shapes.some((s) => s === undefined)) return UNKNOWN;
+      let s: Shape = shapes[0] ?? null;
+      for (const t of shapes.slice(1)) s = broadcast(s, t ?? null).shape;
+      return array(s);
+    }
+    if ((name === 'dot' || name === 'matmul') && x && y) {
+      const sa = operandShape(x.value);
+      const sb = operandShape(y.value);
+      if (sa === undefined || sb === undefined) return UNKNOWN;
+      const res = matmulShape(sa, sb, name);
+      if (res.conflict) this.warn(n, `np.${name}: ${this.short(x.node)} ${fmtShape(sa)} · ${this.short(y.node)} ${fmtShape(sb)}: inner dimensions ${fmtConflicts([res.conflict])}`);
+      return array(res.shape);
+    }
+    if (name === 'outer' && x && y) {
+      const sa = operandShape(x.value);
+      const sb = operandShape(y.value);
+      if (!sa || !sb) return array(null);
+      return array([sizeOf(sa), sizeOf(sb)]);
+    }
+    if (REDUCE.has(name) && first?.k === 'array') {
+      const axis = this.axisArg(a.kw.get('axis')?.value ?? y?.value);
+      return array(reduceShape(first.shape, axis, this.keepdims(a.kw.get('keepdims'))), /^arg/.test(name) ? 'int' : first.dtype);
+    }
+    if (CONSTRUCT.has(name)) {
+      const dims = this.shapeArg(first);
+      const dtype = this.dtypeArg(a.kw.get('dtype')?.node);
+      return array(dims, dtype);
+    }
+    if (name === 'random.randn' || name === 'random.rand' || name === 'random.standard_normal' && a.pos.length !== 1) {
+      if (a.pos.length === 0) return array([]);
+      const dims = a.pos.map((p) => (p.value.k === 'dim' ? p.value.d : null));
+      return array(dims);
+    }
+    if (/^random\.(randint|normal|uniform|choice|random|standard_normal|random_sample|rand)$/.test(name)) {
+      const size = a.kw.get('size')?.value ?? (name === 'random.random' || name === 'random.random_sample' || name === 'random.standard_normal' ? first : a.pos[name === 'random.choice' ? 1 : 2]?.value);
+      if (!size) return UNKNOWN;
+      return array(this.shapeArg(size), name === 'random.randint' ? 'int' : undefined);
+    }
+    if (name === 'reshape' && x && y) return this.reshape(n, x.value, x.node, [y.value]);
+    if (name === 'transpose' && first?.k === 'array') {
+      const axes = y ? this.axisArg(y.value) : a.kw.get('axes') ? this.axisArg(a.kw.get('axes')?.value) : null;
+      return array(axes === undefined ? null : transposeShape(first.shape, axes ?? undefined), first.dtype);
+    }
+    if (name === 'squeeze' && first?.k === 'array') return array(squeeze(first.shape), first.dtype);
+    if (name === 'expand_dims' && first?.k === 'array' && y) {
+      const ax = this.axisArg(y.value);
+      if (!ax || ax.length !== 1 || first.shape === null) return array(null);
+      const out = [...first.shape];
+      const at = ax[0] < 0 ? ax[0] + out.length + 1 : ax[0];
+      out.splice(at, 0, num(1));
+      return array(out, first.dtype);
+    }
+    if (name === 'arange') {
+      if (a.pos.length === 1 && first?.k === 'dim') return array([first.d], 'int');
+      if (a.pos.length === 2 && first?.k === 'dim' && y?.value.k === 'dim') return array([first.d !== null && y.value.d !== null ? sub(y.value.d, first.d) : null], 'int');
+      return array([null]);
+    }
+    if (name === 'eye' && first?.k === 'dim') return array([first.d, first.d]);
+    if (name === 'linspace' && a.pos[2]?.value.k === 'dim') return array([(a.pos[2].value as { d: Dim }).d]);
+    if ((name === 'concatenate' || name === 'stack' || name === 'vstack' || name === 'hstack') && first?.k === 'tuple') {
+      return array(joinShapes(name, first.items, this.axisArg(a.kw.get('axis')?.value ?? y?.value)));
+    }
+    return UNKNOWN;
+  }
+
+  private dtypeArg(node: SyntaxNode | undefined): DType | undefined {
+    if (!node) return undefined;
+    const t = this.src(node);
+    if (/int/.test(t)) return 'int';
+    if (/bool/.test(t)) return 'bool';
+    return 'float';
+  }
+
+  /** `(N, H)`, `[N, T, H]`, `H`, `x.shape` as a shape. */
+  private shapeArg(v: Value | undefined): Shape {
+    if (!v) return null;
+    return this.dimsFrom(v);
+  }
+
+  private reshape(n: SyntaxNode, v: Value, node: SyntaxNode, dimArgs: Value[]): Value {
+    if (v.k !== 'array') return UNKNOWN;
+    const to = dimArgs.length === 1 ? this.dimsFrom(dimArgs[0]) : dimArgs.map((d) => (d.k === 'dim' ? d.d : null));
+    if (!to) return array(null);
+    const res = reshapeShape(v.shape, to);
+    if (res.conflict) this.warn(n, `cannot reshape ${this.short(node)} ${fmtShape(v.shape)} into ${fmtShape(to)}: ${fmtConflicts([res.conflict])} elements`);
+    return array(res.conflict ? null : res.shape, v.dtype);
+  }
+
+  private methodCall(n: SyntaxNode, name: string, obj: Value, objNode: SyntaxNode, a: ReturnType<Analyzer['args']>): Value {
+    if (obj.k !== 'array') return UNKNOWN;
+    const vals = a.pos.map((p) => p.value);
+    if (name === 'reshape') return this.reshape(n, obj, objNode, vals);
+    if (name === 'dot' && a.pos[0]) {
+      const sb = operandShape(a.pos[0].value);
+      if (sb === undefined) return UNKNOWN;
+      const res = matmulShape(obj.shape, sb, 'dot');
+      if (res.conflict) this.warn(n, `${this.short(objNode)}.dot: ${fmtShape(obj.shape)} · ${this.short(a.pos[0].node)} ${fmtShape(sb)}: inner dimensions ${fmtConflicts([res.conflict])}`);
+      return array(res.shape);
+    }
+    if (name === 'transpose') {
+      if (vals.length === 0) return array(transposeShape(obj.shape), obj.dtype);
+      const axes = vals.length === 1 ? this.axisArg(vals[0]) : this.axisArg({ k: 'tuple', items: vals });
+      return array(axes ? transposeShape(obj.shape, axes) : null, obj.dtype);
+    }
+    if (REDUCE.has(name)) {
+      const axis = this.axisArg(a.kw.get('axis')?.value ?? vals[0]);
+      return array(reduceShape(obj.shape, axis, this.keepdims(a.kw.get('keepdims'))), /^arg/.test(name) ? 'int' : obj.dtype);
+    }
+    if (ARRAY_METHODS_SAME.has(name)) return array(obj.shape, name === 'astype' ? this.dtypeArg(a.pos[0]?.node) : obj.dtype);
+    if (name === 'squeeze') return array(squeeze(obj.shape), obj.dtype);
+    if (name === 'flatten' || name === 'ravel') return array(obj.shape === null ? [null] : [sizeOf(obj.shape)], obj.dtype);
+    return UNKNOWN;
+  }
+
+  private functionCall(name: string, nameNode: SyntaxNode, a: ReturnType<Analyzer['args']>, env: Env): Value {
+    const local = env.get(name);
+    if (local && local.k !== 'unknown') {
+      this.fact(nameNode, name, local);
+      return UNKNOWN;
+    }
+    if (name === 'len') {
+      const v = a.pos[0]?.value;
+      if (v?.k === 'array' && v.shape && v.shape.length > 0) return dimValue(v.shape[0]);
+      if (v?.k === 'tuple') return dimValue(num(v.items.length));
+      return dimValue(null);
+    }
+    if (name === 'int') return a.pos[0]?.value.k === 'dim' ? a.pos[0].value : dimValue(null);
+    if (name === 'float') return array([]);
+    if (name === 'range' || name === 'reversed' || name === 'zip' || name === 'enumerate') return UNKNOWN;
+    const sig = this.localSigs.get(name) ?? engineSig(name);
+    if (!sig || !hasShapes(sig)) {
+      if (ELEMENTWISE_HELPERS.has(name) && a.pos.length === 1 && a.pos[0].value.k === 'array') return a.pos[0].value;
+      return UNKNOWN;
+    }
+    this.facts.push({ kind: 'layer', from: nameNode.from, to: nameNode.to, sig });
+    if (a.starred) return UNKNOWN;
+    const bind: Bindings = new Map();
+    const byName = new Map(sig.inputs.map((i) => [i.name, i]));
+    const bound: { param: string; node: SyntaxNode; value: Value }[] = [];
+    a.pos.forEach((p, i) => {
+      const param = sig.params[i];
+      if (param !== undefined) bound.push({ param, node: p.node, value: p.value });
+    });
+    for (const [k, v] of a.kw) bound.push({ param: k, node: v.node, value: v.value });
+    for (const b of bound) {
+      const spec = byName.get(b.param);
+      if (!spec?.shape || b.value.k !== 'array') continue;
+      const res = unify(spec.shape, b.value.shape, bind);
+      if (res.rank && b.value.shape) {
+        this.warn(b.node, `${name}: argument ${b.param} gets ${this.short(b.node)} ${fmtShape(b.value.shape)}, expected ${fmtShape(res.expected)} (${b.value.shape.length} dimensions ≠ ${spec.shape.length})`);
+      } else if (res.conflicts.length) {
+        this.warn(b.node, `${name}: argument ${b.param} gets ${this.short(b.node)} ${fmtShape(b.value.shape)}, expected ${fmtShape(res.expected)}: ${fmtConflicts(res.conflicts)}`);
+      }
+    }
+    const outs = sig.outputs.map((o): Value => (o.shape ? array(o.shape.map((p) => substituteOrNull(p, bind)), o.dtype) : UNKNOWN));
+    if (outs.length === 0) return UNKNOWN;
+    return outs.length === 1 ? outs[0] : { k: 'tuple', items: outs };
+  }
+}
+
+function substituteOrNull(p: Poly, env: Bindings): Dim {
+  let out: Poly = [];
+  for (const t of p) {
+    let term: Poly = num(t.c);
+    for (const s of t.s) {
+      const v = env.get(s);
+      if (v === undefined) return null;
+      term = mul(term, v);
+    }
+    out = add(out, term);
+  }
+  return out;
+}
+
+function sizeOf(s: readonly Dim[]): Dim {
+  let p: Poly = num(1);
+  for (const d of s) {
+    if (d === null) return null;
+    p = mul(p, d);
+  }
+  return p;
+}
+
+/** np.concatenate / stack / hstack / vstack of arrays whose shapes are all known. */
+function joinShapes(name: string, items: readonly Value[], axisArg: number[] | null | undefined): Shape {
+  const shapes: (readonly Dim[])[] = [];
+  for (const v of items) {
+    if (v.k !== 'array' || v.shape === null) return null;
+    shapes.push(v.shape);
+  }
+  if (shapes.length === 0 || axisArg === undefined) return null;
+  const rank = shapes[0].length;
+  if (shapes.some((s) => s.length !== rank)) return null;
+  if (name === 'stack') {
+    const ax = axisArg?.[0] ?? 0;
+    const out = [...shapes[0]];
+    out.splice(ax < 0 ? ax + rank + 1 : ax, 0, num(shapes.length));
+    return out;
+  }
+  let ax = name === 'hstack' ? (rank === 1 ? 0 : 1) : name === 'vstack' ? 0 : axisArg === null ? 0 : axisArg[0];
+  if (name === 'vstack' && rank === 1) return [num(shapes.length), shapes[0][0]];
+  if (ax < 0) ax += rank;
+  if (ax < 0 || ax >= rank) return null;
+  let total: Poly = [];
+  for (const s of shapes) {
+    const d = s[ax];
+    if (d === null) return shapes[0].map((x, i) => (i === ax ? null : x));
+    total = add(total, d);
+  }
+  return shapes[0].map((x, i) => (i === ax ? total : x));
+}
+
+function squeeze(s: Shape): Shape {
+  if (s === null || s.some((d) => d === null)) return null;
+  return s.filter((d) => d === null || constValue(d) !== 1);
+}
+
+/** Length of `start:stop:step` on a dimension d (negative constants count from the end). */
+function sliceLen(d: Dim, start: Value | null, stop: Value | null, step: Value | null): Dim {
+  const asDim = (v: Value | null | undefined): Dim | undefined => (v === null || v === undefined ? undefined : v.k === 'dim' ? v.d : null);
+  const st = asDim(step);
+  if (st !== undefined && (st === null || constValue(st) !== 1)) return null;
+  const resolve = (v: Dim | undefined, dflt: Dim): Dim => {
+    if (v === undefined) return dflt;
+    if (v === null) return null;
+    const c = constValue(v);
+    if (c !== null && c < 0) return d === null ? null : add(d, v);
+    return v;
+  };
+  const a = resolve(asDim(start), num(0));
+  const b = resolve(asDim(stop), d);
+  if (a === null || b === null) return null;
+  return sub(b, a);
+}
+
+export function analyzePython(text: string, ctx: AnalysisContext): PyAnalysis {
+  const tree = parsePython(text);
+  const an = new Analyzer(text, ctx);
+  an.run(tree);
+  const facts = [...an.facts].sort((x, y) => x.from - y.from || x.to - y.to);
+  const seen = new Set<string>();
+  const diagnostics = an.diagnostics.filter((d) => {
+    const k = `${d.from}:${d.to}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return { tree, text, facts, diagnostics, errors: an.errors };
+}
