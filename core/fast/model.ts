@@ -1,0 +1,453 @@
+/**
+ * The captioning model on the wasm engine: loss + all gradients and greedy sampling in float64 or
+ * float32, with every tensor living in WebAssembly memory (no copies between layers). Same interface
+ * and semantics as the reference CaptioningModel (core/model.ts), which stays the float64 oracle and
+ * the fallback where WebAssembly SIMD is missing (see createFastModel).
+ *
+ * Internally everything is time-major, (T, N, ·), so a time step is a contiguous N-row block:
+ * one GEMM computes x·Wx + b for all steps, each step adds h_{t-1}·Wh into its block, and in the
+ * backward pass each step accumulates da_t·Whᵀ straight into dh_{t-1} (beta = 1). dWx, dWh, db,
+ * dW_vocab are then single large GEMMs / column sums over all T·N rows.
+ *
+ * Parameters are float64 master copies (Tensors whose data are views on wasm memory, so an optimiser
+ * updating `params[k].data` in place writes straight into the engine). The float32 path demotes them
+ * into float32 working copies at each call and promotes the float32 gradients back.
+ */
+import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type ModelParams, type ModelTrace, type ParamName } from '../model';
+import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
+import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
+
+/** What training, sampling and gradient checks need from a captioning model. */
+export interface CaptioningModelLike {
+  readonly cellType: CellType;
+  readonly vocabSize: number;
+  readonly nullIdx: number;
+  readonly startIdx: number | undefined;
+  readonly endIdx: number | undefined;
+  readonly idxToWord: string[];
+  readonly wordToIdx: Readonly<Record<string, number>>;
+  readonly inputDim: number;
+  readonly wordvecDim: number;
+  readonly hiddenDim: number;
+  params: ModelParams;
+  shapes(): Record<ParamName, number[]>;
+  setParams(p: Readonly<Record<string, Tensor>>): void;
+  loss(features: Tensor, captions: IntTensor): { loss: number; grads: ModelParams };
+  sample(features: Tensor, maxLength?: number): IntTensor;
+  trace(features: Tensor, captions: IntTensor, row?: number): ModelTrace;
+}
+
+export interface FastModelOptions extends Omit<ModelConfig, 'layers'> {
+  /** 'f64' (default) or 'f32' (float32 arithmetic, float64 master parameters and gradients). */
+  dtype?: DType;
+  /** Engine to run on (default: the process-wide getEngine(), which a Node adapter may have made two-threaded). */
+  engine?: WasmEngine;
+  /** Initial parameter values (copied); default: the reference initialisation for `seed`. */
+  params?: Readonly<Record<string, Tensor>>;
+  /**
+   * Return gradients as views on engine memory that the next loss() call overwrites (no copy).
+   * Default false: fresh Float64Arrays, like the reference.
+   */
+  reuseGrads?: boolean;
+}
+
+/** Work buffers for one (N, T) shape. */
+interface Work {
+  n: number;
+  t: number;
+  feat: FloatArray; // (N, D)
+  hbuf: FloatArray; // (T+1, N, H): slot 0 = h0
+  cbuf: FloatArray | undefined; // (T+1, N, H) LSTM cells, slot 0 = 0
+  tc: FloatArray | undefined; // (T, N, H) tanh(c_t)
+  dc: FloatArray | undefined; // (N, H)
+  x: FloatArray; // (T, N, W)
+  a: FloatArray; // (T, N, G) pre-activations -> gates -> da
+  s: FloatArray; // (T, N, V) scores -> dscores
+  dh: FloatArray; // (T, N, H)
+  dx: FloatArray; // (T, N, W)
+  dh0: FloatArray; // (N, H)
+  idx: Int32Array; // (T, N) captions_in, time-major
+  y: Int32Array; // (T, N) captions_out
+  mask: Int32Array; // (T, N)
+}
+
+export class FastCaptioningModel implements CaptioningModelLike {
+  readonly dtype: DType;
+  readonly engine: WasmEngine;
+  readonly cellType: CellType;
+  readonly vocabSize: number;
+  readonly nullIdx: number;
+  readonly startIdx: number | undefined;
+  readonly endIdx: number | undefined;
+  readonly idxToWord: string[];
+  readonly wordToIdx: Readonly<Record<string, number>>;
+  readonly inputDim: number;
+  readonly wordvecDim: number;
+  readonly hiddenDim: number;
+  params: ModelParams;
+  /** The reference model on the same parameter tensors (used for trace()). */
+  private readonly ref: CaptioningModel;
+  private readonly master: Record<ParamName, Float64Array>; // f64 master values (wasm memory)
+  private readonly w: Record<ParamName, FloatArray>; // working dtype (== master for f64)
+  private readonly g: Record<ParamName, FloatArray>; // gradients in working dtype
+  private readonly g64: Record<ParamName, Float64Array>; // f64 gradients (== g for f64)
+  private readonly reuseGrads: boolean;
+  private work: Work | undefined;
+  private sampleWork: { n: number; bufs: FloatArray[]; words: Int32Array } | undefined;
+  private disposed = false;
+
+  constructor(opts: FastModelOptions) {
+    const engine = opts.engine ?? getEngine();
+    this.engine = engine;
+    this.dtype = opts.dtype ?? 'f64';
+    if (this.dtype !== 'f64' && this.dtype !== 'f32') throw new Error(`dtype must be "f64" or "f32", got "${String(this.dtype)}"`);
+    this.reuseGrads = opts.reuseGrads ?? false;
+    const ref = new CaptioningModel(opts);
+    this.ref = ref;
+    this.cellType = ref.cellType;
+    this.vocabSize = ref.vocabSize;
+    this.nullIdx = ref.nullIdx;
+    this.startIdx = ref.startIdx;
+    this.endIdx = ref.endIdx;
+    this.idxToWord = ref.idxToWord;
+    this.wordToIdx = ref.wordToIdx;
+    this.inputDim = ref.inputDim;
+    this.wordvecDim = ref.wordvecDim;
+    this.hiddenDim = ref.hiddenDim;
+    if (opts.params) ref.setParams(opts.params);
+    const shapes = ref.shapes();
+    const master = {} as Record<ParamName, Float64Array>;
+    const params = {} as ModelParams;
+    const w = {} as Record<ParamName, FloatArray>;
+    const g = {} as Record<ParamName, FloatArray>;
+    const g64 = {} as Record<ParamName, Float64Array>;
+    for (const name of PARAM_NAMES) {
+      const size = shapes[name].reduce((a, b) => a * b, 1);
+      master[name] = engine.f64(size);
+      master[name].set(ref.params[name].data);
+      params[name] = { shape: [...shapes[name]], data: master[name] };
+      w[name] = this.dtype === 'f64' ? master[name] : engine.f32(size);
+      g[name] = engine.floats(this.dtype, size);
+      g64[name] = this.dtype === 'f64' ? (g[name] as Float64Array) : engine.f64(size);
+    }
+    this.master = master;
+    this.params = params;
+    this.w = w;
+    this.g = g;
+    this.g64 = g64;
+    ref.params = params;
+  }
+
+  shapes(): Record<ParamName, number[]> {
+    return this.ref.shapes();
+  }
+
+  /** Replaces parameter values after checking every name and shape (values are copied). */
+  setParams(p: Readonly<Record<string, Tensor>>): void {
+    const shapes = this.shapes();
+    for (const name of PARAM_NAMES) {
+      const t = p[name];
+      if (!t) throw new Error(`parameter ${name} is missing`);
+      expectShape('setParams', name, t, shapes[name]);
+    }
+    for (const name of PARAM_NAMES) this.master[name].set(p[name].data);
+    const params = {} as ModelParams;
+    for (const name of PARAM_NAMES) params[name] = { shape: [...shapes[name]], data: this.master[name] };
+    this.params = params;
+  }
+
+  /** Frees the engine memory of this model. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.freeWork();
+    this.freeSampleWork();
+    for (const name of PARAM_NAMES) {
+      if (this.dtype === 'f32') {
+        this.engine.release(this.w[name]);
+        this.engine.release(this.g64[name]);
+      }
+      this.engine.release(this.g[name]);
+      this.engine.release(this.master[name]);
+    }
+  }
+
+  trace(features: Tensor, captions: IntTensor, row = 0): ModelTrace {
+    this.ref.params = this.params;
+    return this.ref.trace(features, captions, row);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Brings the working parameters up to date with `this.params` (which callers may replace or edit). */
+  private syncParams(): void {
+    if (this.disposed) throw new Error('this fast model has been disposed');
+    const shapes = this.shapes();
+    const e = this.engine;
+    const demote = this.dtype === 'f32' ? e.kernel('demote') : undefined;
+    for (const name of PARAM_NAMES) {
+      const t = this.params[name];
+      if (!t) throw new Error(`parameter ${name} is missing`);
+      const m = this.master[name];
+      if (t.data !== m) {
+        expectShape('CaptioningRNN.loss', name, t, shapes[name]);
+        m.set(t.data);
+      }
+      if (demote) demote(e.ptr(this.w[name]), e.ptr(m), m.length);
+    }
+  }
+
+  private freeWork(): void {
+    const wk = this.work;
+    if (!wk) return;
+    this.work = undefined;
+    for (const b of [wk.feat, wk.hbuf, wk.cbuf, wk.tc, wk.dc, wk.x, wk.a, wk.s, wk.dh, wk.dx, wk.dh0, wk.idx, wk.y, wk.mask]) {
+      if (b) this.engine.release(b);
+    }
+  }
+
+  private freeSampleWork(): void {
+    const sw = this.sampleWork;
+    if (!sw) return;
+    this.sampleWork = undefined;
+    for (const b of sw.bufs) this.engine.release(b);
+    this.engine.release(sw.words);
+  }
+
+  private workFor(n: number, t: number): Work {
+    if (this.work && this.work.n === n && this.work.t === t) return this.work;
+    this.freeWork();
+    const e = this.engine, dt = this.dtype;
+    const D = this.inputDim, W = this.wordvecDim, H = this.hiddenDim, V = this.vocabSize;
+    const G = this.cellType === 'lstm' ? 4 * H : H;
+    const lstm = this.cellType === 'lstm';
+    this.work = {
+      n, t,
+      feat: e.floats(dt, n * D),
+      hbuf: e.floats(dt, (t + 1) * n * H),
+      cbuf: lstm ? e.floats(dt, (t + 1) * n * H) : undefined,
+      tc: lstm ? e.floats(dt, t * n * H) : undefined,
+      dc: lstm ? e.floats(dt, n * H) : undefined,
+      x: e.floats(dt, t * n * W),
+      a: e.floats(dt, t * n * G),
+      s: e.floats(dt, t * n * V),
+      dh: e.floats(dt, t * n * H),
+      dx: e.floats(dt, t * n * W),
+      dh0: e.floats(dt, n * H),
+      idx: e.i32(t * n),
+      y: e.i32(t * n),
+      mask: e.i32(t * n),
+    };
+    return this.work;
+  }
+
+  private loadFeatures(features: Tensor, dst: FloatArray, op: string): void {
+    expectRank(op, 'features', features, 2);
+    if (features.shape[1] !== this.inputDim) {
+      throw new ShapeError(`${op}: features have D = ${features.shape[1]}, the model expects ${this.inputDim}`);
+    }
+    dst.set(features.data);
+  }
+
+  // ---------------------------------------------------------------- loss
+
+  /**
+   * Training loss and gradients. features: (N, D); captions: (N, T+1) word indices.
+   * captions[:, :-1] is fed in, captions[:, 1:] is predicted, <NULL> targets are masked.
+   */
+  loss(features: Tensor, captions: IntTensor): { loss: number; grads: ModelParams } {
+    const loss = this.run(features, captions, true);
+    const shapes = this.shapes();
+    const grads = {} as ModelParams;
+    const e = this.engine;
+    const promote = this.dtype === 'f32' ? e.kernel('promote') : undefined;
+    for (const name of PARAM_NAMES) {
+      const g64 = this.g64[name];
+      if (promote) promote(e.ptr(g64), e.ptr(this.g[name]), g64.length);
+      grads[name] = { shape: [...shapes[name]], data: this.reuseGrads ? g64 : new Float64Array(g64) };
+    }
+    return { loss, grads };
+  }
+
+  /** The loss alone (no backward pass): what a numerical gradient evaluates. */
+  lossOnly(features: Tensor, captions: IntTensor): number {
+    return this.run(features, captions, false);
+  }
+
+  private run(features: Tensor, captions: IntTensor, backward: boolean): number {
+    const op = 'CaptioningRNN.loss';
+    expectRank(op, 'features', features, 2);
+    expectRank(op, 'captions', captions, 2);
+    const [n] = features.shape;
+    const [cn, tp1] = captions.shape;
+    if (cn !== n) throw new ShapeError(`${op}: features ${n} rows but captions ${cn} rows`);
+    if (tp1 < 2) throw new ShapeError(`${op}: captions need at least 2 columns, got ${tp1}`);
+    const T = tp1 - 1;
+    const D = this.inputDim, W = this.wordvecDim, H = this.hiddenDim, V = this.vocabSize;
+    const lstm = this.cellType === 'lstm';
+    const G = lstm ? 4 * H : H;
+    const e = this.engine, dt = this.dtype, es = dt === 'f64' ? 8 : 4;
+    const wk = this.workFor(n, T);
+    this.loadFeatures(features, wk.feat, op);
+    // Word indices, time-major; validated like the reference layers.
+    const cap = captions.data;
+    for (let i = 0; i < n; i++) {
+      for (let s = 0; s < T; s++) {
+        const win = cap[i * tp1 + s], wout = cap[i * tp1 + s + 1];
+        if (!(win >= 0 && win < V)) throw new ShapeError(`word_embedding_forward: x[${i}, ${s}] = ${win} is outside the vocabulary [0, ${V})`);
+        if (!(wout >= 0 && wout < V)) throw new ShapeError(`temporal_softmax_loss: y[${i}, ${s}] = ${wout} is outside [0, ${V})`);
+        wk.idx[s * n + i] = win;
+        wk.y[s * n + i] = wout;
+        wk.mask[s * n + i] = wout !== this.nullIdx ? 1 : 0;
+      }
+    }
+    this.syncParams();
+    const p = this.w;
+    const P = (a: FloatArray | Int32Array) => e.ptr(a);
+    const hb = P(wk.hbuf), ab = P(wk.a), dhb = P(wk.dh);
+    const NH = n * H, NG = n * G, TN = T * n;
+    const gemm = (ta: boolean, tb: boolean, M: number, N: number, K: number, A: number, B: number, C: number, beta: 0 | 1) =>
+      e.gemmRaw(dt, ta, tb, M, N, K, A, ta ? M : K, B, tb ? K : N, C, N, beta);
+    const k = (name: string) => e.kernel(name, dt);
+
+    // h0 = features·W_proj + b_proj, into slot 0 of hbuf.
+    k('fill_rows')(hb, n, H, P(p.b_proj));
+    gemm(false, false, n, H, D, P(wk.feat), P(p.W_proj), hb, 1);
+    // Embedding, then x·Wx + b for all steps at once.
+    k('gather_rows')(P(wk.x), P(p.W_embed), P(wk.idx), TN, W);
+    k('fill_rows')(ab, TN, G, P(p.b));
+    gemm(false, false, TN, G, W, P(wk.x), P(p.Wx), ab, 1);
+    // The recurrence.
+    const Wh = P(p.Wh);
+    if (!lstm) {
+      const tanh = k('tanh');
+      for (let s = 0; s < T; s++) {
+        gemm(false, false, n, H, H, hb + s * NH * es, Wh, ab + s * NG * es, 1);
+        tanh(hb + (s + 1) * NH * es, ab + s * NG * es, NH);
+      }
+    } else {
+      const cb = P(wk.cbuf!), tcb = P(wk.tc!);
+      wk.cbuf!.fill(0, 0, NH);
+      const fwd = k('lstm_fwd');
+      for (let s = 0; s < T; s++) {
+        gemm(false, false, n, G, H, hb + s * NH * es, Wh, ab + s * NG * es, 1);
+        fwd(ab + s * NG * es, cb + s * NH * es, cb + (s + 1) * NH * es, tcb + s * NH * es, hb + (s + 1) * NH * es, n, H);
+      }
+    }
+    // Scores and the masked softmax loss (dscores overwrite the scores).
+    const sb = P(wk.s);
+    k('fill_rows')(sb, TN, V, P(p.b_vocab));
+    gemm(false, false, TN, V, H, hb + NH * es, P(p.W_vocab), sb, 1);
+    const lossSum = k('softmax_xent')(sb, P(wk.y), P(wk.mask), TN, V, 1 / n, backward ? 1 : 0);
+    const loss = lossSum / n;
+    if (!backward) return loss;
+
+    const g = this.g;
+    // Vocabulary projection backward.
+    gemm(true, false, H, V, TN, hb + NH * es, sb, P(g.W_vocab), 0);
+    k('col_sums')(P(g.b_vocab), sb, TN, V, 0);
+    gemm(false, true, TN, H, V, sb, P(p.W_vocab), dhb, 0);
+    // Backward through time: da_t in place, da_t·Whᵀ accumulated into dh_{t-1} (or dh0).
+    const dh0 = P(wk.dh0);
+    let da: number;
+    if (!lstm) {
+      const back = k('tanh_back');
+      for (let s = T - 1; s >= 0; s--) {
+        back(dhb + s * NH * es, hb + (s + 1) * NH * es, NH);
+        if (s > 0) gemm(false, true, n, H, H, dhb + s * NH * es, Wh, dhb + (s - 1) * NH * es, 1);
+        else gemm(false, true, n, H, H, dhb, Wh, dh0, 0);
+      }
+      da = dhb;
+    } else {
+      const cb = P(wk.cbuf!), tcb = P(wk.tc!), dcb = P(wk.dc!);
+      wk.dc!.fill(0);
+      const bwd = k('lstm_bwd');
+      for (let s = T - 1; s >= 0; s--) {
+        bwd(ab + s * NG * es, dhb + s * NH * es, dcb, cb + s * NH * es, tcb + s * NH * es, n, H);
+        if (s > 0) gemm(false, true, n, H, G, ab + s * NG * es, Wh, dhb + (s - 1) * NH * es, 1);
+        else gemm(false, true, n, H, G, ab, Wh, dh0, 0);
+      }
+      da = ab;
+    }
+    // Parameter gradients of the recurrence over all T·N rows at once.
+    gemm(true, false, W, G, TN, P(wk.x), da, P(g.Wx), 0);
+    gemm(true, false, H, G, TN, hb, da, P(g.Wh), 0);
+    k('col_sums')(P(g.b), da, TN, G, 0);
+    gemm(false, true, TN, W, G, da, P(p.Wx), P(wk.dx), 0);
+    g.W_embed.fill(0);
+    k('scatter_add_rows')(P(g.W_embed), P(wk.dx), P(wk.idx), TN, W);
+    // Image projection backward.
+    gemm(true, false, D, H, n, P(wk.feat), dh0, P(g.W_proj), 0);
+    k('col_sums')(P(g.b_proj), dh0, n, H, 0);
+    return loss;
+  }
+
+  // ---------------------------------------------------------------- sampling
+
+  /**
+   * Greedy sampling: h0 from the features, <START> fed first, then at every step the argmax word.
+   * features: (N, D). Returns captions: (N, maxLength); column 0 holds the first generated word.
+   */
+  sample(features: Tensor, maxLength = 30): IntTensor {
+    const op = 'CaptioningRNN.sample';
+    expectRank(op, 'features', features, 2);
+    if (features.shape[1] !== this.inputDim) throw new ShapeError(`${op}: features have D = ${features.shape[1]}, the model expects ${this.inputDim}`);
+    if (this.startIdx === undefined) throw new Error('word_to_idx has no "<START>" entry, so the model cannot sample');
+    if (!Number.isInteger(maxLength) || maxLength < 1) throw new Error(`max_length must be a positive integer, got ${maxLength}`);
+    const n = features.shape[0];
+    const D = this.inputDim, W = this.wordvecDim, H = this.hiddenDim, V = this.vocabSize;
+    const lstm = this.cellType === 'lstm';
+    const G = lstm ? 4 * H : H;
+    const e = this.engine, dt = this.dtype;
+    if (!this.sampleWork || this.sampleWork.n !== n) {
+      this.freeSampleWork();
+      const sizes = [n * D, n * H, n * H, n * H, n * H, n * H, n * W, n * G, n * V];
+      this.sampleWork = { n, bufs: sizes.map((s) => e.floats(dt, s)), words: e.i32(n) };
+    }
+    const [feat, h0, h1, c0, c1, tc, x, a, s] = this.sampleWork.bufs;
+    const words = this.sampleWork.words;
+    this.loadFeatures(features, feat, op);
+    this.syncParams();
+    const p = this.w;
+    const P = (arr: FloatArray | Int32Array) => e.ptr(arr);
+    const gemm = (M: number, N: number, K: number, A: number, B: number, C: number, beta: 0 | 1) =>
+      e.gemmRaw(dt, false, false, M, N, K, A, K, B, N, C, N, beta);
+    const k = (name: string) => e.kernel(name, dt);
+    const fillRows = k('fill_rows'), gather = k('gather_rows'), argmax = k('argmax_rows');
+    const tanh = k('tanh'), fwd = k('lstm_fwd');
+    let h = h0, hn = h1, c = c0, cn = c1;
+    fillRows(P(h), n, H, P(p.b_proj));
+    gemm(n, H, D, P(feat), P(p.W_proj), P(h), 1);
+    c.fill(0);
+    words.fill(this.startIdx);
+    const out = intTensor([n, maxLength]);
+    for (let step = 0; step < maxLength; step++) {
+      gather(P(x), P(p.W_embed), P(words), n, W);
+      fillRows(P(a), n, G, P(p.b));
+      gemm(n, G, W, P(x), P(p.Wx), P(a), 1);
+      gemm(n, G, H, P(h), P(p.Wh), P(a), 1);
+      if (lstm) fwd(P(a), P(c), P(cn), P(tc), P(hn), n, H);
+      else tanh(P(hn), P(a), n * H);
+      fillRows(P(s), n, V, P(p.b_vocab));
+      gemm(n, V, H, P(hn), P(p.W_vocab), P(s), 1);
+      argmax(P(s), n, V, P(words));
+      for (let i = 0; i < n; i++) out.data[i * maxLength + step] = words[i];
+      [h, hn] = [hn, h];
+      [c, cn] = [cn, c];
+    }
+    return out;
+  }
+}
+
+/**
+ * A captioning model on the fastest path this runtime has: the wasm SIMD engine (float64 or
+ * float32) when WebAssembly SIMD with shared memory is available, else the pure-TS reference
+ * model (float64 whatever `dtype` asks: the fallback is the oracle itself).
+ */
+export function createFastModel(opts: FastModelOptions): CaptioningModelLike & { readonly dtype: DType } {
+  if (opts.engine || detectWasmSupport().simd) return new FastCaptioningModel(opts);
+  const ref = new CaptioningModel(opts) as CaptioningModel & { dtype: DType };
+  if (opts.params) ref.setParams(opts.params);
+  ref.dtype = 'f64';
+  return ref;
+}

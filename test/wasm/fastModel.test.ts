@@ -1,0 +1,134 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { CaptioningModel, PARAM_NAMES, type CellType } from '../../core/model';
+import { FastCaptioningModel, createFastModel } from '../../core/fast/model';
+import { relError, evalNumericalGradient } from '../../core/gradcheck';
+import { Rng } from '../../core/random';
+import { intTensor, tensor, type IntTensor, type Tensor } from '../../core/tensor';
+import { WasmEngine, type DType } from '../../core/wasm/engine';
+import { createNodeEngine, detectNodeWasmSupport } from '../../core/node/fastEngine';
+
+// The fast (wasm) captioning model against the reference engine, the oracle: float64 equal to
+// rounding, float32 within rel_error 1e-4 forward and scaled error 1e-5 on gradients.
+detectNodeWasmSupport();
+const engine1 = new WasmEngine({ initialMiB: 32 });
+let engine2: WasmEngine | undefined;
+after(() => engine2?.detachHelper());
+
+function vocab(v: number): Record<string, number> {
+  const w: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2 };
+  for (let i = 3; i < v; i++) w[`w${i}`] = i;
+  return w;
+}
+
+interface Case { n: number; t: number; d: number; w: number; h: number; v: number }
+const CASES: Case[] = [
+  { n: 10, t: 13, d: 20, w: 30, h: 40, v: 3 }, // the notebook's loss-check sizes
+  { n: 7, t: 5, d: 9, w: 6, h: 11, v: 17 }, // odd sizes: every kernel tail
+  { n: 50, t: 6, d: 64, w: 32, h: 72, v: 130 }, // large enough for two-thread products
+];
+
+function data(c: Case, seed: number): { features: Tensor; captions: IntTensor } {
+  const rng = new Rng(seed);
+  const features = tensor([c.n, c.d], rng.normals(c.n * c.d, 1));
+  const captions = intTensor([c.n, c.t + 1]);
+  for (let i = 0; i < c.n; i++) {
+    captions.data[i * (c.t + 1)] = 1;
+    const len = 1 + rng.int(c.t); // NULL padding after `len` words: masked targets
+    for (let s = 1; s <= c.t; s++) captions.data[i * (c.t + 1) + s] = s <= len ? rng.int(c.v) : 0;
+  }
+  return { features, captions };
+}
+
+/** Reference model with non-zero biases, so every parameter's gradient path is exercised. */
+function refModel(c: Case, cell: CellType, seed: number): CaptioningModel {
+  const m = new CaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, seed });
+  const rng = new Rng(seed + 100);
+  for (const name of ['b_proj', 'b', 'b_vocab'] as const) {
+    const d = m.params[name].data;
+    for (let i = 0; i < d.length; i++) d[i] = rng.normal() * 0.3;
+  }
+  return m;
+}
+
+function scaledError(x: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < ref.length; i++) {
+    d = Math.max(d, Math.abs(x[i] - ref[i]));
+    m = Math.max(m, Math.abs(ref[i]));
+  }
+  return m === 0 ? d : d / m;
+}
+
+for (const cell of ['rnn', 'lstm'] as CellType[]) {
+  for (const dtype of ['f64', 'f32'] as DType[]) {
+    test(`fast ${cell} ${dtype}: loss and every gradient match the reference engine`, async () => {
+      engine2 ??= await createNodeEngine({ threads: 2, global: false, initialMiB: 32 });
+      for (const [ci, c] of CASES.entries()) {
+        const ref = refModel(c, cell, 3 + ci);
+        const { features, captions } = data(c, 5 + ci);
+        const want = ref.loss(features, captions);
+        for (const engine of [engine1, engine2]) {
+          const fast = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, dtype, engine, params: ref.params });
+          const got = fast.loss(features, captions);
+          const tag = `${cell} ${dtype} case ${ci} threads ${engine.threads}`;
+          const lossErr = relError([got.loss], [want.loss]);
+          assert.ok(lossErr < (dtype === 'f64' ? 1e-13 : 1e-4), `${tag}: loss ${got.loss} vs ${want.loss} (rel ${lossErr})`);
+          for (const name of PARAM_NAMES) {
+            const gx = got.grads[name].data, gr = want.grads[name].data;
+            assert.deepEqual(got.grads[name].shape, want.grads[name].shape);
+            if (dtype === 'f64') {
+              const e = relError(gx, gr);
+              const s = scaledError(gx, gr);
+              assert.ok(s < 1e-12 && e < 1e-7, `${tag}: d${name} rel_error ${e}, scaled ${s}`);
+            } else {
+              const s = scaledError(gx, gr);
+              assert.ok(s < 1e-5, `${tag}: d${name} scaled error ${s}`);
+            }
+          }
+          // A second call gives the same numbers (work buffers are reused, not stale).
+          const again = fast.loss(features, captions);
+          assert.equal(again.loss, got.loss);
+          assert.deepEqual([...again.grads.Wh.data], [...got.grads.Wh.data]);
+          // Greedy sampling: float64 picks exactly the reference's words.
+          if (dtype === 'f64') assert.deepEqual([...fast.sample(features, 12).data], [...ref.sample(features, 12).data], `${tag}: sample`);
+          else assert.deepEqual(fast.sample(features, 12).shape, [c.n, 12]);
+          fast.dispose();
+        }
+      }
+    });
+  }
+}
+
+test('fast model follows parameters edited in place or replaced, and its numerical gradient agrees', () => {
+  const c = CASES[1];
+  const ref = refModel(c, 'lstm', 9);
+  const { features, captions } = data(c, 10);
+  const fast = createFastModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: 'lstm', engine: engine1, params: ref.params }) as FastCaptioningModel;
+  // In-place edit (what an optimiser does) and wholesale replacement.
+  fast.params.Wh.data[3] += 0.25;
+  ref.params.Wh.data[3] += 0.25;
+  assert.ok(relError([fast.loss(features, captions).loss], [ref.loss(features, captions).loss]) < 1e-13);
+  const Wx = tensor(ref.params.Wx.shape, ref.params.Wx.data.map((x) => x * 0.5));
+  fast.params = { ...fast.params, Wx };
+  ref.params = { ...ref.params, Wx };
+  assert.ok(relError([fast.lossOnly(features, captions)], [ref.loss(features, captions).loss]) < 1e-13);
+  // Numerical gradient through lossOnly vs the analytic gradient of the fast model.
+  const { grads } = fast.loss(features, captions);
+  const num = evalNumericalGradient(() => fast.lossOnly(features, captions), fast.params.b, 1e-6);
+  assert.ok(relError(num.data, grads.b.data) < 1e-6, `numerical vs analytic db: ${relError(num.data, grads.b.data)}`);
+  fast.dispose();
+});
+
+test('fast model rejects bad input with the reference messages', () => {
+  const c = CASES[1];
+  const fast = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: 'rnn', engine: engine1 });
+  const { features, captions } = data(c, 1);
+  assert.throws(() => fast.loss(tensor([c.n, c.d + 1]), captions), /features have D = 10, the model expects 9/);
+  const bad = intTensor(captions.shape, captions.data);
+  bad.data[3] = 99;
+  assert.throws(() => fast.loss(features, bad), /outside/);
+  assert.throws(() => fast.sample(features, 0), /max_length must be a positive integer/);
+  fast.dispose();
+  assert.throws(() => fast.loss(features, captions), /disposed/);
+});
