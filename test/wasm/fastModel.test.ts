@@ -68,7 +68,7 @@ for (const cell of ['rnn', 'lstm'] as CellType[]) {
         const ref = refModel(c, cell, 3 + ci);
         const { features, captions } = data(c, 5 + ci);
         const want = ref.loss(features, captions);
-        for (const engine of [engine1, engine2]) {
+        for (const engine of [engine1, engine2] as WasmEngine[]) {
           const fast = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, dtype, engine, params: ref.params });
           const got = fast.loss(features, captions);
           const tag = `${cell} ${dtype} case ${ci} threads ${engine.threads}`;
