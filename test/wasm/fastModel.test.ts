@@ -63,13 +63,14 @@ function scaledError(x: ArrayLike<number>, ref: ArrayLike<number>): number {
 for (const cell of ['rnn', 'lstm'] as CellType[]) {
   for (const dtype of ['f64', 'f32'] as DType[]) {
     test(`fast ${cell} ${dtype}: loss and every gradient match the reference engine`, async () => {
-      engine2 ??= await createNodeEngine({ threads: 2, global: false, initialMiB: 32 });
+      if (!engine2) engine2 = await createNodeEngine({ threads: 2, global: false, initialMiB: 32 });
+      const engines: WasmEngine[] = [engine1, engine2];
       for (const [ci, c] of CASES.entries()) {
         const ref = refModel(c, cell, 3 + ci);
         const { features, captions } = data(c, 5 + ci);
         const want = ref.loss(features, captions);
-        for (const engine of [engine1, engine2] as WasmEngine[]) {
-          const fast = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, dtype, engine, params: ref.params });
+        for (const engine of engines) {
+          const fast: FastCaptioningModel = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, dtype, engine, params: ref.params });
           const got = fast.loss(features, captions);
           const tag = `${cell} ${dtype} case ${ci} threads ${engine.threads}`;
           const lossErr = relError([got.loss], [want.loss]);
