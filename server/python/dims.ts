@@ -113,10 +113,17 @@ export function evalPoly(p: Poly, sizes: (letter: string) => number | undefined)
   return total;
 }
 
+/** CS231n's reading order, so a product prints as `N*T*D`, like the shape it came from. */
+const LETTER_ORDER = ['N', 'T', 'D', 'W', 'H', 'M', 'V'];
+const rank = (s: string): number => {
+  const i = LETTER_ORDER.indexOf(s);
+  return i < 0 ? LETTER_ORDER.length : i;
+};
+
 function fmtTerm(t: Term): string {
   const c = Math.abs(t.c);
   if (t.s.length === 0) return String(c);
-  const letters = t.s.join('*');
+  const letters = [...t.s].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)).join('*');
   if (c === 1) return letters;
   return t.s.length === 1 && t.s[0].length === 1 ? `${c}${letters}` : `${c}*${letters}`;
 }

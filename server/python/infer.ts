@@ -73,7 +73,15 @@ function children(node: SyntaxNode): SyntaxNode[] {
 }
 
 const isPunct = (n: SyntaxNode): boolean => n.name === ',' || n.name === '(' || n.name === ')' || n.name === '[' || n.name === ']';
-const isExpr = (n: SyntaxNode): boolean => n.type.is('Expression') || n.name === 'VariableName';
+/** By name: the grammar gives the same name to several node types, not all in its Expression group. */
+const EXPRESSIONS = new Set([
+  'BinaryExpression', 'UnaryExpression', 'AwaitExpression', 'ParenthesizedExpression', 'VariableName',
+  'TupleExpression', 'ComprehensionExpression', 'ArrayExpression', 'ArrayComprehensionExpression',
+  'DictionaryExpression', 'DictionaryComprehensionExpression', 'SetExpression', 'SetComprehensionExpression',
+  'CallExpression', 'MemberExpression', 'Number', 'String', 'FormatString', 'ContinuedString', 'Ellipsis',
+  'None', 'Boolean', 'ConditionalExpression', 'LambdaExpression', 'NamedExpression',
+]);
+const isExpr = (n: SyntaxNode): boolean => EXPRESSIONS.has(n.name) || n.type.is('Expression');
 
 class Analyzer {
   readonly facts: Fact[] = [];
@@ -183,7 +191,7 @@ class Analyzer {
       }
       // Default values still get their facts.
       const list = def.getChild('ParamList');
-      if (list) for (const c of children(list)) if (c.type.is('Expression') && c.name !== 'VariableName') this.expr(c, env);
+      if (list) for (const c of children(list)) if (isExpr(c) && c.name !== 'VariableName') this.expr(c, env);
       if (info.body) this.block(children(info.body), env);
       const ret = this.fn.lastReturn;
       const cacheIdx = sig.outputs.findIndex((o) => o.name === 'cache');
@@ -540,7 +548,8 @@ class Analyzer {
     if (op === '@') {
       const res = matmulShape(sa, sb, 'matmul');
       if (res.conflict) this.warn(n, `${this.short(l)} ${fmtShape(sa)} @ ${this.short(r)} ${fmtShape(sb)}: inner dimensions ${fmtConflicts([res.conflict])}`);
-      return array(res.shape);
+      // After a proven error the result's shape is anyone's guess: no cascade of warnings.
+      return array(res.conflict ? null : res.shape);
     }
     const res = broadcast(sa, sb);
     if (res.conflicts.length) this.warn(n, `cannot broadcast ${this.short(l)} ${fmtShape(sa)} ${op} ${this.short(r)} ${fmtShape(sb)}: ${fmtConflicts(res.conflicts)}`);
@@ -812,7 +821,7 @@ class Analyzer {
       if (sa === undefined || sb === undefined) return UNKNOWN;
       const res = matmulShape(sa, sb, name);
       if (res.conflict) this.warn(n, `np.${name}: ${this.short(x.node)} ${fmtShape(sa)} · ${this.short(y.node)} ${fmtShape(sb)}: inner dimensions ${fmtConflicts([res.conflict])}`);
-      return array(res.shape);
+      return array(res.conflict ? null : res.shape);
     }
     if (name === 'outer' && x && y) {
       const sa = operandShape(x.value);
@@ -898,7 +907,7 @@ class Analyzer {
       if (sb === undefined) return UNKNOWN;
       const res = matmulShape(obj.shape, sb, 'dot');
       if (res.conflict) this.warn(n, `${this.short(objNode)}.dot: ${fmtShape(obj.shape)} · ${this.short(a.pos[0].node)} ${fmtShape(sb)}: inner dimensions ${fmtConflicts([res.conflict])}`);
-      return array(res.shape);
+      return array(res.conflict ? null : res.shape);
     }
     if (name === 'transpose') {
       if (vals.length === 0) return array(transposeShape(obj.shape), obj.dtype);
