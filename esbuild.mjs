@@ -2,7 +2,7 @@
 // Node bundles are CommonJS (VS Code loads extensions that way); h5wasm is ESM and reads
 // import.meta.url, so Node bundles get a shim that defines it from __filename.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -34,6 +34,9 @@ const problemMatcher = {
     });
   },
 };
+
+// The webviews' stylesheet is plain CSS themed from --vscode-* variables: copied, not bundled.
+if (existsSync('webview/style.css')) copyFileSync('webview/style.css', 'dist/webview.css');
 
 const contexts = [];
 for (const e of entries) {
