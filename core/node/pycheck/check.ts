@@ -124,7 +124,7 @@ export async function checkFunction(file: string, f: FoundFunction, opts: PyChec
   let worst: CaseResult | undefined;
   let worstLines: ReturnType<typeof caseLines> | undefined;
   for (const cr of results) {
-    const lines = caseLines(f.spec, cr);
+    const lines = caseLines(f.spec, cr, f.qualified);
     if (!worstLines || STATUS_ORDER.indexOf(lines.status) > STATUS_ORDER.indexOf(worstLines.status)) {
       worst = cr;
       worstLines = lines;
@@ -135,7 +135,7 @@ export async function checkFunction(file: string, f: FoundFunction, opts: PyChec
   const caseNote = results.length > 1 && lines.status !== 'pass' ? ` [${worst!.label}]` : '';
   const summary = lines.status === 'pass' ? passSummary(f, results) : lines.summary + caseNote;
   const stdout = results.map((r) => r.stdout).filter(Boolean).join('');
-  const details = [...lines.details];
+  const details = lines.details.filter((d) => d !== lines.summary);
   if (stdout && lines.status !== 'pass') details.push(`printed: ${stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
   return { ...base, status: lines.status, summary, details, error: worst?.error, cases: results, layer: layerOf(f, absFile, results, ms), ms };
 }

@@ -80,7 +80,7 @@ export function describe(p: PyParamCheck, expectedWord = 'expected'): string {
   else parts.push(`yours ${fmtV(p.worst.analytic)}, ${expectedWord} ${fmtV(p.worst.numeric)}`);
   if (p.perTimestep && p.perTimestep.length > 1) {
     const runs = timestepRuns(p.perTimestep);
-    parts.push(p.timestepsFrom === 'upstream' ? `${runs} (by the timestep of the upstream gradient)` : runs);
+    parts.push(p.timestepsFrom === 'upstream' ? `${runs} (upstream gradient at one timestep at a time)` : runs);
   }
   let s = parts.join(', ');
   if (p.note) s += `; ${p.note}`;
@@ -280,11 +280,11 @@ function keepStep(d: Tensor, axis: number, t: number): Tensor {
 }
 
 /** Sentences for one case: what is wrong, the way a diagnostic says it. */
-export function caseLines(spec: FunctionSpec, cr: CaseResult): { status: 'pass' | 'warn' | 'fail' | 'error'; summary: string; details: string[] } {
+export function caseLines(spec: FunctionSpec, cr: CaseResult, who: string = spec.name): { status: 'pass' | 'warn' | 'fail' | 'error'; summary: string; details: string[] } {
   if (cr.error) {
     const e = cr.error;
     const where = e.frames.length > 0 ? ` (line ${e.frames[e.frames.length - 1].line})` : '';
-    const summary = e.type === 'ReturnError' ? e.message : `${phaseWho(spec, e.phase)} raised ${e.type}: ${e.message}${where}`;
+    const summary = e.type === 'ReturnError' ? e.message : `${phaseWho(spec, e.phase, who)} raised ${e.type}: ${e.message}${where}`;
     return { status: 'error', summary, details: [] };
   }
   const details: string[] = [...cr.problems, ...cr.notes];
@@ -295,28 +295,34 @@ export function caseLines(spec: FunctionSpec, cr: CaseResult): { status: 'pass' 
   if (spec.kind === 'backward' || spec.kind === 'loss' || spec.kind === 'model_loss') {
     const numWrong = cr.numeric.filter(bad);
     const own = spec.kind === 'backward' ? `your ${fwdName}` : spec.kind === 'loss' ? 'your loss' : 'your loss()';
-    for (const p of numWrong) details.push(`against the numerical gradient of ${own}: ${describe(p, 'numerical')}`);
+    // The numerical gradient only adds news where it disagrees with the engine's verdict.
+    const contradict = numWrong.filter((p) => !wrong.some((q) => q.name === p.name));
+    for (const p of contradict) details.push(`against the numerical gradient of ${own}: ${describe(p, 'numerical')}`);
+    if (wrong.length > 0 && fwdWrong.length === 0 && wrong.every((p) => numWrong.some((q) => q.name === p.name))) {
+      details.push(`the numerical gradient of ${own} agrees with the engine: the mistake is in ${who}`);
+    }
     for (const p of fwdWrong) details.push(`your ${fwdName}: ${describe(p)}`);
     if (wrong.length === 0 && cr.problems.length === 0) {
       if (fwdWrong.length > 0) {
-        return { status: 'warn', summary: `${spec.name}: gradients right, but your ${fwdName} differs from the engine (${describe(fwdWrong[0])})`, details };
+        return { status: 'warn', summary: `${who}: gradients right, but your ${fwdName} differs from the engine (${describe(fwdWrong[0])})`, details };
       }
       if (numWrong.length > 0) {
-        return { status: 'warn', summary: `${spec.name}: gradients match the engine but not the numerical gradient of ${own} (${describe(numWrong[0], 'numerical')})`, details };
+        return { status: 'warn', summary: `${who}: gradients match the engine but not the numerical gradient of ${own} (${describe(numWrong[0], 'numerical')})`, details };
       }
     } else if (wrong.length > 0 && fwdWrong.length > 0 && wrong.every((p) => !cr.numeric.some((q) => q.name === p.name && bad(q)))) {
       const lead = cr.notes[0] ?? describe(fwdWrong[0]);
       return {
         status: 'fail',
-        summary: `${spec.name}: your gradients match the numerical gradient of your ${fwdName}, but ${fwdName} itself is wrong (${lead}): fix ${fwdName} first`,
+        summary: `${who}: your gradients match the numerical gradient of your ${fwdName}, but ${fwdName} itself is wrong (${lead}): fix ${fwdName} first`,
         details,
       };
     }
   }
-  if (wrong.length === 0 && cr.problems.length === 0) return { status: 'pass', summary: `${spec.name}: right`, details };
+  if (wrong.length === 0 && cr.problems.length === 0) return { status: 'pass', summary: `${who}: right`, details };
   const verdict = worstVerdict(wrong.map((p) => p.verdict));
   const status = cr.problems.length > 0 || verdict === 'wrong' ? 'fail' : 'warn';
-  if (cr.problems.length > 0) return { status, summary: `${spec.name}: ${cr.problems[0]}`, details };
+  if (cr.problems.length > 0) return { status, summary: `${who}: ${cr.problems[0]}`, details };
+  if (spec.kind === 'model_sample' && wrong[0].note) return { status, summary: `${who}: ${wrong[0].note}`, details };
   if (wrong.length === 1 && cr.notes.length === 0) return { status, summary: describe(wrong[0]), details };
   const total = cr.checks.length;
   const noun = spec.kind === 'backward' || spec.kind === 'model_loss' ? 'gradients' : 'outputs';
@@ -324,10 +330,10 @@ export function caseLines(spec: FunctionSpec, cr: CaseResult): { status: 'pass' 
   return { status, summary: cr.notes.length > 0 ? `${head}; ${cr.notes[0]}` : `${head}; ${describe(wrong[0])}`, details };
 }
 
-function phaseWho(spec: FunctionSpec, phase: string): string {
+function phaseWho(spec: FunctionSpec, phase: string, who: string): string {
   if (phase === 'forward') return `${spec.op?.forward ?? 'the forward'} (called for the cache)`;
   if (phase === 'construct') return 'the model constructor';
   if (phase === 'import') return 'importing the file';
   if (phase === 'numeric') return `${spec.op?.forward ?? spec.name} (during the numerical gradient)`;
-  return spec.name;
+  return who;
 }
