@@ -5,6 +5,7 @@
 import { UsageError } from './args';
 import * as check from './commands/check';
 import * as evalCmd from './commands/eval';
+import * as checkPython from './commands/checkPython';
 
 interface Command {
   summary: string;
@@ -15,6 +16,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   check: { summary: 'gradient-check every layer and the captioning model', mod: check },
   eval: { summary: 'evaluate one operation in the JSON exchange format', mod: evalCmd },
+  'check-python': { summary: "check a student's numpy layer functions (FILE.py) against the engine", mod: checkPython },
 };
 
 function help(): string {

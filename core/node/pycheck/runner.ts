@@ -82,7 +82,7 @@ export function defaultDriverPath(start: string = __dirname): string {
 }
 
 const NUMPY_HINT = (py: string): string =>
-  `install numpy for that interpreter: \`${py} -m pip install numpy\` (Debian/Ubuntu: \`sudo apt install python3-numpy\`), or choose another interpreter (setting gradientLab.python.interpreter)`;
+  `install numpy for that interpreter: \`${py} -m pip install numpy\` (Debian/Ubuntu: \`sudo apt install python3-numpy\`), or choose another interpreter (setting gradientLab.python.interpreter; gradlab check-python --python PATH)`;
 
 /** Runs one job with the first interpreter that exists. */
 export async function runDriver(job: unknown, opts: RunOptions): Promise<DriverAnswer & { interpreter: string }> {
@@ -104,7 +104,7 @@ export async function runDriver(job: unknown, opts: RunOptions): Promise<DriverA
   throw new PythonProblem(
     'not-found',
     `Python was not found (tried ${tried.join(', ') || 'nothing'})`,
-    'install Python 3 with numpy (Debian/Ubuntu: `sudo apt install python3 python3-numpy`), or set gradientLab.python.interpreter to its path',
+    'install Python 3 with numpy (Debian/Ubuntu: `sudo apt install python3 python3-numpy`), or name it (setting gradientLab.python.interpreter; gradlab check-python --python PATH)',
   );
 }
 

@@ -1,0 +1,64 @@
+/**
+ * `gradlab check-python FILE.py`: runs a user's numpy layer functions against the engine, as the
+ * editor's "Check" CodeLens does, for terminals and autograders. Exit 0 all pass, 1 any check
+ * fails (or raises), 2 nothing could run (bad arguments, no Python, no numpy).
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { checkFile, functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
+import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
+
+export const usage = 'gradlab check-python FILE.py [--function NAME] [--json] [--python PATH] [--timeout SECONDS] [--seed N] [--cwd DIR]';
+
+const MARK: Record<FunctionResult['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR' };
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['function', 'python', 'timeout', 'seed', 'cwd'], ['json']);
+  if (p.positional.length !== 1) throw new UsageError(`expected one Python file, got ${p.positional.length}: ${usage}`);
+  const file = path.resolve(p.positional[0]);
+  if (!existsSync(file)) throw new UsageError(`${p.positional[0]}: no such file`);
+  const only = strFlag(p, 'function');
+  const timeout = numFlag(p, 'timeout', 10);
+  if (!(timeout > 0)) throw new UsageError(`--timeout ${timeout}: expected a positive number of seconds`);
+  const seed = intFlag(p, 'seed', 0, 0);
+  const cwd = path.resolve(strFlag(p, 'cwd') ?? process.cwd());
+  // An interpreter named by the user is the only one tried; otherwise python3, then python.
+  const chosen = strFlag(p, 'python') ?? process.env.GRADLAB_PYTHON;
+  const python = chosen ? [chosen] : ['python3', 'python'];
+  const found = functionsIn(file, only);
+  if (found.length === 0) {
+    throw new UsageError(only ? `${p.positional[0]}: no checkable function named ${only}` : `${p.positional[0]}: no CS231n layer functions or model loss/sample found`);
+  }
+  const json = p.flags.has('json');
+  const t0 = Date.now();
+  const rel = (f: string): string => path.relative(process.cwd(), f) || f;
+  const results = await checkFile(file, { python, cwd, timeoutMs: timeout * 1000, seed }, only, (r) => {
+    if (!json) process.stdout.write(formatResult(r, rel) + '\n');
+  });
+  const problem = results.find((r) => r.problem && (r.problem.kind === 'not-found' || r.problem.kind === 'no-numpy'))?.problem;
+  const failed = results.filter((r) => r.status !== 'pass');
+  if (json) {
+    const r0 = results.find((r) => r.python);
+    process.stdout.write(JSON.stringify({ file, python: r0?.python, numpy: r0?.numpy, interpreter: r0?.interpreter, ms: Date.now() - t0, results }) + '\n');
+  } else {
+    const r0 = results.find((r) => r.python);
+    const env = r0 ? `, ${r0.interpreter} = Python ${r0.python}, numpy ${r0.numpy}` : '';
+    process.stdout.write(`${results.length - failed.length} passed, ${failed.length} failed (${((Date.now() - t0) / 1000).toFixed(1)} s${env})\n`);
+  }
+  if (problem) {
+    if (json) process.stderr.write(`gradlab: ${problem.message}: ${problem.hint}\n`);
+    return 2;
+  }
+  return failed.length === 0 ? 0 : 1;
+}
+
+/** `FAIL  rnn_backward  (bugs/x.py:7)  dWh: relative error …` plus indented details and traceback frames. */
+export function formatResult(r: FunctionResult, rel: (f: string) => string = (f) => f): string {
+  const lines = [`${MARK[r.status].padEnd(5)} ${r.function}  (${rel(r.file)}:${r.line + 1})  ${r.summary}`];
+  for (const d of r.details) lines.push(`      ${d}`);
+  if (r.error && r.error.frames.length > 0) {
+    lines.push('      traceback (most recent call last):');
+    for (const f of r.error.frames) lines.push(`        ${rel(f.file)}:${f.line} in ${f.function}: ${f.text}`);
+  }
+  return lines.join('\n');
+}
