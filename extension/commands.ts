@@ -84,7 +84,8 @@ async function runGradientCheck(ctx: Ctx, choice: CheckChoice): Promise<CheckRep
   ).then(async (report) => {
     const title = `${describeChoice(choice)[0].toUpperCase()}${describeChoice(choice).slice(1)}, seed ${report.seed}`;
     ctx.setReport('engine', title, report, config.check().thresholds);
-    await ctx.showReport('engine');
+    // Not awaited: the view loads on its own and asks for the report when its script runs.
+    void ctx.showReport('engine');
     const failing = report.layers.flatMap((l) => l.params.filter((p) => isFailing(p.verdict)).map((p) => ({ l, p })));
     if (failing.length > 0) {
       const first = failing[0];
@@ -183,7 +184,7 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
 
   [Cmd.showReport]: (ctx) => async (ref?: ParamRef) => {
     const key = ref ? ctx.reportWithLayer(ref.layer)?.key : undefined;
-    await ctx.showReport(key, ref);
+    void ctx.showReport(key, ref);
   },
 
   [Cmd.showWorstElement]: (ctx) => async (ref?: ParamRef) => {
@@ -192,7 +193,7 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
     const layer = ref ? r.report.layers.find((l) => l.layer === ref.layer) : r.report.layers.find((l) => isFailing(l.verdict));
     const param = layer && (ref ? layer.params.find((p) => p.name === ref.param) : layer.params.find((p) => isFailing(p.verdict)));
     if (!layer || !param) throw new Error(ref ? `no parameter ${ref.param} in ${ref.layer}` : 'every gradient of the last check is within the thresholds');
-    await ctx.showReport(r.key, { layer: layer.layer, param: param.name });
+    void ctx.showReport(r.key, { layer: layer.layer, param: param.name });
     const w = param.worst;
     const msg = `${layer.layer} ${param.name}${fmtIndex(w.index)}: analytic ${w.analytic.toPrecision(8)}, numeric ${w.numeric.toPrecision(8)}, relative error ${fmtErr(w.relError)}`;
     ctx.log.info(`worst element: ${msg}`);

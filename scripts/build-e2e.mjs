@@ -1,0 +1,25 @@
+// Bundles the VS Code integration suite (test/vscode/suite) to out/test/vscode/suite:
+// index.js (the mocha run() that @vscode/test-electron and code-server load) and one *.test.js per
+// *.itest.ts. `vscode` and `mocha` stay external: the host provides the first, node_modules the second.
+import * as esbuild from 'esbuild';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const src = 'test/vscode/suite';
+const out = 'out/test/vscode/suite';
+rmSync(out, { recursive: true, force: true });
+const entryPoints = [{ in: join(src, 'index.ts'), out: 'index' }];
+for (const f of readdirSync(src)) {
+  if (f.endsWith('.itest.ts')) entryPoints.push({ in: join(src, f), out: f.replace(/\.itest\.ts$/, '.test') });
+}
+await esbuild.build({
+  entryPoints,
+  outdir: out,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode', 'mocha'],
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});

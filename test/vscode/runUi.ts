@@ -1,0 +1,211 @@
+/**
+ * UI tests of Gradient Lab in a real VS Code (code-server) driven by headless Chromium through
+ * playwright-core: the command palette, the report webview, the sidebar trees and the Training panel.
+ * Screenshots go to test-results/ (artifacts); the README's come from there.
+ *
+ *   node --import tsx test/vscode/runUi.ts [--vsix] [--only NAME]
+ *
+ * --vsix installs dist/gradient-lab.vsix into the fresh profile and opens the workbench without a
+ * test payload, so what a user installs is what is tested. The last line is
+ * `vscode-ui: N passed, M failed`.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { CodeServer, launchBrowser, RESULTS_DIR, ROOT, runCommand, sleep, VSIX, waitForWorkbench } from './harness';
+
+const useVsix = process.argv.includes('--vsix');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const label = useVsix ? 'vscode-ui (vsix)' : 'vscode-ui';
+const shotPrefix = useVsix ? 'vsix-' : '';
+
+function check(cond: unknown, msg: string): asserts cond {
+  if (!cond) throw new Error(msg);
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, timeout = 30_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
+}
+
+/** The frame holding a Gradient Lab view (`<body data-view=…>`), once its content has rendered. */
+async function viewFrame(page: Page, view: string, timeout = 60_000): Promise<Frame> {
+  return until(`the ${view} webview`, async () => {
+    for (const f of page.frames()) {
+      try {
+        if ((await f.locator(`body[data-view="${view}"] #app[aria-busy="false"]`).count()) > 0) return f;
+      } catch {
+        /* frame navigating */
+      }
+    }
+    return undefined;
+  }, timeout);
+}
+
+async function shot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${shotPrefix}${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+async function openSidebar(page: Page): Promise<void> {
+  const item = page.locator('.activitybar .action-item a[aria-label^="Gradient Lab"]').first();
+  await item.waitFor({ timeout: 30_000 });
+  const checked = await page.locator('.activitybar .action-item.checked a[aria-label^="Gradient Lab"]').count();
+  if (!checked) await item.click();
+  await page.locator('.pane-header', { hasText: 'Gradient Checks' }).first().waitFor();
+}
+
+type UiTest = { name: string; run(page: Page): Promise<void> };
+
+const TESTS: UiTest[] = [
+  {
+    name: 'palette: Run Gradient Check shows every parameter in the report webview',
+    async run(page) {
+      await runCommand(page, 'Gradient Lab: Run Gradient Check');
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Every layer and both models' }).first().waitFor();
+      await input.fill('Every layer');
+      await page.keyboard.press('Enter');
+      const f = await viewFrame(page, 'report', 120_000);
+      const rows = f.locator('table tbody tr');
+      await until('the report table', async () => (await rows.count()) >= 40);
+      const text = await f.locator('table tbody').innerText();
+      for (const p of ['dprev_h', 'dWh', 'dWx', 'W_vocab', 'W_embed']) check(text.includes(p), `report table lacks ${p}`);
+      const title = await f.locator('header h1').innerText();
+      check(/every layer and both models/i.test(title), `report title is "${title}"`);
+      const meta = await f.locator('header .meta').innerText();
+      check(/\d+ parameters in 10 layers/.test(meta), `report meta is "${meta}"`);
+      check(!(await f.locator('table tbody .verdict-wrong').count()), 'a reference gradient was classified wrong');
+      await shot(page, 'check-report');
+    },
+  },
+  {
+    name: 'report: selecting lstm dWh shows its worst element and per-timestep errors',
+    async run(page) {
+      const f = await viewFrame(page, 'report');
+      const row = f.locator('table tbody tr', { hasText: 'dWh' }).filter({ hasText: '(5, 20)' }).first();
+      if (await row.count()) await row.click();
+      else await f.locator('table tbody tr', { hasText: 'dWh' }).last().click();
+      const detail = f.locator('section.detail');
+      await until('the worst element', async () => (await detail.innerText()).includes('Worst element'));
+      const text = await detail.innerText();
+      check(/Analytic\s+-?\d/.test(text) && /Numeric\s+-?\d/.test(text), `detail lacks analytic/numeric values: ${text.slice(0, 300)}`);
+      await shot(page, 'check-report-detail');
+    },
+  },
+  {
+    name: 'sidebar: the Gradient Checks tree lists layers with verdicts',
+    async run(page) {
+      await openSidebar(page);
+      const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Gradient Checks' }) });
+      await until('layer rows in the Gradient Checks tree', async () => (await tree.locator('.monaco-list-row', { hasText: 'rnn_step' }).count()) > 0);
+      const rows = await tree.locator('.monaco-list-row').allInnerTexts();
+      check(rows.some((r) => /captioning_lstm/.test(r)), `tree rows: ${rows.join(' | ')}`);
+      check(rows.some((r) => /pass/.test(r)), `no verdict in tree rows: ${rows.join(' | ')}`);
+      await shot(page, 'sidebar-checks');
+    },
+  },
+  {
+    name: 'sidebar: Training panel starts a run, the loss curve grows, Stop stops it',
+    async run(page) {
+      await openSidebar(page);
+      const header = page.locator('.pane-header', { hasText: 'Training' }).first();
+      if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+      const f = await viewFrame(page, 'training', 60_000);
+      const set = async (name: string, v: string): Promise<void> => {
+        await f.locator(`input[name="${name}"]`).fill(v);
+      };
+      await set('hiddenDim', '64');
+      await set('wordvecDim', '32');
+      await set('batchSize', '25');
+      await set('numEpochs', '200');
+      await set('trainSubset', '50');
+      await f.locator('button', { hasText: 'Start' }).click();
+      const status = f.locator('p.status');
+      const canvas = f.locator('canvas[data-points]').first();
+      const first = await until('loss points on the curve', async () => {
+        const s = await status.innerText();
+        check(!/failed/i.test(s), `training failed: ${s}`);
+        const n = Number(await canvas.getAttribute('data-points'));
+        return n >= 3 ? n : undefined;
+      }, 90_000);
+      const second = await until('the curve to move', async () => {
+        const n = Number(await canvas.getAttribute('data-points'));
+        return n > first ? n : undefined;
+      }, 60_000);
+      await shot(page, 'training-running');
+      await f.locator('button', { hasText: 'Stop' }).click();
+      await until('the run to stop', async () => /stopped/i.test(await status.innerText()), 20_000);
+      const stats = await f.locator('dl.stats').innerText();
+      check(/Iteration\s+\d+ \/ \d+/.test(stats), `stats: ${stats}`);
+      console.log(`  loss curve grew from ${first} to ${second} points before Stop`);
+      await shot(page, 'training-stopped');
+    },
+  },
+];
+
+async function main(): Promise<number> {
+  const t0 = Date.now();
+  if (useVsix && !fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run package first`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-ui-'));
+  const workspace = path.join(tmp, 'workspace');
+  fs.cpSync(path.join(ROOT, 'test', 'vscode', 'workspace'), workspace, { recursive: true });
+  const server = await CodeServer.start({ vsix: useVsix ? VSIX : undefined, log: (l) => console.log(l) });
+  const browser = await launchBrowser();
+  let passed = 0;
+  let failed = 0;
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const url = useVsix ? server.url(workspace) : server.url(workspace, [['extensionDevelopmentPath', server.remote(ROOT)]]);
+    await page.goto(url);
+    await waitForWorkbench(page, 'README.md');
+    console.log(`workbench ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const trainable = fs.existsSync(path.join(ROOT, 'dist', 'trainWorker.js'));
+    for (const t of TESTS) {
+      if (only && !t.name.includes(only)) continue;
+      if (t.name.includes('Training panel') && !trainable) {
+        console.log(`- ${t.name} (skipped: dist/trainWorker.js is not built)`);
+        continue;
+      }
+      const s = Date.now();
+      try {
+        await t.run(page);
+        passed++;
+        console.log(`✔ ${t.name} (${((Date.now() - s) / 1000).toFixed(1)} s)`);
+      } catch (err) {
+        failed++;
+        console.log(`✖ ${t.name}\n  ${err instanceof Error ? err.message : String(err)}`);
+        await shot(page, `failed-${TESTS.indexOf(t)}`).catch(() => undefined);
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(`[metric] ${label} run time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`${label}: ${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.stack : err);
+    console.log(`${label}: 0 passed, 1 failed`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,25 @@
+/**
+ * Mocha entry of the integration suite, in the format @vscode/test-electron loads
+ * (`extensionTestsPath` → a module whose `run()` settles when the suite ends). Bundled to
+ * out/test/vscode/suite/index.js; the tests next to it are `*.test.js`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000 });
+  for (const f of fs.readdirSync(__dirname).sort()) {
+    if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  }
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      const s = runner.stats;
+      if (process.env.E2E_RESULT_FILE && s) {
+        fs.writeFileSync(process.env.E2E_RESULT_FILE, JSON.stringify({ passes: s.passes, failures: s.failures, pending: s.pending, durationMs: s.duration }));
+      }
+      if (failures) reject(new Error(`${failures} tests failed.`));
+      else resolve();
+    });
+  });
+}
