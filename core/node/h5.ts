@@ -4,6 +4,7 @@
  * h5wasm is ESM-only: it is loaded with a dynamic import, which works from CommonJS and from
  * the esbuild bundles (esbuild.mjs defines import.meta.url for them).
  */
+import fs from 'node:fs';
 import { renameSync, rmSync } from 'node:fs';
 import type { H5DatasetInfo, H5FileHandle, H5Kind, NumericArray } from '../data/access';
 
@@ -36,12 +37,51 @@ function kindOf(type: number, signed: boolean): H5Kind {
   return 'other';
 }
 
+/**
+ * Runs an h5wasm call with HDF5's diagnostic stack (which the C library prints to stderr) captured
+ * instead of printed. A failure is rethrown with the innermost diagnostic, e.g.
+ * `truncated file: eof = 1168, sblock->base_addr = 0, stored_eof = 2336`.
+ */
+function quietly<T>(what: string, fn: () => T): T {
+  const original = fs.writeSync;
+  let captured = '';
+  const patched = function (this: unknown, fd: number, buffer: unknown, ...rest: unknown[]): number {
+    if (fd === 2 && ArrayBuffer.isView(buffer)) {
+      const [offset = 0, length = buffer.byteLength] = rest as [number?, number?];
+      captured += Buffer.from(buffer.buffer, buffer.byteOffset + offset, length).toString('utf8');
+      return length;
+    }
+    return (original as (...a: unknown[]) => number).call(fs, fd, buffer, ...rest);
+  };
+  (fs as { writeSync: unknown }).writeSync = patched;
+  try {
+    return fn();
+  } catch (e) {
+    const detail = innermost(captured);
+    throw new Error(`${what}: ${(e as Error)?.message ?? String(e)}${detail ? ` (HDF5: ${detail})` : ''}`);
+  } finally {
+    (fs as { writeSync: unknown }).writeSync = original;
+  }
+}
+
+function innermost(diag: string): string {
+  let last = '';
+  for (const line of diag.split('\n')) {
+    const m = /#\d+: .* in [^(]+\(\): (.*)$/.exec(line);
+    if (m) last = m[1].trim();
+  }
+  return last;
+}
+
 /** Opens `path` read-only. Throws a plain Error when HDF5 cannot open it. */
 export async function openH5File(path: string): Promise<H5FileHandle> {
   const lib = await h5lib();
-  const file = new lib.File(path, 'r');
   // h5wasm reports a failed H5Fopen through a negative id (and HDF5's own stderr diagnostics).
-  if ((file as unknown as { file_id: bigint }).file_id < 0n) throw new Error(`HDF5 could not open ${path}`);
+  const file = quietly('open failed', () => {
+    const f = new lib.File(path, 'r');
+    if ((f as unknown as { file_id: bigint }).file_id < 0n) throw new Error('HDF5 could not open the file');
+    return f;
+  });
   let closed = false;
   const dataset = (name: string): H5Dataset => {
     if (closed) throw new Error(`${path} is closed`);
@@ -71,13 +111,13 @@ export async function openH5File(path: string): Promise<H5FileHandle> {
         filters: obj.filters.map((f) => f.name),
       };
     },
-    read: (name) => asNumeric(dataset(name).value, name),
+    read: (name) => quietly(`reading ${name}`, () => asNumeric(dataset(name).value, name)),
     readRows(name, start, stop) {
       const ds = dataset(name);
       const rank = (ds.shape ?? []).length;
       const ranges: [number, number][] = [[start, stop]];
       const rest = Array.from({ length: Math.max(0, rank - 1) }, () => [] as unknown as [number, number]);
-      return asNumeric(ds.slice([...ranges, ...rest]), name);
+      return quietly(`reading rows ${start}..${stop - 1} of ${name}`, () => asNumeric(ds.slice([...ranges, ...rest]), name));
     },
     close() {
       if (closed) return;
