@@ -1,0 +1,156 @@
+/**
+ * `npm run bench`: the engine and the numpy reference (bench/reference.py) on the same workloads, in
+ * one run, side by side: medians, ratios engine/numpy (numpy with 1 and with 2 BLAS threads), GFLOP/s.
+ *
+ *   npm run bench -- [--workload NAME[,NAME…]] [--repeats N] [--json] [--no-numpy]
+ *
+ * Ratios are given on wall-clock medians and on busy-CPU medians (the busiest thread's CPU time):
+ * on a machine shared with other jobs the wall clock is inflated and erratic, the CPU time is not.
+ * numpy's 2-thread figures are wall-clock only meaningful on an idle machine (OpenBLAS threads spin).
+ */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createNodeEngine } from '../core/node/fastEngine';
+import { WORKLOADS, runEngineWorkload, type EngineResult } from './workloads';
+
+interface PyTiming { wall_ms: number; cpu_ms: number; samples: number; gflops?: number; worst_rel_error?: number | null }
+interface PyRun { numpy: string; blas_threads: string | null; results: Record<string, PyTiming> }
+
+function parseArgs(argv: string[]): { workloads: string[]; repeats: number; json: boolean; numpy: boolean } {
+  let workloads = WORKLOADS.map((w) => w.name);
+  let repeats = 7;
+  let json = false;
+  let numpy = true;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--workload' || a === '--workloads') {
+      const v = argv[++i];
+      if (!v) throw new Error(`${a} needs a value (one of: ${WORKLOADS.map((w) => w.name).join(', ')})`);
+      workloads = v.split(',');
+      for (const w of workloads) {
+        if (!WORKLOADS.some((x) => x.name === w || x.name.startsWith(w + '-'))) throw new Error(`unknown workload "${w}" (known: ${WORKLOADS.map((x) => x.name).join(', ')})`);
+      }
+      workloads = WORKLOADS.map((x) => x.name).filter((n) => workloads.some((w) => n === w || n.startsWith(w + '-')));
+    } else if (a === '--repeats') {
+      repeats = Number(argv[++i]);
+      if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats needs a positive integer');
+    } else if (a === '--json') json = true;
+    else if (a === '--no-numpy') numpy = false;
+    else throw new Error(`unknown option "${a}"`);
+  }
+  return { workloads, repeats, json, numpy };
+}
+
+function numpyAvailable(): string | undefined {
+  const r = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function runNumpy(workloads: string[], threads: number, repeats: number): PyRun {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const script = join(__dirname, 'reference.py');
+  const r = spawnSync('python3', [script, '--workloads', workloads.join(','), '--repeats', String(repeats), '--gradcheck-repeats', '1'],
+    { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench/reference.py (${threads} BLAS threads) failed: ${(r.stderr || '').trim().split('\n').pop()}`);
+  return JSON.parse(r.stdout) as PyRun;
+}
+
+const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const load0 = loadavg();
+  const engine = await createNodeEngine({ threads: 2 });
+  const engineRes: EngineResult[] = [];
+  for (const w of opts.workloads) {
+    process.stderr.write(`engine: ${w}…\n`);
+    engineRes.push(runEngineWorkload(engine, w, opts.repeats, [1, 2]));
+  }
+  engine.detachHelper();
+  const np = opts.numpy ? numpyAvailable() : undefined;
+  let np1: PyRun | undefined, np2: PyRun | undefined;
+  if (opts.numpy && !np) {
+    process.stderr.write('python3 with numpy was not found: printing the engine figures alone.\n');
+  } else if (np) {
+    process.stderr.write('numpy, 1 BLAS thread…\n');
+    np1 = runNumpy(opts.workloads, 1, opts.repeats);
+    // The gradient check runs tiny products: a second BLAS thread changes nothing but the bench's length.
+    const two = opts.workloads.filter((w) => !w.startsWith('gradcheck'));
+    if (two.length) {
+      process.stderr.write('numpy, 2 BLAS threads…\n');
+      np2 = runNumpy(two, 2, opts.repeats);
+    }
+  }
+  const load1 = loadavg();
+  const rows = engineRes.map((r) => {
+    const info = WORKLOADS.find((w) => w.name === r.name)!;
+    const e1 = r.threads['1'], e2 = r.threads['2'];
+    const best = e2 ?? e1;
+    const n1 = np1?.results[r.name], n2 = np2?.results[r.name];
+    return {
+      workload: r.name,
+      target: info.target,
+      engine1T: e1,
+      engine2T: e2,
+      numpy1T: n1,
+      numpy2T: n2,
+      ratioWall1T: n1 ? best.wallMs / n1.wall_ms : undefined,
+      ratioCpu1T: n1 ? best.cpuMs / n1.cpu_ms : undefined,
+      ratioWall2T: n2 ? best.wallMs / n2.wall_ms : undefined,
+      gflops: r.gflops,
+      numpyGflops1T: n1?.gflops,
+      numpyGflops2T: n2?.gflops,
+      note: r.note,
+    };
+  });
+  const report = {
+    engine: { build: engine.relaxed ? 'relaxed-simd (FMA)' : 'plain simd128', node: process.version },
+    numpy: np ?? null,
+    loadavgBefore: load0,
+    loadavgAfter: load1,
+    repeats: opts.repeats,
+    rows,
+  };
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return 0;
+  }
+  const out: string[] = [];
+  out.push(`Gradient Lab bench — engine ${report.engine.build}, Node ${process.version}; numpy ${np ?? 'absent'}`);
+  out.push(`load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')} (2 cores)`);
+  out.push('times: median ms, wall / busy-CPU of the busiest thread; ratio = engine (best of 1T/2T) / numpy 1T, wall and CPU');
+  out.push('');
+  const head = ['workload', 'engine 1T', 'engine 2T', 'numpy 1T', 'numpy 2T', 'ratio wall', 'ratio cpu', 'vs np 2T wall', 'target'];
+  const table: string[][] = [head];
+  for (const r of rows) {
+    const t = (x?: { wallMs: number; cpuMs: number }) => (x ? `${f(x.wallMs)} / ${f(x.cpuMs)}` : '–');
+    const p = (x?: PyTiming) => (x ? `${f(x.wall_ms)} / ${f(x.cpu_ms)}` : '–');
+    const isGc = r.workload.startsWith('gradcheck');
+    const ratio = (x?: number) => (x === undefined ? '–' : isGc ? `${f(1 / x)}x faster` : f(x, 2));
+    table.push([r.workload, t(r.engine1T), t(r.engine2T), p(r.numpy1T), p(r.numpy2T), ratio(r.ratioWall1T), ratio(r.ratioCpu1T), isGc ? '–' : ratio(r.ratioWall2T), r.target]);
+  }
+  const widths = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const row of table) out.push(row.map((c, i) => c.padEnd(widths[i])).join('  '));
+  out.push('');
+  for (const r of rows) {
+    if (r.gflops) {
+      const g = r.gflops;
+      out.push(`${r.workload}: engine GFLOP/s 1T ${f(g['1'])} (cpu ${f(g['1-cpu'])}), 2T ${f(g['2'])} (cpu ${f(g['2-cpu'])}); ` +
+        `numpy 1T ${f(r.numpyGflops1T)} (cpu ${f(r.numpy1T ? (2 * 800 * 512 * 1004) / (r.numpy1T.cpu_ms * 1e6) : undefined)}), 2T ${f(r.numpyGflops2T)}; ` +
+        `engine 1T / numpy 1T (cpu) ${r.numpy1T ? f((100 * g['1-cpu']) / ((2 * 800 * 512 * 1004) / (r.numpy1T.cpu_ms * 1e6)), 0) + '%' : '–'}, ` +
+        `engine 2T / 1T ${f(g['2'] / g['1'], 2)} wall, ${f(g['2-cpu'] / g['1-cpu'], 2)} cpu`);
+    }
+    if (r.note && !r.gflops) out.push(`${r.workload}: ${r.note}${r.numpy1T?.worst_rel_error != null ? `; numpy worst rel error ${r.numpy1T.worst_rel_error.toExponential(2)}` : ''}`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
