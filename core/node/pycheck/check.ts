@@ -36,6 +36,8 @@ export interface FunctionResult {
   /** The engine's report shape, for the report webview and the checks tree. */
   layer: LayerCheck;
   interpreter?: string;
+  /** Where the time went: the subprocess's wall time, the user's code inside it, and the engine comparison here. */
+  timing?: { processMs: number; userCodeMs: number; compareMs: number };
   python?: string;
   numpy?: string;
   ms: number;
@@ -96,6 +98,7 @@ export async function checkFunction(file: string, f: FoundFunction, opts: PyChec
     cases: cases.map((c) => driverCase({ spec: f.spec, className: f.className }, c, c.id)),
   };
   let answer;
+  const tRun = performance.now();
   try {
     answer = await runDriver(job, {
       python: opts.python, driver: opts.driver ?? defaultDriverPath(), cwd: opts.cwd,
@@ -118,8 +121,11 @@ export async function checkFunction(file: string, f: FoundFunction, opts: PyChec
       error: err, cases: [], layer: layerOf(f, absFile, [], ms), ms,
     };
   }
+  const processMs = performance.now() - tRun;
   const byId = new Map((answer.results ?? []).map((r) => [r.id, r]));
+  const tCmp = performance.now();
   const results = cases.map((c) => compareCase(f.spec, c, byId.get(c.id)));
+  const timing = { processMs, userCodeMs: (answer.results ?? []).reduce((s, r) => s + r.ms, 0), compareMs: performance.now() - tCmp };
   // The worst case speaks for the function; ties go to the first (the notebook's inputs).
   let worst: CaseResult | undefined;
   let worstLines: ReturnType<typeof caseLines> | undefined;
@@ -137,7 +143,7 @@ export async function checkFunction(file: string, f: FoundFunction, opts: PyChec
   const stdout = results.map((r) => r.stdout).filter(Boolean).join('');
   const details = lines.details.filter((d) => d !== lines.summary);
   if (stdout && lines.status !== 'pass') details.push(`printed: ${stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
-  return { ...base, status: lines.status, summary, details, error: worst?.error, cases: results, layer: layerOf(f, absFile, results, ms), ms };
+  return { ...base, status: lines.status, summary, details, error: worst?.error, cases: results, layer: layerOf(f, absFile, results, ms), ms, timing };
 }
 
 function passSummary(f: FoundFunction, results: CaseResult[]): string {
