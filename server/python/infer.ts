@@ -46,6 +46,14 @@ export interface PyAnalysis {
 
 type Env = Map<string, Value>;
 
+interface DefInfo {
+  readonly name: string;
+  readonly nameNode: SyntaxNode;
+  readonly params: readonly { name: string; node: SyntaxNode }[];
+  readonly body: SyntaxNode | null;
+  readonly sig: ShapeSig;
+}
+
 interface FnScope {
   readonly name: string;
   readonly sig?: ShapeSig;
@@ -137,7 +145,19 @@ class Analyzer {
     }
   }
 
-  private defInfo(def: SyntaxNode): { name: string; nameNode: SyntaxNode; params: { name: string; node: SyntaxNode }[]; body: SyntaxNode | null; sig: ShapeSig } | null {
+  private readonly defInfos = new Map<number, DefInfo | null>();
+
+  /** Name, parameters and signature of a definition; computed once (collectSigs and the pass both ask). */
+  private defInfo(def: SyntaxNode): DefInfo | null {
+    let info = this.defInfos.get(def.from);
+    if (info === undefined) {
+      info = this.readDef(def);
+      this.defInfos.set(def.from, info);
+    }
+    return info;
+  }
+
+  private readDef(def: SyntaxNode): DefInfo | null {
     const nameNode = def.getChild('VariableName');
     if (!nameNode) return null;
     const name = this.src(nameNode);
