@@ -8,6 +8,7 @@ import * as evalCmd from './commands/eval';
 import * as checkPython from './commands/checkPython';
 import * as bench from './commands/bench';
 import * as data from './commands/data';
+import * as explore from './commands/explore';
 
 interface Command {
   summary: string;
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   check: { summary: 'gradient-check every layer and the captioning model', mod: check },
   eval: { summary: 'evaluate one operation in the JSON exchange format', mod: evalCmd },
   'check-python': { summary: "check a student's numpy layer functions (FILE.py) against the engine", mod: checkPython },
+  explore: { summary: 'explorations: step-size sweep, float32 vs float64, bug catalogue, sanity suite, gradient flow, sparse checks', mod: explore },
   data: { summary: 'inspect and validate a dataset (gradlab data info [PATH|default])', mod: data },
   bench: { summary: 'time the engine on the benchmark workloads (npm run bench compares with numpy)', mod: bench },
 };

@@ -1,0 +1,165 @@
+/**
+ * `gradlab explore NAME`: the gradient-check explorations of issue 10 as text or JSON.
+ * Exit status: 0 done; 1 the sanity suite failed or a catalogue entry did not show what it
+ * promises; 2 bad input.
+ */
+import { BUG_IDS, EXPLORE_NAMES, isExploreName, runExplore, type ExploreData, type ExploreRequest, type ExploreResult } from '../../core/explore/index';
+import type { CheckReport } from '../../core/gradcheck';
+import { openDatasetAt } from '../../core/node/fsAccess';
+import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
+
+export const usage =
+  `gradlab explore ${EXPLORE_NAMES.join('|')} [--json] [--seed N]\n` +
+  '  sweep:     [--check LAYER|captioning_rnn|captioning_lstm] [--param dWh]\n' +
+  '  precision: [--h STEP]\n' +
+  `  bugs:      [--bug ${BUG_IDS.join('|')}]\n` +
+  '  sanity:    [--data FOLDER|default] [--cell rnn|lstm] [--overfit-iterations N]\n' +
+  '  flow:      [--data FOLDER|default]   (synthetic task always; a caption of the dataset when it opens)\n' +
+  '  sparse:    [--cell rnn|lstm] [--per-param K] [--directions M] [--sizes N,T,D,W,H,V]';
+
+function openData(spec: string): Promise<ExploreData> {
+  return openDatasetAt(spec);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['seed', 'check', 'param', 'h', 'bug', 'data', 'cell', 'overfit-iterations', 'per-param', 'directions', 'sizes'], ['json']);
+  const [name, ...extra] = p.positional;
+  if (name === undefined) throw new UsageError(`explore needs a NAME: one of ${EXPLORE_NAMES.join(', ')}`);
+  if (!isExploreName(name)) throw new UsageError(`explore ${name}: expected one of ${EXPLORE_NAMES.join(', ')}`);
+  if (extra.length > 0) throw new UsageError(`explore ${name}: unexpected argument "${extra[0]}"`);
+  const req: ExploreRequest = { name, seed: intFlag(p, 'seed', 231, 0) };
+  const check = strFlag(p, 'check');
+  if (check) req.check = check;
+  const param = strFlag(p, 'param');
+  if (param) req.param = param;
+  if (p.flags.has('h')) {
+    req.h = numFlag(p, 'h', 1e-5);
+    if (!(req.h > 0)) throw new UsageError(`--h ${req.h}: expected a positive step`);
+  }
+  const bug = strFlag(p, 'bug');
+  if (bug) {
+    if (!(BUG_IDS as string[]).includes(bug)) throw new UsageError(`--bug ${bug}: expected one of ${BUG_IDS.join(', ')}`);
+    req.bug = bug;
+  }
+  const cell = strFlag(p, 'cell');
+  if (cell !== undefined) {
+    if (cell !== 'rnn' && cell !== 'lstm') throw new UsageError(`--cell ${cell}: expected rnn or lstm`);
+    req.cells = [cell];
+  }
+  if (p.flags.has('overfit-iterations')) req.overfitIterations = intFlag(p, 'overfit-iterations', 100, 0);
+  if (p.flags.has('per-param')) req.perParam = intFlag(p, 'per-param', 10, 1);
+  if (p.flags.has('directions')) req.directions = intFlag(p, 'directions', 8, 1);
+  const sizes = strFlag(p, 'sizes');
+  if (sizes !== undefined) {
+    const v = sizes.split(',').map(Number);
+    if (v.length !== 6 || !v.every((x) => Number.isInteger(x) && x > 0)) throw new UsageError(`--sizes ${sizes}: expected six positive integers N,T,D,W,H,V`);
+    if (v[5] < 4) throw new UsageError(`--sizes ${sizes}: V must be at least 4 (<NULL>, <START>, <END> and one word)`);
+    req.sizes = { N: v[0], T: v[1], D: v[2], W: v[3], H: v[4], V: v[5] };
+  }
+  const json = p.flags.has('json');
+  const log = (m: string) => {
+    if (!json) process.stderr.write(`  ${m}\n`);
+  };
+  let data: ExploreData | undefined;
+  const dataSpec = strFlag(p, 'data');
+  if (name === 'sanity') data = await openData(dataSpec ?? 'default');
+  if (name === 'flow') {
+    try {
+      data = await openData(dataSpec ?? 'default');
+    } catch (e) {
+      if (dataSpec !== undefined) throw e;
+      log(`no caption flow: ${(e as Error).message}`);
+    }
+  }
+  const t0 = Date.now();
+  const result = runExplore(req, { data, progress: (m) => log(m) });
+  const ms = Date.now() - t0;
+  if (json) process.stdout.write(JSON.stringify(result) + '\n');
+  else process.stdout.write(formatResult(result) + `\n(${ms} ms)\n`);
+  return exitCode(result);
+}
+
+export function exitCode(r: ExploreResult): number {
+  if (r.kind === 'sanity') return r.passed ? 0 : 1;
+  if (r.kind === 'bugs') return r.runs.every((b) => b.problems.length === 0) ? 0 : 1;
+  return 0;
+}
+
+const e1 = (x: number): string => (Number.isFinite(x) ? x.toExponential(1) : String(x));
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
+
+function failing(r: CheckReport): string {
+  const bad = r.layers.flatMap((l) => l.params.filter((p) => p.verdict === 'wrong' || p.verdict === 'warn').map((p) => `${l.layer}.${p.name}`));
+  return bad.length === 0 ? 'everything passes' : bad.join(', ');
+}
+
+export function formatResult(r: ExploreResult): string {
+  switch (r.kind) {
+    case 'sweep': {
+      const s = r.sweep;
+      const head = ['h', ...s.curves.map((c) => c.precision)];
+      const rows = s.hs.map((h, i) => [e1(h), ...s.curves.map((c) => e1(c.relError[i]) + (c.best.h === h ? ' ←best' : ''))]);
+      return [`Step-size sweep of ${s.check} ${s.param} (seed ${s.seed}; relative error of the worst element)`, table(head, rows), '', ...s.curves.map((c) => c.why)].join('\n');
+    }
+    case 'precision': {
+      const t = r.table;
+      const rows = t.rows.map((x) => [x.check, x.param, e1(x.rel64), x.verdict64, e1(x.rel32), x.verdict32 + (x.changed ? ' *' : ''), e1(x.rel32AtH32), x.verdict32AtH32]);
+      return [table(['check', 'param', 'float64', 'verdict', `float32 h=${e1(t.h)}`, 'verdict', `float32 h=${e1(t.suggestedH32)}`, 'verdict'], rows), '', '* verdict changed from float64', t.summary].join('\n');
+    }
+    case 'bugs':
+      return r.runs
+        .map((b) =>
+          [
+            `■ ${b.title} [${b.id}]`,
+            `  ${b.description}`,
+            `  wrong: ${b.code.wrong}    right: ${b.code.right}`,
+            `  with the bug: ${failing(b.buggy)}`,
+            `  reference:    ${failing(b.reference)}`,
+            ...b.sanity.filter((l) => l.status === 'fail').map((l) => `  sanity: FAIL ${l.title}: ${l.detail}`),
+            `  how to recognise it: ${b.recognise}`,
+            b.problems.length === 0 ? '  catalogue: shows what it promises' : `  catalogue MISMATCH: ${b.problems.join('; ')}`,
+          ].join('\n'),
+        )
+        .join('\n\n');
+    case 'sanity':
+      return [
+        `Sanity suite on ${r.dataset}`,
+        ...r.reports.flatMap((rep) => rep.lines.map((l) => `${rep.cell.padEnd(4)} ${l.status.toUpperCase().padEnd(7)} ${l.title}: ${l.detail}`)),
+        r.passed ? 'Sanity suite passes' : 'Sanity suite FAILS',
+      ].join('\n');
+    case 'flow': {
+      const g = r.grid;
+      const iT = g.Ts.length - 1;
+      const rows = g.rhos.map((rho, j) => {
+        const run = g.runs[iT][j];
+        return [rho.toFixed(2), e1(run.rnn.dh[0]), e1(run.lstm.dh[0])];
+      });
+      const out = [`Gradient flow: ‖∂L/∂h_0‖ with the loss at step T−1 = ${g.Ts[iT] - 1} only (‖∂L/∂h_T−1‖ = 1), H = ${g.hidden}, LSTM forget bias ${g.forgetBias}`, table(['ρ(Wh)', 'rnn', 'lstm'], rows)];
+      if (r.caption) {
+        const c = r.caption;
+        out.push('', `A caption of ${c.dataset} (row ${c.index}): ‖∂L/∂h_t‖ per step`, table(['t', 'word', 'rnn', 'lstm'], c.words.map((w, t) => [String(t), w, e1(c.rnn.dh[t]), e1(c.lstm.dh[t])])));
+      }
+      return out.join('\n');
+    }
+    case 'sparse':
+      return r.cells
+        .map((c) =>
+          [
+            `captioning_${c.cell} at ${Object.entries(r.sizes).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+            table(['param', 'checked', 'rel error', 'verdict'], c.sparse.params.map((p) => [p.name, `${p.checked}/${p.shape.reduce((a, b) => a * b, 1)}`, e1(p.relError), p.verdict])),
+            `directional: ${c.directional.directions} directions, worst ${e1(c.directional.worstRelError)}, estimated ‖e‖/‖g‖ ${e1(c.directional.estimatedRelError)}`,
+            c.directional.explanation,
+          ].join('\n'),
+        )
+        .join('\n\n');
+    default: {
+      const never: never = r;
+      return JSON.stringify(never);
+    }
+  }
+}
