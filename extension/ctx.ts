@@ -24,8 +24,8 @@ import { TrainingController } from './training';
 import { ChecksTree, type SourcedReport } from './views/checksTree';
 import { DatasetTree } from './views/datasetTree';
 import { Panels, type HtmlFn, type PanelKind } from './views/panels';
-import { shellHtml } from './views/shell';
 import { TrainingView } from './views/trainingView';
+import { webviewHtml } from './webviewHtml';
 
 /** The key of the engine's own report among the reports in the tree (others: checked Python files). */
 export const ENGINE_REPORT = 'engine';
@@ -68,7 +68,14 @@ export class Ctx implements vscode.Disposable {
     this.log = push(new Log());
     this.status = push(new Status());
     this.jobs = push(new JobRunner(this.distDir, this.log));
-    const html: HtmlFn = (webview, view) => shellHtml(webview, context.extensionUri, view);
+    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+    const html: HtmlFn = (webview, view) =>
+      webviewHtml({
+        view,
+        cspSource: webview.cspSource,
+        scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+        styleUris: [webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString()],
+      });
     this.panels = push(
       new Panels(
         context.extensionUri,

@@ -1,16 +1,63 @@
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ShapeContextParams } from '../protocol/lsp';
 import type { TrainConfig } from '../protocol/webview';
 import { registerCommands } from './commands';
+import { config } from './config';
 import { Cmd } from './constants';
 import { Ctx } from './ctx';
+import { pushShapeContext, startLanguageClient } from './lspClient';
+import { registerPythonCheck, type PythonCheckApi } from './pycheck/index';
 
 let ctx: Ctx | undefined;
+let client: LanguageClient | undefined;
 
 /** What activate returns: the context, for the integration tests (and other extensions). */
 export interface GradientLabApi {
   ctx: Ctx;
   /** Milliseconds activate took. */
   activationMs: number;
+  /** The CodeLens checks of Python layer functions. */
+  python: PythonCheckApi;
+  /** The shape language client, once a Python or TypeScript file was opened. */
+  languageClient(): LanguageClient | undefined;
+}
+
+/** The numbers behind the hovers' letters: model settings and the open dataset. */
+function shapeContext(c: Ctx): ShapeContextParams {
+  const t = config.training();
+  const ds = c.dataset;
+  return {
+    sizes: { N: t.batchSize, H: t.hiddenDim, W: t.wordvecDim, ...(ds ? { T: ds.captionLength - 1, D: ds.featureDim, V: ds.vocabSize } : {}) },
+    cellType: t.cellType,
+    datasetKeys: ds?.keys ?? [],
+  };
+}
+
+/** The shape server starts with the first Python or TypeScript file, not at activation. */
+function startShapesLazily(c: Ctx): void {
+  const wanted = (d: vscode.TextDocument): boolean => d.languageId === 'python' || d.languageId === 'typescript';
+  const start = (): void => {
+    if (client) return;
+    client = startLanguageClient(c.context, 'dist/server.js', c.log);
+    void pushShapeContext(client, shapeContext(c));
+  };
+  if (vscode.workspace.textDocuments.some(wanted)) start();
+  else {
+    const sub = vscode.workspace.onDidOpenTextDocument((d) => {
+      if (!wanted(d)) return;
+      sub.dispose();
+      start();
+    });
+    c.context.subscriptions.push(sub);
+  }
+  const push = (): void => {
+    if (client) pushShapeContext(client, shapeContext(c)).catch((err: unknown) => c.log.error('sending the shape context', err));
+  };
+  c.context.subscriptions.push(
+    c.onDidChange((what) => what === 'dataset' && push()),
+    vscode.workspace.onDidChangeConfiguration((e) => (config.affects(e, 'model') || config.affects(e, 'training')) && push()),
+  );
 }
 
 /** Builds the context and registers everything; no engine work happens here. */
@@ -52,9 +99,15 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi | und
           c.log.info(`${view} view asked for ${msg.type}: not available in this build`);
       }
     };
+    const python = registerPythonCheck(context, {
+      log: c.log,
+      setReport: (key, label, report, thresholds) => c.setReport(key, label, report, thresholds),
+      thresholds: () => config.check().thresholds,
+    });
+    startShapesLazily(c);
     const activationMs = performance.now() - t0;
     c.log.info(`Gradient Lab ${String(context.extension.packageJSON.version)} activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName})`);
-    return { ctx: c, activationMs };
+    return { ctx: c, activationMs, python, languageClient: () => client };
   } catch (err) {
     // VS Code doesn't show a notification when an extension fails to activate.
     const reason = err instanceof Error ? err.message : String(err);
@@ -63,9 +116,12 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi | und
   }
 }
 
-/** Stops the training worker and any job (they are in context.subscriptions too; this makes it explicit). */
-export function deactivate(): void {
+/** Stops the training worker, any job and the language server (VS Code waits for the returned promise). */
+export async function deactivate(): Promise<void> {
   ctx?.training.dispose();
   ctx?.jobs.dispose();
   ctx = undefined;
+  const c = client;
+  client = undefined;
+  await c?.stop().catch(() => undefined);
 }

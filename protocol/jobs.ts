@@ -4,6 +4,7 @@
  * then exactly one `done` or `error`. Cancelling a job terminates its worker.
  */
 import type { CheckReport, Thresholds } from '../core/gradcheck';
+import type { DatasetKeyInfo } from './lsp';
 
 export type CellType = 'rnn' | 'lstm';
 
@@ -57,6 +58,8 @@ export interface DatasetSummary {
   openMs: number;
   /** Non-fatal findings of the loader (missing URL files, …). */
   warnings: string[];
+  /** The data dict's arrays (train_captions, val_features, …) as stored, for the shape hovers. */
+  keys: DatasetKeyInfo[];
 }
 
 export interface JobResults {

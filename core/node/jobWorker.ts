@@ -7,7 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
 import { runChecks } from '../checks';
 import type { Dataset } from '../data/types';
-import { openDatasetAt } from './fsAccess';
+import { CAPTIONS_FILE, featureFile } from '../data/loader';
+import type { DatasetKeyInfo } from '../../protocol/lsp';
+import { fsAccess, openDatasetAt } from './fsAccess';
 import { checkModelAtSizes } from './sizedCheck';
 
 function post(msg: FromJobWorker): void {
@@ -18,7 +20,33 @@ function progress(message: string, fraction?: number): void {
   post({ type: 'progress', message, fraction });
 }
 
-function summarize(ds: Dataset, source: JobResults['datasetInfo']['source']): JobResults['datasetInfo'] {
+/** dtype names as numpy prints them, from the HDF5 element kind and size. */
+function dtypeName(kind: string, bytes: number): string {
+  if (kind === 'int' || kind === 'uint' || kind === 'float') return `${kind}${bytes * 8}`;
+  return kind;
+}
+
+/** The arrays of the CS231n data dict (load_coco_data's keys) with dtype and shape as the files hold them. */
+async function datasetKeys(ds: Dataset): Promise<DatasetKeyInfo[]> {
+  const access = fsAccess(ds.dir);
+  const out: DatasetKeyInfo[] = [];
+  const read = async (file: string, pairs: [string, string][]): Promise<void> => {
+    const h = await access.openH5(file);
+    try {
+      for (const [inFile, key] of pairs) {
+        const info = h.info(inFile);
+        if (info) out.push({ key, dtype: dtypeName(info.kind, info.bytes), shape: [...info.shape], file });
+      }
+    } finally {
+      h.close();
+    }
+  };
+  await read(CAPTIONS_FILE, ['train_captions', 'train_image_idxs', 'val_captions', 'val_image_idxs'].map((k) => [k, k]));
+  for (const split of ['train', 'val'] as const) await read(featureFile(split, ds.pcaFeatures), [['features', `${split}_features`]]);
+  return out;
+}
+
+async function summarize(ds: Dataset, source: JobResults['datasetInfo']['source']): Promise<JobResults['datasetInfo']> {
   return {
     name: source.kind === 'default' ? 'embedded default' : ds.name,
     source,
@@ -29,6 +57,7 @@ function summarize(ds: Dataset, source: JobResults['datasetInfo']['source']): Jo
     featureDim: ds.D,
     openMs: ds.stats.openMs,
     warnings: [...ds.warnings],
+    keys: await datasetKeys(ds),
   };
 }
 
@@ -54,7 +83,7 @@ async function run(req: JobRequest): Promise<JobResults[JobRequest['kind']]> {
       progress(req.source.kind === 'default' ? 'opening the embedded default dataset' : `opening ${req.source.path}`);
       const ds = await openDatasetAt(req.source.kind === 'default' ? 'default' : req.source.path);
       try {
-        return summarize(ds, req.source);
+        return await summarize(ds, req.source);
       } finally {
         ds.close();
       }

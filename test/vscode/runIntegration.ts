@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     fs.writeFileSync(path.join(devPath, 'package.json'), JSON.stringify({ name: 'test-harness', publisher: 'gradient-lab-tests', version: '0.0.0', engines: { vscode: '^1.100.0' } }));
   }
   const env: Record<string, string> = { E2E_RESULT_FILE: resultFile, E2E_METRICS_FILE: metricsFile };
-  const fixture = path.join(ROOT, 'test', 'data', 'coco-mini-cs231n');
+  const fixture = path.join(ROOT, 'test', 'fixtures', 'coco-mini');
   if (fs.existsSync(fixture)) env.GRADLAB_TEST_DATASET = fixture;
 
   const server = await CodeServer.start({ env, vsix: useVsix ? VSIX : undefined, log: (l) => console.log(l) });

@@ -47,7 +47,7 @@ function tabLabels(): string[] {
 
 /** The fixture dataset in the CS231n layout (real COCO captions, 51 images). */
 function fixtureDataset(): string | undefined {
-  for (const c of [process.env.GRADLAB_TEST_DATASET, path.join(ext().extensionPath, 'test', 'data', 'coco-mini-cs231n')]) {
+  for (const c of [process.env.GRADLAB_TEST_DATASET, path.join(ext().extensionPath, 'test', 'fixtures', 'coco-mini')]) {
     if (c && fs.existsSync(path.join(c, 'coco2014_vocab.json'))) return c;
   }
   return undefined;
