@@ -6,9 +6,16 @@ import { fmtShape, type BoolTensor, type IntTensor, type Tensor } from '../../te
 
 export type Dtype = 'float64' | 'int64' | 'bool';
 
+/** A tensor as sent (what `gradlab eval` takes). */
 export interface ExTensor {
   shape: number[];
   dtype: Dtype;
+  data: (number | boolean)[];
+}
+
+/** A tensor as received from Python: non-finite floats arrive as strings. */
+interface ReceivedTensor {
+  shape: number[];
   data: (number | boolean | string)[];
 }
 
@@ -38,8 +45,8 @@ function num(v: number | boolean | string, where: string): number {
   throw new Error(`${where}: unexpected value ${JSON.stringify(v)}`);
 }
 
-function checkEx(e: unknown, where: string): ExTensor {
-  const o = e as ExTensor;
+function checkEx(e: unknown, where: string): ReceivedTensor {
+  const o = e as ReceivedTensor;
   if (!o || !Array.isArray(o.shape) || !Array.isArray(o.data)) throw new Error(`${where}: not a tensor {shape, dtype, data}`);
   const n = o.shape.reduce((p, d) => p * d, 1);
   if (n !== o.data.length) throw new Error(`${where}: ${o.data.length} values do not fill shape ${fmtShape(o.shape)}`);
