@@ -124,6 +124,16 @@ describe('classic bugs are reported on the right function, gradient and timestep
     assert.match(r.summary, /timesteps 0-8 wrong, 9 right/);
   });
 
+  it('forward bugs: h0 fed at every step is wrong from timestep 1 on; NaN outputs are reported as such', async () => {
+    const rs = await checkFile(fx('misc/forward_bugs.py'), opts);
+    const by = Object.fromEntries(rs.map((r) => [r.function, r]));
+    assert.equal(by.rnn_forward.status, 'fail');
+    assert.deepEqual(wrongNames(by.rnn_forward), ['h']);
+    assert.match(by.rnn_forward.summary, /^h: relative error .*timesteps 0 right, 1-2 wrong \[notebook inputs\]$/);
+    assert.equal(by.rnn_step_forward.status, 'fail');
+    assert.match(by.rnn_step_forward.summary, /^next_h: relative error nan, worst at \[\d, \d\] \(yours nan, expected /);
+  });
+
   it('a correct function imported next to a bug is not flagged (only functions defined in the file are checked)', async () => {
     const rs = await checkFile(fx('bugs/no_accumulate_dwh.py'), opts);
     assert.deepEqual(rs.map((r) => r.function), ['rnn_backward']);
