@@ -8,14 +8,14 @@ import type { SyntaxNode, Tree } from '@lezer/common';
 import { MODEL_PARAMS, type CellType } from '../../core/signatures';
 import type { DatasetKeyInfo } from '../../protocol/lsp';
 import {
-  add, constValue, div, fmtShape, mul, neg, num, parseDim, sub, type Dim, type Poly, type Shape,
+  add, constValue, div, fmtShape, mul, neg, num, parseDim, polyEq, sub, substitute, type Dim, type Poly, type Shape,
 } from './dims';
 import { parseDocstring, stringContent } from './docstring';
+import { methodCall, numpyCall, sliceLen, type CallArgs } from './numpy';
 import { parsePython } from './parse';
 import { engineSig, fromDocstring, hasShapes, type ShapeSig } from './signature';
 import {
-  array, broadcast, dimValue, fmtConflicts, joinValues, matmulShape, operandShape, reduceShape,
-  reshapeShape, transposeShape, unify, UNKNOWN, type Bindings, type DimConflict, type DType, type Value,
+  array, broadcast, dimValue, fmtConflicts, joinValues, matmulShape, operandShape, transposeShape, unify, UNKNOWN, type Bindings, type DimConflict, type DType, type Value,
 } from './values';
 
 /** What inference needs from the extension: the cell type picks the parameters' shapes. */
@@ -61,15 +61,6 @@ interface FnScope {
   lastReturn?: Value[];
 }
 
-const ELEMENTWISE = new Set([
-  'tanh', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'square', 'abs', 'absolute', 'sign', 'sin', 'cos',
-  'negative', 'copy', 'zeros_like', 'ones_like', 'empty_like', 'full_like', 'rint', 'floor', 'ceil',
-  'clip', 'array', 'asarray', 'exp2', 'reciprocal', 'nan_to_num',
-]);
-const BINARY = new Set(['add', 'subtract', 'multiply', 'divide', 'true_divide', 'maximum', 'minimum', 'power', 'fmax', 'fmin']);
-const REDUCE = new Set(['sum', 'mean', 'max', 'min', 'argmax', 'argmin', 'prod', 'std', 'var', 'amax', 'amin', 'any', 'all']);
-const CONSTRUCT = new Set(['zeros', 'ones', 'empty', 'full']);
-const ARRAY_METHODS_SAME = new Set(['copy', 'astype', 'clip']);
 const NUMPY_NAMES = new Set(['np', 'numpy']);
 /** Python-level elementwise helpers CS231n files define without shapes in their docstrings. */
 const ELEMENTWISE_HELPERS = new Set(['sigmoid', 'relu', 'tanh']);
@@ -102,6 +93,13 @@ class Analyzer {
   private dead = 0;
   private cell: CellType | null;
   private fn: FnScope = { name: '<module>' };
+
+  private readonly ops = {
+    src: (n: SyntaxNode): string => this.src(n),
+    short: (n: SyntaxNode): string => this.short(n),
+    warn: (n: SyntaxNode, message: string): void => this.warn(n, message),
+    binary: (n: SyntaxNode, op: string, a: Value, b: Value, l: SyntaxNode, r: SyntaxNode): Value => this.binary(n, op, a, b, l, r),
+  };
 
   constructor(private readonly text: string, private readonly ctx: AnalysisContext) {
     this.cell = ctx.cellType;
@@ -366,7 +364,7 @@ class Analyzer {
     for (let i = 1; i <= v.length; i++) {
       const a = v[v.length - i];
       const b = slot.shape[slot.shape.length - i];
-      if (a !== null && b !== null && constValue(a) !== 1 && !(constValue(b) === 1 && false) && fmtShape([a]) !== fmtShape([b])) conflicts.push({ a, b });
+      if (a !== null && b !== null && constValue(a) !== 1 && !polyEq(a, b)) conflicts.push({ a, b });
     }
     if (conflicts.length) this.warn(target, `cannot store ${fmtShape(v)} into ${this.short(target)} ${fmtShape(slot.shape)}: ${fmtConflicts(conflicts)}`);
   }
@@ -404,7 +402,7 @@ class Analyzer {
       const cs: DimConflict[] = [];
       v.shape.forEach((d, j) => {
         const want = o.shape?.[j] ?? null;
-        if (d !== null && want !== null && fmtShape([d]) !== fmtShape([want])) cs.push({ a: d, b: want });
+        if (d !== null && want !== null && !polyEq(d, want)) cs.push({ a: d, b: want });
       });
       if (cs.length) this.warn(n, `${this.fn.name} returns ${this.short(n)} ${fmtShape(v.shape)} where the docstring says ${o.name}: ${fmtShape(o.shape)}: ${fmtConflicts(cs)}`);
     });
@@ -755,7 +753,7 @@ class Analyzer {
     return {};
   }
 
-  private args(n: SyntaxNode, env: Env): { pos: { node: SyntaxNode; value: Value }[]; kw: Map<string, { node: SyntaxNode; value: Value }>; starred: boolean } {
+  private args(n: SyntaxNode, env: Env): CallArgs {
     const list = n.getChild('ArgList');
     const pos: { node: SyntaxNode; value: Value }[] = [];
     const kw = new Map<string, { node: SyntaxNode; value: Value }>();
@@ -789,162 +787,13 @@ class Analyzer {
       /* the callee name itself is looked up below */
     } else if (!callee.np && n.firstChild) this.expr(n.firstChild, env);
     const a = this.args(n, env);
-    if (callee.np) return this.numpyCall(n, callee.np, a);
-    if (callee.method) return this.methodCall(n, callee.method.name, objValue, callee.method.obj, a);
+    if (callee.np) return numpyCall(this.ops, n, callee.np, a);
+    if (callee.method) return methodCall(this.ops, n, callee.method.name, objValue, callee.method.obj, a);
     if (callee.fn) return this.functionCall(callee.fn.name, callee.fn.node, a, env);
     return UNKNOWN;
   }
 
-  private dimsFrom(v: Value | undefined): Dim[] | null {
-    if (!v) return null;
-    if (v.k === 'dim') return [v.d];
-    if (v.k === 'tuple') return v.items.map((x) => (x.k === 'dim' ? x.d : null));
-    return null;
-  }
-
-  private axisArg(v: Value | undefined): number[] | null | undefined {
-    if (v === undefined) return null;
-    const dims = this.dimsFrom(v);
-    if (!dims) return undefined;
-    const out: number[] = [];
-    for (const d of dims) {
-      const c = d === null ? null : constValue(d);
-      if (c === null) return undefined;
-      out.push(c);
-    }
-    return out;
-  }
-
-  private keepdims(v: { value: Value; node: SyntaxNode } | undefined): boolean {
-    return v !== undefined && this.src(v.node) === 'True';
-  }
-
-  private numpyCall(n: SyntaxNode, name: string, a: ReturnType<Analyzer['args']>): Value {
-    const [x, y] = a.pos;
-    const first = x?.value;
-    if (ELEMENTWISE.has(name)) {
-      if (first?.k === 'array') return array(first.shape, name === 'zeros_like' || name === 'copy' || name === 'ones_like' || name === 'empty_like' || name === 'clip' ? first.dtype : undefined);
-      if (first?.k === 'dim' && name !== 'array' && name !== 'asarray') return array([]);
-      return UNKNOWN;
-    }
-    if (BINARY.has(name) && x && y) return this.binary(n, name === 'multiply' ? '*' : name === 'add' ? '+' : name === 'subtract' ? '-' : name === 'divide' ? '/' : name, x.value, y.value, x.node, y.node);
-    if (name === 'where' && a.pos.length === 3) {
-      const shapes = a.pos.map((p) => operandShape(p.value));
-      if (shapes.some((s) => s === undefined)) return UNKNOWN;
-      let s: Shape = shapes[0] ?? null;
-      for (const t of shapes.slice(1)) s = broadcast(s, t ?? null).shape;
-      return array(s);
-    }
-    if ((name === 'dot' || name === 'matmul') && x && y) {
-      const sa = operandShape(x.value);
-      const sb = operandShape(y.value);
-      if (sa === undefined || sb === undefined) return UNKNOWN;
-      const res = matmulShape(sa, sb, name);
-      if (res.conflict) this.warn(n, `np.${name}: ${this.short(x.node)} ${fmtShape(sa)} · ${this.short(y.node)} ${fmtShape(sb)}: inner dimensions ${fmtConflicts([res.conflict])}`);
-      return array(res.conflict ? null : res.shape);
-    }
-    if (name === 'outer' && x && y) {
-      const sa = operandShape(x.value);
-      const sb = operandShape(y.value);
-      if (!sa || !sb) return array(null);
-      return array([sizeOf(sa), sizeOf(sb)]);
-    }
-    if (REDUCE.has(name) && first?.k === 'array') {
-      const axis = this.axisArg(a.kw.get('axis')?.value ?? y?.value);
-      return array(reduceShape(first.shape, axis, this.keepdims(a.kw.get('keepdims'))), /^arg/.test(name) ? 'int' : first.dtype);
-    }
-    if (CONSTRUCT.has(name)) {
-      const dims = this.shapeArg(first);
-      const dtype = this.dtypeArg(a.kw.get('dtype')?.node);
-      return array(dims, dtype);
-    }
-    if (name === 'random.randn' || name === 'random.rand' || name === 'random.standard_normal' && a.pos.length !== 1) {
-      if (a.pos.length === 0) return array([]);
-      const dims = a.pos.map((p) => (p.value.k === 'dim' ? p.value.d : null));
-      return array(dims);
-    }
-    if (/^random\.(randint|normal|uniform|choice|random|standard_normal|random_sample|rand)$/.test(name)) {
-      const size = a.kw.get('size')?.value ?? (name === 'random.random' || name === 'random.random_sample' || name === 'random.standard_normal' ? first : a.pos[name === 'random.choice' ? 1 : 2]?.value);
-      if (!size) return UNKNOWN;
-      return array(this.shapeArg(size), name === 'random.randint' ? 'int' : undefined);
-    }
-    if (name === 'reshape' && x && y) return this.reshape(n, x.value, x.node, [y.value]);
-    if (name === 'transpose' && first?.k === 'array') {
-      const axes = y ? this.axisArg(y.value) : a.kw.get('axes') ? this.axisArg(a.kw.get('axes')?.value) : null;
-      return array(axes === undefined ? null : transposeShape(first.shape, axes ?? undefined), first.dtype);
-    }
-    if (name === 'squeeze' && first?.k === 'array') return array(squeeze(first.shape), first.dtype);
-    if (name === 'expand_dims' && first?.k === 'array' && y) {
-      const ax = this.axisArg(y.value);
-      if (!ax || ax.length !== 1 || first.shape === null) return array(null);
-      const out = [...first.shape];
-      const at = ax[0] < 0 ? ax[0] + out.length + 1 : ax[0];
-      out.splice(at, 0, num(1));
-      return array(out, first.dtype);
-    }
-    if (name === 'arange') {
-      if (a.pos.length === 1 && first?.k === 'dim') return array([first.d], 'int');
-      if (a.pos.length === 2 && first?.k === 'dim' && y?.value.k === 'dim') return array([first.d !== null && y.value.d !== null ? sub(y.value.d, first.d) : null], 'int');
-      return array([null]);
-    }
-    if (name === 'eye' && first?.k === 'dim') return array([first.d, first.d]);
-    if (name === 'linspace' && a.pos[2]?.value.k === 'dim') return array([(a.pos[2].value as { d: Dim }).d]);
-    if ((name === 'concatenate' || name === 'stack' || name === 'vstack' || name === 'hstack') && first?.k === 'tuple') {
-      return array(joinShapes(name, first.items, this.axisArg(a.kw.get('axis')?.value ?? y?.value)));
-    }
-    return UNKNOWN;
-  }
-
-  private dtypeArg(node: SyntaxNode | undefined): DType | undefined {
-    if (!node) return undefined;
-    const t = this.src(node);
-    if (/int/.test(t)) return 'int';
-    if (/bool/.test(t)) return 'bool';
-    return 'float';
-  }
-
-  /** `(N, H)`, `[N, T, H]`, `H`, `x.shape` as a shape. */
-  private shapeArg(v: Value | undefined): Shape {
-    if (!v) return null;
-    return this.dimsFrom(v);
-  }
-
-  private reshape(n: SyntaxNode, v: Value, node: SyntaxNode, dimArgs: Value[]): Value {
-    if (v.k !== 'array') return UNKNOWN;
-    const to = dimArgs.length === 1 ? this.dimsFrom(dimArgs[0]) : dimArgs.map((d) => (d.k === 'dim' ? d.d : null));
-    if (!to) return array(null);
-    const res = reshapeShape(v.shape, to);
-    if (res.conflict) this.warn(n, `cannot reshape ${this.short(node)} ${fmtShape(v.shape)} into ${fmtShape(to)}: ${fmtConflicts([res.conflict])} elements`);
-    return array(res.conflict ? null : res.shape, v.dtype);
-  }
-
-  private methodCall(n: SyntaxNode, name: string, obj: Value, objNode: SyntaxNode, a: ReturnType<Analyzer['args']>): Value {
-    if (obj.k !== 'array') return UNKNOWN;
-    const vals = a.pos.map((p) => p.value);
-    if (name === 'reshape') return this.reshape(n, obj, objNode, vals);
-    if (name === 'dot' && a.pos[0]) {
-      const sb = operandShape(a.pos[0].value);
-      if (sb === undefined) return UNKNOWN;
-      const res = matmulShape(obj.shape, sb, 'dot');
-      if (res.conflict) this.warn(n, `${this.short(objNode)}.dot: ${fmtShape(obj.shape)} · ${this.short(a.pos[0].node)} ${fmtShape(sb)}: inner dimensions ${fmtConflicts([res.conflict])}`);
-      return array(res.conflict ? null : res.shape);
-    }
-    if (name === 'transpose') {
-      if (vals.length === 0) return array(transposeShape(obj.shape), obj.dtype);
-      const axes = vals.length === 1 ? this.axisArg(vals[0]) : this.axisArg({ k: 'tuple', items: vals });
-      return array(axes ? transposeShape(obj.shape, axes) : null, obj.dtype);
-    }
-    if (REDUCE.has(name)) {
-      const axis = this.axisArg(a.kw.get('axis')?.value ?? vals[0]);
-      return array(reduceShape(obj.shape, axis, this.keepdims(a.kw.get('keepdims'))), /^arg/.test(name) ? 'int' : obj.dtype);
-    }
-    if (ARRAY_METHODS_SAME.has(name)) return array(obj.shape, name === 'astype' ? this.dtypeArg(a.pos[0]?.node) : obj.dtype);
-    if (name === 'squeeze') return array(squeeze(obj.shape), obj.dtype);
-    if (name === 'flatten' || name === 'ravel') return array(obj.shape === null ? [null] : [sizeOf(obj.shape)], obj.dtype);
-    return UNKNOWN;
-  }
-
-  private functionCall(name: string, nameNode: SyntaxNode, a: ReturnType<Analyzer['args']>, env: Env): Value {
+  private functionCall(name: string, nameNode: SyntaxNode, a: CallArgs, env: Env): Value {
     const local = env.get(name);
     if (local && local.k !== 'unknown') {
       this.fact(nameNode, name, local);
@@ -984,86 +833,12 @@ class Analyzer {
         this.warn(b.node, `${name}: argument ${b.param} gets ${this.short(b.node)} ${fmtShape(b.value.shape)}, expected ${fmtShape(res.expected)}: ${fmtConflicts(res.conflicts)}`);
       }
     }
-    const outs = sig.outputs.map((o): Value => (o.shape ? array(o.shape.map((p) => substituteOrNull(p, bind)), o.dtype) : UNKNOWN));
+    const outs = sig.outputs.map((o): Value => (o.shape ? array(o.shape.map((p) => substitute(p, bind)), o.dtype) : UNKNOWN));
     if (outs.length === 0) return UNKNOWN;
     return outs.length === 1 ? outs[0] : { k: 'tuple', items: outs };
   }
 }
 
-function substituteOrNull(p: Poly, env: Bindings): Dim {
-  let out: Poly = [];
-  for (const t of p) {
-    let term: Poly = num(t.c);
-    for (const s of t.s) {
-      const v = env.get(s);
-      if (v === undefined) return null;
-      term = mul(term, v);
-    }
-    out = add(out, term);
-  }
-  return out;
-}
-
-function sizeOf(s: readonly Dim[]): Dim {
-  let p: Poly = num(1);
-  for (const d of s) {
-    if (d === null) return null;
-    p = mul(p, d);
-  }
-  return p;
-}
-
-/** np.concatenate / stack / hstack / vstack of arrays whose shapes are all known. */
-function joinShapes(name: string, items: readonly Value[], axisArg: number[] | null | undefined): Shape {
-  const shapes: (readonly Dim[])[] = [];
-  for (const v of items) {
-    if (v.k !== 'array' || v.shape === null) return null;
-    shapes.push(v.shape);
-  }
-  if (shapes.length === 0 || axisArg === undefined) return null;
-  const rank = shapes[0].length;
-  if (shapes.some((s) => s.length !== rank)) return null;
-  if (name === 'stack') {
-    const ax = axisArg?.[0] ?? 0;
-    const out = [...shapes[0]];
-    out.splice(ax < 0 ? ax + rank + 1 : ax, 0, num(shapes.length));
-    return out;
-  }
-  let ax = name === 'hstack' ? (rank === 1 ? 0 : 1) : name === 'vstack' ? 0 : axisArg === null ? 0 : axisArg[0];
-  if (name === 'vstack' && rank === 1) return [num(shapes.length), shapes[0][0]];
-  if (ax < 0) ax += rank;
-  if (ax < 0 || ax >= rank) return null;
-  let total: Poly = [];
-  for (const s of shapes) {
-    const d = s[ax];
-    if (d === null) return shapes[0].map((x, i) => (i === ax ? null : x));
-    total = add(total, d);
-  }
-  return shapes[0].map((x, i) => (i === ax ? total : x));
-}
-
-function squeeze(s: Shape): Shape {
-  if (s === null || s.some((d) => d === null)) return null;
-  return s.filter((d) => d === null || constValue(d) !== 1);
-}
-
-/** Length of `start:stop:step` on a dimension d (negative constants count from the end). */
-function sliceLen(d: Dim, start: Value | null, stop: Value | null, step: Value | null): Dim {
-  const asDim = (v: Value | null | undefined): Dim | undefined => (v === null || v === undefined ? undefined : v.k === 'dim' ? v.d : null);
-  const st = asDim(step);
-  if (st !== undefined && (st === null || constValue(st) !== 1)) return null;
-  const resolve = (v: Dim | undefined, dflt: Dim): Dim => {
-    if (v === undefined) return dflt;
-    if (v === null) return null;
-    const c = constValue(v);
-    if (c !== null && c < 0) return d === null ? null : add(d, v);
-    return v;
-  };
-  const a = resolve(asDim(start), num(0));
-  const b = resolve(asDim(stop), d);
-  if (a === null || b === null) return null;
-  return sub(b, a);
-}
 
 export function analyzePython(text: string, ctx: AnalysisContext): PyAnalysis {
   const tree = parsePython(text);
