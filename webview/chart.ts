@@ -83,6 +83,7 @@ export class Chart {
       ...spec.series.map((s) => {
         const sw = el('span', { class: `swatch swatch-${s.kind}` });
         sw.style.background = color(theme(), s.color);
+        if (s.alpha !== undefined) sw.style.opacity = String(Math.max(0.3, s.alpha));
         if (s.dash) sw.classList.add('dashed');
         return el('span', { class: 'legend-item', data: { color: s.color } }, sw, s.name);
       }),
@@ -172,7 +173,8 @@ export class Chart {
       const lo = hasBars ? Math.min(0, ymin) : ymin;
       const hi = hasBars ? Math.max(0, ymax) : ymax;
       const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.1 || 1;
-      [y0, y1] = niceRange(hasBars && lo === 0 ? 0 : lo - pad, hi + pad);
+      // Non-negative data (losses, norms) never get a negative axis.
+      [y0, y1] = niceRange(lo >= 0 && lo - pad < 0 ? 0 : lo - pad, hi + pad);
     }
     for (const hl of spec.hlines ?? []) {
       if (!Number.isFinite(hl.y) || (spec.yLog && hl.y <= 0)) continue;
@@ -225,7 +227,10 @@ export class Chart {
       }
     } else {
       for (const v of linTicks(x0, x1, Math.max(2, Math.floor(p.w / 80)))) {
-        ctx.fillText(num(v, 4), this.xToPx(v), p.y + p.h + 4);
+        const lab = num(v, 4);
+        const px = this.xToPx(v);
+        const half = ctx.measureText(lab).width / 2;
+        if (px + half <= width && px - half >= 0) ctx.fillText(lab, px, p.y + p.h + 4);
       }
     }
     ctx.textAlign = 'right';

@@ -45,8 +45,9 @@ export function append(parent: Node, ...children: Child[]): void {
   }
 }
 
+/** Empties an element in one step (removing a focused control fires blur/change handlers mid-way). */
 export function clear(e: Element): void {
-  while (e.firstChild) e.removeChild(e.firstChild);
+  e.replaceChildren();
 }
 
 /** A labelled control wrapper: `<label>Text <control></label>`. */

@@ -13,6 +13,7 @@ export function num(x: number, digits = 4): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
   const a = Math.abs(x);
+  if (Number.isInteger(x) && a < 1e9) return String(x); // iterations, counts
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(digits - 1);
   return String(Number(x.toPrecision(digits)));
 }

@@ -29,6 +29,8 @@ export interface HeatmapData {
   scale: Scale;
   palette: 'viridis' | 'diverging';
   format: (v: number) => string;
+  /** Names a cell in the readout (default: "rowTitle r “word” · colTitle c"). */
+  describe?: (r: number, c: number) => string;
   /** A cell to outline (row, source column). */
   mark?: { r: number; c: number; label: string };
   /** Extra ticks on the legend (thresholds). */
@@ -113,17 +115,14 @@ export class Heatmap {
     const t = theme();
     const cols = this.cols();
     const rows = d.rows;
-    const plotH = rows <= 32 ? rows * Math.max(10, Math.min(24, Math.floor(320 / Math.max(rows, 1)))) : Math.min(420, Math.max(rows, 320));
-    const height = plotH + AXIS_H + LEGEND_H + 6;
-    const ctx = fitCanvas(this.canvas, width, height);
+    // Measure labels first (sizing the canvas clears it, so size once, after).
+    let ctx = this.canvas.getContext('2d') as CanvasRenderingContext2D;
     ctx.font = t.font;
-    ctx.textBaseline = 'middle';
-    ctx.clearRect(0, 0, width, height);
 
     // Row labels: words when given (clipped to fit), else numbers.
     const names = d.rowNames;
     const rowLabel = (r: number): string => (names ? `${r} ${names[r] ?? ''}` : String(r));
-    const showRowLabels = plotH / Math.max(rows, 1) >= 9;
+    const showRowLabels = rows <= 32 || 420 / rows >= 9;
     let gutter = 8;
     if (showRowLabels) {
       let mw = 0;
@@ -134,7 +133,18 @@ export class Heatmap {
     }
     const x0 = gutter;
     const y0 = 2;
-    const w = Math.max(10, width - gutter - 4);
+    // Small matrices get square cells (up to 32 px); wide ones fill the width.
+    const avail = Math.max(10, width - gutter - 4);
+    const cell = Math.min(32, avail / Math.max(cols, 1));
+    const w = cols * 32 <= avail ? cols * cell : avail;
+    let rowPx = rows <= 32 ? Math.max(10, Math.min(24, Math.floor(320 / Math.max(rows, 1)))) : 0;
+    if (rows <= 32 && cell >= 10 && cols * 32 <= avail) rowPx = Math.min(cell, Math.max(10, Math.floor(480 / Math.max(rows, 1))));
+    const plotH = rows <= 32 ? rows * rowPx : Math.min(420, Math.max(rows, 320));
+    const height = plotH + AXIS_H + LEGEND_H + 6;
+    ctx = fitCanvas(this.canvas, width, height);
+    ctx.font = t.font;
+    ctx.textBaseline = 'middle';
+    ctx.clearRect(0, 0, width, height);
     this.layout = { x: x0, y: y0, w, h: plotH };
     this.canvas.dataset.plot = JSON.stringify(this.layout);
 
@@ -154,11 +164,19 @@ export class Heatmap {
     ctx.textAlign = 'center';
     ctx.fillStyle = t.muted;
     const cw = w / Math.max(cols, 1);
-    const every = Math.max(1, Math.ceil(36 / cw));
+    const every = Math.max(1, Math.ceil((ctx.measureText(String(d.srcCols - 1)).width + 10) / cw));
     const ty = y0 + plotH + AXIS_H / 2 + 1;
-    for (let c = 0; c < cols; c += every) ctx.fillText(String(this.src(c)), x0 + (c + 0.5) * cw, ty);
-    ctx.textAlign = 'right';
-    ctx.fillText(d.colTitle, width - 2, ty + 0);
+    // The axis title sits right of the plot when there is room, else at the right end over the last ticks' place.
+    const titleW = ctx.measureText(d.colTitle).width;
+    const titleOutside = width - (x0 + w) >= titleW + 8;
+    const tickLimit = titleOutside ? Infinity : width - titleW - 12;
+    for (let c = 0; c < cols; c += every) {
+      const cx = x0 + (c + 0.5) * cw;
+      const label = String(this.src(c));
+      if (cx + ctx.measureText(label).width / 2 < tickLimit) ctx.fillText(label, cx, ty);
+    }
+    ctx.textAlign = titleOutside ? 'left' : 'right';
+    ctx.fillText(d.colTitle, titleOutside ? x0 + w + 6 : width - 2, ty);
 
     // Marked cell and cursor.
     if (d.mark) {
@@ -168,7 +186,7 @@ export class Heatmap {
     }
     if (this.cursor) this.outline(ctx, t.focus, this.cursor.r, this.cursor.c, []);
 
-    this.drawLegend(ctx, t, x0, y0 + plotH + AXIS_H + 4, Math.min(w, 320));
+    this.drawLegend(ctx, t, x0, y0 + plotH + AXIS_H + 4, Math.min(width - x0 - 4, 360));
     this.lastDrawMs = performance.now() - t0;
   }
 
@@ -313,7 +331,8 @@ export class Heatmap {
     this.cursor = { r, c };
     const word = d.rowNames ? ` “${d.rowNames[r] ?? ''}”` : '';
     const mark = d.mark && d.mark.r === r && d.mark.c === this.src(c) ? ` (${d.mark.label})` : '';
-    this.readout.textContent = `${d.rowTitle} ${r}${word} · ${d.colTitle} ${this.src(c)} · ${d.valueName} = ${d.format(this.value(r, c))}${mark}`;
+    const where = d.describe ? d.describe(r, this.src(c)) : `${d.rowTitle} ${r}${word} · ${d.colTitle} ${this.src(c)}`;
+    this.readout.textContent = `${where} · ${d.valueName} = ${d.format(this.value(r, c))}${mark}`;
     this.draw();
   }
 

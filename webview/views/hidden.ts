@@ -118,7 +118,8 @@ export function hiddenView(root: HTMLElement, host: Host<'hidden'>): { receive(m
     const values = new Float64Array(T * H);
     for (let t = 0; t < T; t++) values.set(m[t], t * H);
     const order = unitOrder(values, T, H, sortBy, minAbs);
-    count.textContent = order.length === H ? `all ${H} units` : `${order.length} of ${H} units with max |value| ≥ ${minAbs}`;
+    const sorted = sortBy === 'index' ? '' : ', sorted';
+    count.textContent = order.length === H ? `all ${H} units${sorted}` : `${order.length} of ${H} units with max |value| ≥ ${minAbs}${sorted}`;
     let maxAbs = 0;
     for (const v of values) if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
     const gate = which === 'i' || which === 'f' || which === 'o';
@@ -129,7 +130,7 @@ export function hiddenView(root: HTMLElement, host: Host<'hidden'>): { receive(m
       colOrder: order,
       rowNames: p.words,
       rowTitle: 't',
-      colTitle: sortBy === 'index' ? 'unit' : `unit (sorted by ${sortBy})`,
+      colTitle: 'unit',
       valueName: which === 'h' || which === 'c' ? `${which}_t` : which,
       // h and g are tanh outputs in [-1, 1]; gates are sigmoids in [0, 1]; c is unbounded.
       scale: gate ? { kind: 'linear', min: 0, max: 1 } : { kind: 'diverging', max: which === 'c' ? maxAbs || 1 : 1 },

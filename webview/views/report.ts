@@ -226,6 +226,13 @@ export function reportView(root: HTMLElement, host: Host<'report'>): { receive(m
       scale: { kind: 'log', minExp, maxExp },
       palette: 'viridis',
       format: (v) => `${sci(v)} (${VERDICT_WORD[classify(v, t)]})`,
+      describe: (r, c) => {
+        if (nd === 0) return 'value';
+        const idx = [...(slice?.at ?? [])];
+        if (slice && slice.rowAxis >= 0) idx[slice.rowAxis] = r;
+        if (slice) idx[slice.colAxis] = c;
+        return `element [${idx.join(', ')}]`;
+      },
       mark: markIn && nd > 0 ? { r: slice.rowAxis >= 0 ? w.index[slice.rowAxis] : 0, c: w.index[slice.colAxis], label: 'worst element' } : undefined,
       legendTicks: [
         { value: t.good, label: sci(t.good, 0) },
@@ -270,27 +277,34 @@ export function reportView(root: HTMLElement, host: Host<'report'>): { receive(m
     if (!s) return;
     const axes = p.shape.map((d, a) => ({ value: String(a), label: `${axisName(p, a)} (axis ${a}, ${d})` }));
     const redraw = (): void => renderDetail();
+    const later = (f: () => void): void => void setTimeout(f, 0);
     box.append(
       labelled('Rows', select(axes, String(s.rowAxis), (v) => {
         const a = Number(v);
         if (a === s.colAxis) s.colAxis = s.rowAxis;
         s.rowAxis = a;
-        redraw();
+        later(redraw);
       })),
       labelled('Columns', select(axes, String(s.colAxis), (v) => {
         const a = Number(v);
         if (a === s.rowAxis) s.rowAxis = s.colAxis;
         s.colAxis = a;
-        redraw();
+        later(redraw);
       })),
     );
     p.shape.forEach((d, a) => {
       if (a === s.rowAxis || a === s.colAxis) return;
-      const input = el('input', { attrs: { type: 'number', min: 0, max: d - 1, step: 1, value: s.at[a], 'aria-label': `${axisName(p, a)} index` } });
+      const input = el('input', { attrs: { type: 'number', min: 0, max: d - 1, step: 1, value: s.at[a], 'aria-label': `${axisName(p, a)} index` }, data: { axis: a } });
       input.addEventListener('change', () => {
         const v = Math.round(Number(input.value));
-        s.at[a] = Math.max(0, Math.min(d - 1, Number.isFinite(v) ? v : 0));
-        redraw();
+        const next = Math.max(0, Math.min(d - 1, Number.isFinite(v) ? v : 0));
+        if (next === s.at[a]) return;
+        s.at[a] = next;
+        // Not inside the event: rebuilding removes this input, whose blur would fire change again.
+        setTimeout(() => {
+          redraw();
+          detail.querySelector<HTMLInputElement>(`.slice-index input[data-axis="${a}"]`)?.focus();
+        }, 0);
       });
       box.append(labelled(`${axisName(p, a)} =`, input, 'field slice-index'));
     });
