@@ -10,6 +10,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EMPTY_SHAPE_CONTEXT, ShapeContextNotification, type ShapeContextParams } from '../protocol/lsp';
 import { analyzeDocument, diagnosticsOf, errorsOf, hoverAt, type DocAnalysis } from './analyze';
 import { AnalysisCache } from './cache';
+import { readShapeContext } from './context';
 import { toMarkdown } from './hover';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -78,7 +79,9 @@ documents.onDidClose((e) => {
 });
 
 connection.onNotification(ShapeContextNotification.type, (params) => {
-  shapeContext = params;
+  const { context, dropped } = readShapeContext(params);
+  if (dropped.length) connection.console.error(`shape context: ignored ${dropped.join(', ')}`);
+  shapeContext = context;
   // The cell type changes which parameter shapes (and so which warnings) hold.
   cache.invalidateAll();
   for (const doc of documents.all()) schedule(doc);

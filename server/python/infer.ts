@@ -788,7 +788,13 @@ class Analyzer {
     } else if (!callee.np && n.firstChild) this.expr(n.firstChild, env);
     const a = this.args(n, env);
     if (callee.np) return numpyCall(this.ops, n, callee.np, a);
-    if (callee.method) return methodCall(this.ops, n, callee.method.name, objValue, callee.method.obj, a);
+    if (callee.method) {
+      // `layers.rnn_forward(...)`: a layer reached through its module.
+      const prop = callee.method.obj.parent?.getChild('PropertyName');
+      const layer = objValue.k !== 'array' && prop && (this.localSigs.has(callee.method.name) || engineSig(callee.method.name));
+      if (layer && prop) return this.functionCall(callee.method.name, prop, a, new Map());
+      return methodCall(this.ops, n, callee.method.name, objValue, callee.method.obj, a);
+    }
     if (callee.fn) return this.functionCall(callee.fn.name, callee.fn.node, a, env);
     return UNKNOWN;
   }

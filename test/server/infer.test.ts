@@ -207,6 +207,27 @@ describe('edits in progress and other hovers', () => {
     assert.equal(hover(analyzePython(text, EMPTY_SHAPE_CONTEXT), at(text, 'train_captions')), null);
   });
 
+  it('matches a layer reached through its module (layers.rnn_forward)', () => {
+    const text = [
+      'from cs231n import rnn_layers as layers',
+      'def f(x, h0, Wx, Wh, b):',
+      '    """',
+      '    - x: of shape (N, T, D)',
+      '    - h0: of shape (N, H)',
+      '    - Wx: of shape (D, H)',
+      '    - Wh: of shape (H, H)',
+      '    - b: of shape (H,)',
+      '    """',
+      '    h, cache = layers.rnn_forward(x, h0, Wx, Wh, b)',
+      '    bad, _ = layers.rnn_forward(x, h0, Wh, Wh, b)',
+      '    return h',
+    ].join('\n');
+    const an = analyzePython(text, EMPTY_SHAPE_CONTEXT);
+    assert.equal(hover(an, at(text, 'h, cache')), 'h: (N, T, H)');
+    assert.equal(hover(an, at(text, 'rnn_forward(x')), 'rnn_forward(x: (N, T, D), h0: (N, H), Wx: (D, H), Wh: (H, H), b: (H,)) → h: (N, T, H), cache');
+    assert.deepEqual(an.diagnostics.map((d) => d.message), ['rnn_forward: argument Wx gets Wh (H, H), expected (D, H): H ≠ D']);
+  });
+
   it('reads np.zeros((N, H)), transpose, keepdims and broadcasting at module level', () => {
     const text = [
       'def f(x, w):',

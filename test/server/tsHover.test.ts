@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LAYER_SIGNATURES, camelName } from '../../core/signatures';
 import { EMPTY_SHAPE_CONTEXT, type ShapeContextParams } from '../../protocol/lsp';
 import { AnalysisCache } from '../../server/cache';
+import { readShapeContext } from '../../server/context';
 import { docFunctions, tsHover, wordAt } from '../../server/ts/tsHover';
 
 const ROOT = join(__dirname, '..', '..');
@@ -107,5 +108,18 @@ describe('AnalysisCache', () => {
     const cache = new AnalysisCache((d: { uri: string; version: number; getText(): string }) => d.uri, 2);
     for (const u of ['a', 'b', 'c']) cache.get({ uri: u, version: 1, getText: () => '' });
     assert.equal(cache.size, 2);
+  });
+});
+
+describe('readShapeContext', () => {
+  it('keeps what is well formed and names what it drops', () => {
+    const { context, dropped } = readShapeContext({
+      sizes: { N: 25, H: 512, Q: 3, T: -1 },
+      cellType: 'gru',
+      datasetKeys: [{ key: 'train_captions', dtype: 'int32', shape: [400135, 17] }, { key: 'x' }],
+    });
+    assert.deepEqual(context, { sizes: { N: 25, H: 512 }, cellType: null, datasetKeys: [{ key: 'train_captions', dtype: 'int32', shape: [400135, 17] }] });
+    assert.deepEqual(dropped, ['sizes.Q', 'sizes.T', 'cellType', 'datasetKeys[1]']);
+    assert.deepEqual(readShapeContext(null).context, EMPTY_SHAPE_CONTEXT);
   });
 });
