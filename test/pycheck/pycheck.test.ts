@@ -161,6 +161,12 @@ describe('failures of the user code and of Python itself', () => {
     assert.match(by.word_embedding_forward.summary, /out has shape \(4, 2, 3\), expected \(2, 4, 3\)/);
   });
 
+  it('right gradients in the wrong order are named as such', async () => {
+    const r = await one('misc/return_order.py', 'rnn_step_backward');
+    assert.equal(r.status, 'fail');
+    assert.equal(r.summary, "rnn_step_backward: your results are right but in the order dx, dWx, dprev_h, dWh, db; CS231n's order is dx, dprev_h, dWx, dWh, db");
+  });
+
   it('an endless loop is stopped after the time limit, with a message saying so', async () => {
     const t0 = Date.now();
     const r = await one('misc/loops.py', 'rnn_step_forward', { timeoutMs: 1500 });

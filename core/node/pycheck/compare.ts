@@ -209,6 +209,10 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
         const num = wrt ? r.numeric?.[wrt] : undefined;
         if (num !== undefined) push(numeric, compareNamed(g, outs[g], fromExFloat(num, `numeric ${wrt}`), 'numeric', [], timeAxis));
       }
+      if (problems.length > 0 || checks.some(bad)) {
+        const order = returnOrder(o.grads, outs, ref);
+        if (order) notes.unshift(order);
+      }
     }
     return finish(c, r, { checks, numeric, forward, problems, notes });
   }
@@ -271,6 +275,22 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
   return finish(c, r, { checks, numeric, forward, problems, notes });
 }
 
+/** Results that are all right but returned in another order: "you return dx, dWx, dprev_h, …". */
+function returnOrder(names: readonly string[], outs: Record<string, unknown>, ref: Record<string, Tensor>): string | undefined {
+  const users = names.map((n) => (outs[n] === undefined ? undefined : fromExFloat(outs[n], n)));
+  const used = new Set<number>();
+  const order: string[] = [];
+  for (const u of users) {
+    if (!u) return undefined;
+    const k = names.findIndex((n, j) => !used.has(j) && ref[n].data.length === u.data.length && relError(u.data, ref[n].data) < 1e-7);
+    if (k < 0) return undefined;
+    used.add(k);
+    order.push(names[k]);
+  }
+  if (order.every((n, i) => n === names[i])) return undefined;
+  return `your results are right but in the order ${order.join(', ')}; CS231n's order is ${names.join(', ')}`;
+}
+
 function keepStep(d: Tensor, axis: number, t: number): Tensor {
   const out = new Float64Array(d.data.length);
   const inner = d.shape.slice(axis + 1).reduce((p, x) => p * x, 1);
@@ -321,6 +341,8 @@ export function caseLines(spec: FunctionSpec, cr: CaseResult, who: string = spec
   if (wrong.length === 0 && cr.problems.length === 0) return { status: 'pass', summary: `${who}: right`, details };
   const verdict = worstVerdict(wrong.map((p) => p.verdict));
   const status = cr.problems.length > 0 || verdict === 'wrong' ? 'fail' : 'warn';
+  const order = cr.notes.find((n) => n.startsWith('your results are right but in the order'));
+  if (order) return { status: 'fail', summary: `${who}: ${order}`, details };
   if (cr.problems.length > 0) return { status, summary: `${who}: ${cr.problems[0]}`, details };
   if (spec.kind === 'model_sample' && wrong[0].note) return { status, summary: `${who}: ${wrong[0].note}`, details };
   if (wrong.length === 1 && cr.notes.length === 0) return { status, summary: describe(wrong[0]), details };
