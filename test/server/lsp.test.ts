@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, ExitNotification,
@@ -20,7 +20,8 @@ const URI = 'file:///work/shape_bugs.py';
 const TARGETS: { name: string; module: string; execArgv: string[] }[] = [
   { name: 'server/server.ts via tsx', module: join(ROOT, 'server', 'server.ts'), execArgv: ['--import', 'tsx'] },
 ];
-if (existsSync(join(ROOT, 'dist', 'server.js'))) TARGETS.push({ name: 'dist/server.js (bundle)', module: join(ROOT, 'dist', 'server.js'), execArgv: [] });
+// The bundle is tested when a build has produced it (npm test builds first); an empty file is a build in progress.
+if (existsSync(join(ROOT, 'dist', 'server.js')) && statSync(join(ROOT, 'dist', 'server.js')).size > 0) TARGETS.push({ name: 'dist/server.js (bundle)', module: join(ROOT, 'dist', 'server.js'), execArgv: [] });
 
 function position(text: string, offset: number): { line: number; character: number } {
   const before = text.slice(0, offset).split('\n');
