@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { checkFile, type FunctionResult, type PyCheckOptions, type PyParamCheck } from '../../core/node/pycheck/index';
 import { timestepRuns } from '../../core/node/pycheck/format';
+import { DEFAULT_THRESHOLDS, worstVerdict, type CheckReport } from '../../core/gradcheck';
+import { parseToWebview } from '../../protocol/webview';
 
 const ROOT = path.resolve(__dirname, '../fixtures/pylayers');
 const opts: PyCheckOptions = { python: ['python3'], cwd: ROOT, timeoutMs: 20000 };
@@ -132,6 +134,19 @@ describe('classic bugs are reported on the right function, gradient and timestep
     assert.match(by.rnn_forward.summary, /^h: relative error .*timesteps 0 right, 1-2 wrong \[notebook inputs\]$/);
     assert.equal(by.rnn_step_forward.status, 'fail');
     assert.match(by.rnn_step_forward.summary, /^next_h: relative error nan, worst at \[\d, \d\] \(yours nan, expected /);
+  });
+
+  it("a checked file's results make a report the report webview accepts (per-timestep errors kept)", async () => {
+    const rs = [...(await checkFile(fx('bugs/upstream_dh_not_added.py'), opts)), ...(await checkFile(fx('misc/forward_bugs.py'), opts)), ...(await checkFile(fx('misc/raises.py'), opts))];
+    const layers = rs.map((r) => r.layer);
+    const report: CheckReport = { seed: 0, h: 1e-5, dtype: 'float64', layers, verdict: worstVerdict(layers.map((l) => l.verdict)) };
+    const msg = parseToWebview('report', JSON.parse(JSON.stringify({ type: 'setReport', payload: { report, thresholds: DEFAULT_THRESHOLDS, title: 'python' } })));
+    assert.equal(msg.type, 'setReport');
+    const parsed = (msg as { payload: { report: CheckReport } }).payload.report;
+    assert.equal(parsed.layers[0].layer, 'rnn_backward (upstream_dh_not_added.py)');
+    const dWh = parsed.layers[0].params.find((p) => p.name === 'dWh')!;
+    assert.equal(dWh.perTimestep?.length, 10);
+    assert.equal(parsed.layers.find((l) => l.layer === 'rnn_step_backward (raises.py)')?.params.length, 0, 'an exception has no tensors to show');
   });
 
   it('a correct function imported next to a bug is not flagged (only functions defined in the file are checked)', async () => {
