@@ -8,6 +8,7 @@ import type { Ctx } from './ctx';
 import { CancelledError } from './jobs';
 import { errorMessage } from './log';
 import { fmtErr, fmtIndex, isFailing } from './views/checksTree';
+import { loadCheckpoint, sampleCaptions, showGradients, showHiddenStates, type TraceChoice } from './analysis';
 
 /** A command's handler built from the context; what it returns is the command's result (tests read it). */
 export type CommandFactory = (ctx: Ctx) => (...args: never[]) => unknown;
@@ -162,25 +163,17 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
     await ctx.training.stop();
   },
 
-  [Cmd.sampleCaptions]: () => () => {
-    throw new Error('sampling needs the training engine (dist/trainWorker.js), which this build does not include yet');
-  },
+  [Cmd.sampleCaptions]: (ctx) => (arg?: { split?: 'train' | 'val'; count?: number }) => sampleCaptions(ctx, arg),
 
-  [Cmd.showHiddenStates]: () => () => {
-    throw new Error('tracing a caption needs the dataset loader, which this build does not include yet');
-  },
+  [Cmd.showHiddenStates]: (ctx) => (arg?: TraceChoice) => showHiddenStates(ctx, arg),
 
-  [Cmd.showGradients]: () => () => {
-    throw new Error('tracing a caption needs the dataset loader, which this build does not include yet');
-  },
+  [Cmd.showGradients]: (ctx) => (arg?: TraceChoice) => showGradients(ctx, arg),
 
   [Cmd.saveCheckpoint]: () => () => {
     throw new Error('checkpoints need the training engine (dist/trainWorker.js), which this build does not include yet');
   },
 
-  [Cmd.loadCheckpoint]: () => () => {
-    throw new Error('checkpoints need the training engine (dist/trainWorker.js), which this build does not include yet');
-  },
+  [Cmd.loadCheckpoint]: (ctx) => (arg?: unknown) => loadCheckpoint(ctx, typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : undefined),
 
   [Cmd.showReport]: (ctx) => async (ref?: ParamRef) => {
     const key = ref ? ctx.reportWithLayer(ref.layer)?.key : undefined;

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { CheckReport, Thresholds } from '../core/gradcheck';
-import type { DatasetSource, DatasetSummary } from '../protocol/jobs';
+import type { CheckpointSummary, DatasetSource, DatasetSummary, SampleResult } from '../protocol/jobs';
 import type {
-  CaptionsPayload,
   FromTraining,
   FromWebviewByView,
   GradFlowPayload,
@@ -14,6 +13,7 @@ import type {
   TrainProgress,
   TrainStatus,
 } from '../protocol/webview';
+import { captionsPayload } from './analysis';
 import { config } from './config';
 import { ContextKey, View } from './constants';
 import { writeFileAtomic } from './files';
@@ -53,7 +53,8 @@ export class Ctx implements vscode.Disposable {
   private datasetOpening?: Promise<DatasetSummary>;
   hidden?: HiddenStatesPayload;
   gradflow?: GradFlowPayload;
-  captions?: CaptionsPayload;
+  samples?: SampleResult;
+  private checkpointState?: CheckpointSummary;
 
   private readonly changed = new vscode.EventEmitter<'report' | 'dataset' | 'training'>();
   /** Fires after reports, the dataset or the training state changed (tests and views listen). */
@@ -80,7 +81,7 @@ export class Ctx implements vscode.Disposable {
       new Panels(
         context.extensionUri,
         html,
-        { state: (v) => this.panelState(v), receive: (v, m) => this.receive(v, m) },
+        { state: (v, w) => this.panelState(v, w), receive: (v, m) => this.receive(v, m) },
         this.log,
         () => (this.datasetState ? [vscode.Uri.file(this.datasetState.location)] : []),
       ),
@@ -180,9 +181,23 @@ export class Ctx implements vscode.Disposable {
     return this.openDataset(p ? { kind: 'folder', path: p } : { kind: 'default' }, token);
   }
 
+  // ── the trained model ──────────────────────────────────────────────────
+
+  /** The model sampling and traces use: the last checkpoint loaded or written by a run. */
+  get checkpoint(): CheckpointSummary | undefined {
+    return this.checkpointState;
+  }
+
+  setCheckpoint(c: CheckpointSummary | undefined): void {
+    this.checkpointState = c;
+    void vscode.commands.executeCommand('setContext', ContextKey.hasModel, c !== undefined);
+    if (c) this.log.info(`model: ${c.cellType} H=${c.hiddenDim} W=${c.wordvecDim} (${c.iterations} iterations) from ${c.file}`);
+    this.changed.fire('training');
+  }
+
   // ── webviews ─────────────────────────────────────────────────────────────
 
-  private panelState<V extends PanelKind>(view: V): ToWebviewByView[V] {
+  private panelState<V extends PanelKind>(view: V, webview: vscode.Webview): ToWebviewByView[V] {
     const state = ((): ToWebviewByView[PanelKind] => {
       switch (view) {
         case 'report': {
@@ -196,7 +211,9 @@ export class Ctx implements vscode.Disposable {
             ? { type: 'setGradFlow', payload: this.gradflow }
             : { type: 'empty', message: 'Run "Gradient Lab: Show Gradients per Timestep" to trace a caption.' };
         case 'captions':
-          return this.captions ? { type: 'setCaptions', payload: this.captions } : { type: 'empty', message: 'Run "Gradient Lab: Sample Captions" after training a model.' };
+          return this.samples
+            ? { type: 'setCaptions', payload: captionsPayload(this.samples, webview) }
+            : { type: 'empty', message: 'Run "Gradient Lab: Sample Captions" after training a model or loading a checkpoint.' };
       }
       throw new Error(`unknown view ${String(view)}`);
     })();

@@ -90,13 +90,24 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi | und
         }
       }
     };
-    c.panelHandler = (view, msg) => {
+    c.panelHandler = async (view, msg) => {
       switch (msg.type) {
         case 'paramSelected':
           c.log.debug(`${view}: selected ${msg.ref.layer}/${msg.ref.param}`);
           break;
+        case 'chooseCaption':
+          if (msg.sampled) c.log.info(`${view}: tracing sampled captions is not offered; traced the dataset caption instead`);
+          await vscode.commands.executeCommand(view === 'hidden' ? Cmd.showHiddenStates : Cmd.showGradients, { split: msg.split, index: msg.index, cell: view === 'hidden' ? c.hidden?.cell : undefined });
+          break;
+        case 'resample':
+          await vscode.commands.executeCommand(Cmd.sampleCaptions, { split: msg.split, count: msg.count });
+          break;
+        case 'explore':
+          if ((await vscode.commands.getCommands(true)).includes('gradientLab.explore')) await vscode.commands.executeCommand('gradientLab.explore', msg);
+          else void vscode.window.showInformationMessage('Explorations (step-size sweeps, float32 against float64) are not part of this build.');
+          break;
         default:
-          c.log.info(`${view} view asked for ${msg.type}: not available in this build`);
+          c.log.warn(`${view} view sent ${msg.type}, which nothing handles`);
       }
     };
     const python = registerPythonCheck(context, {

@@ -30,7 +30,94 @@ export interface DatasetInfoJob {
   source: DatasetSource;
 }
 
-export type JobRequest = CheckJob | DatasetInfoJob;
+/**
+ * Trace one caption of the dataset through the captioning model (hidden states, LSTM cell and
+ * gates, gradient norms per timestep), for each requested cell type. The model is the checkpoint's
+ * when one is given (its cell type then wins), else a fresh one initialised from `seed`.
+ */
+export interface TraceJob {
+  kind: 'trace';
+  source: DatasetSource;
+  split: 'train' | 'val';
+  /** Caption row in the split. */
+  index: number;
+  cells: CellType[];
+  hiddenDim: number;
+  wordvecDim: number;
+  seed: number;
+  checkpoint?: string;
+}
+
+/** One cell type's trace of a caption, as plain arrays. */
+export interface CellTrace {
+  cell: CellType;
+  loss: number;
+  h: number[][];
+  c?: number[][];
+  gates?: { i: number[][]; f: number[][]; o: number[][]; g: number[][] };
+  dh: number[];
+  dx: number[];
+  dWh: number[];
+  dWx: number[];
+  /** "fresh model (seed 231)" or the checkpoint's file name. */
+  model: string;
+}
+
+export interface TraceResult {
+  split: 'train' | 'val';
+  index: number;
+  /** Caption rows in the split. */
+  count: number;
+  /** Input word at each step (captions_in), so words.length === T. */
+  words: string[];
+  traces: CellTrace[];
+}
+
+/** Caption images of a split with a trained model (a checkpoint): greedy, beam and temperature. */
+export interface SampleJob {
+  kind: 'sample';
+  source: DatasetSource;
+  checkpoint: string;
+  split: 'train' | 'val';
+  count: number;
+  seed: number;
+}
+
+/** An image's reference: a URL, a file inside the dataset folder, or why there is none. */
+export type ImageSource = { kind: 'url'; url: string } | { kind: 'file'; path: string; label: string } | { kind: 'none'; reason: string };
+
+export interface SampledImage {
+  split: 'train' | 'val';
+  imageIndex: number;
+  image: ImageSource;
+  groundTruth: string[];
+  samples: { method: 'greedy' | 'beam' | 'temperature'; text: string; beamWidth?: number; temperature?: number }[];
+}
+
+export interface SampleResult {
+  model: string;
+  items: SampledImage[];
+}
+
+/** Read a checkpoint and check it against the open dataset. */
+export interface CheckpointInfoJob {
+  kind: 'checkpointInfo';
+  source: DatasetSource;
+  file: string;
+}
+
+export interface CheckpointSummary {
+  file: string;
+  cellType: CellType;
+  hiddenDim: number;
+  wordvecDim: number;
+  inputDim: number;
+  vocabSize: number;
+  iterations: number;
+  finalLoss?: number;
+}
+
+export type JobRequest = CheckJob | DatasetInfoJob | TraceJob | SampleJob | CheckpointInfoJob;
 export type JobKind = JobRequest['kind'];
 
 /** One split of a dataset as the Dataset tree shows it. */
@@ -65,6 +152,9 @@ export interface DatasetSummary {
 export interface JobResults {
   check: CheckReport;
   datasetInfo: DatasetSummary;
+  trace: TraceResult;
+  sample: SampleResult;
+  checkpointInfo: CheckpointSummary;
 }
 
 /** Worker → host. */

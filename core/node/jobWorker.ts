@@ -9,6 +9,13 @@ import { runChecks } from '../checks';
 import type { Dataset } from '../data/types';
 import { CAPTIONS_FILE, featureFile } from '../data/loader';
 import type { DatasetKeyInfo } from '../../protocol/lsp';
+import { CaptioningModel } from '../model';
+import { intTensor } from '../tensor';
+import type { CellTrace, CheckpointInfoJob, CheckpointSummary, ImageSource, SampledImage, SampleJob, SampleResult, TraceJob, TraceResult } from '../../protocol/jobs';
+import { resolveImageRef } from '../data/images';
+import { sampleSplit, type SampleMethod } from '../sampling';
+import { Rng } from '../random';
+import { loadCheckpoint } from './checkpointFile';
 import { fsAccess, openDatasetAt } from './fsAccess';
 import { checkModelAtSizes } from './sizedCheck';
 
@@ -61,6 +68,137 @@ async function summarize(ds: Dataset, source: JobResults['datasetInfo']['source'
   };
 }
 
+async function trace(req: TraceJob): Promise<TraceResult> {
+  const ds = await openSource(req.source);
+  try {
+    const split = ds.splits[req.split];
+    if (!(Number.isInteger(req.index) && req.index >= 0 && req.index < split.numCaptions)) {
+      throw new Error(`caption ${req.index} is outside the ${req.split} split's ${split.numCaptions} captions`);
+    }
+    const T1 = ds.T;
+    const row = split.captions.data.subarray(req.index * T1, (req.index + 1) * T1);
+    const captions = intTensor([1, T1], row);
+    const features = split.getFeatures([split.imageIdxs[req.index]]);
+    const ckpt = req.checkpoint ? loadCheckpoint(req.checkpoint, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name }) : undefined;
+    const cells = ckpt ? [ckpt.config.cellType] : req.cells;
+    const traces: CellTrace[] = cells.map((cell, k) => {
+      progress(`tracing the ${cell} model`, k / cells.length);
+      const model = new CaptioningModel({
+        wordToIdx: ds.wordToIdx,
+        inputDim: ds.D,
+        wordvecDim: ckpt?.config.wordvecDim ?? req.wordvecDim,
+        hiddenDim: ckpt?.config.hiddenDim ?? req.hiddenDim,
+        cellType: cell,
+        seed: req.seed,
+      });
+      if (ckpt) model.setParams(ckpt.params);
+      const t = model.trace(features, captions, 0);
+      return {
+        cell,
+        loss: t.loss,
+        h: t.h,
+        c: t.c,
+        gates: t.gates,
+        dh: t.dhNorm,
+        dx: t.dxNorm,
+        dWh: t.dWhNorm,
+        dWx: t.dWxNorm,
+        model: req.checkpoint ? fileName(req.checkpoint) : `fresh model (seed ${req.seed})`,
+      };
+    });
+    const first = traces.length ? model0Words(ds.idxToWord, row) : [];
+    return { split: req.split, index: req.index, count: split.numCaptions, words: first, traces };
+  } finally {
+    ds.close();
+  }
+}
+
+function fileName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}
+
+function openSource(source: TraceJob['source']): Promise<Dataset> {
+  return openDatasetAt(source.kind === 'default' ? 'default' : source.path);
+}
+
+async function sample(req: SampleJob): Promise<SampleResult> {
+  const ds = await openSource(req.source);
+  try {
+    const ckpt = loadCheckpoint(req.checkpoint, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name });
+    const model = new CaptioningModel({
+      wordToIdx: ds.wordToIdx,
+      inputDim: ds.D,
+      wordvecDim: ckpt.config.wordvecDim,
+      hiddenDim: ckpt.config.hiddenDim,
+      cellType: ckpt.config.cellType,
+    });
+    model.setParams(ckpt.params);
+    const split = ds.splits[req.split];
+    const n = split.numCaptions;
+    if (n === 0) throw new Error(`the ${req.split} split has no captions`);
+    const rng = new Rng(req.seed);
+    const rows = Array.from({ length: Math.min(req.count, n) }, () => rng.int(n));
+    const vocab = { idxToWord: ds.idxToWord, nullIdx: ds.nullIdx, startIdx: ds.startIdx, endIdx: ds.endIdx };
+    const methods: SampleMethod[] = [{ kind: 'greedy' }, { kind: 'beam', width: 3 }, { kind: 'temperature', temperature: 0.7, seed: req.seed }];
+    const runs = methods.map((method, k) => {
+      progress(`sampling (${method.kind})`, k / methods.length);
+      return sampleSplit(model, split, req.split, vocab, { rows, method });
+    });
+    const items: SampledImage[] = runs[0].map((r, i) => {
+      const ref = r.imageRef;
+      let image: ImageSource = { kind: 'none', reason: 'the split has no image list' };
+      if (ref !== null) {
+        const res = resolveImageRef(ds, ref);
+        image = res.kind === 'url' ? { kind: 'url', url: res.url } : res.kind === 'file' ? { kind: 'file', path: res.path, label: res.relPath } : { kind: 'none', reason: res.reason };
+      }
+      return {
+        split: req.split,
+        imageIndex: r.imageIndex,
+        image,
+        groundTruth: r.references.length ? r.references : [r.groundTruth],
+        samples: runs.map((run) => {
+          const m = run[i].method;
+          return {
+            method: m.kind,
+            text: run[i].sample,
+            ...(m.kind === 'beam' ? { beamWidth: m.width } : {}),
+            ...(m.kind === 'temperature' ? { temperature: m.temperature } : {}),
+          };
+        }),
+      };
+    });
+    return { model: `${ckpt.config.cellType} H=${ckpt.config.hiddenDim}, W=${ckpt.config.wordvecDim}, ${ckpt.lossHistory.length} iterations (${fileName(req.checkpoint)})`, items };
+  } finally {
+    ds.close();
+  }
+}
+
+async function checkpointInfo(req: CheckpointInfoJob): Promise<CheckpointSummary> {
+  const ds = await openSource(req.source);
+  try {
+    const c = loadCheckpoint(req.file, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name });
+    return {
+      file: req.file,
+      cellType: c.config.cellType,
+      hiddenDim: c.config.hiddenDim,
+      wordvecDim: c.config.wordvecDim,
+      inputDim: c.config.inputDim,
+      vocabSize: c.config.vocabSize,
+      iterations: c.lossHistory.length,
+      finalLoss: c.lossHistory.at(-1),
+    };
+  } finally {
+    ds.close();
+  }
+}
+
+/** captions_in of a row as words (the model's input at each step). */
+function model0Words(idxToWord: readonly string[], row: ArrayLike<number>): string[] {
+  const out: string[] = [];
+  for (let t = 0; t < row.length - 1; t++) out.push(idxToWord[row[t]] ?? `#${row[t]}`);
+  return out;
+}
+
 async function run(req: JobRequest): Promise<JobResults[JobRequest['kind']]> {
   switch (req.kind) {
     case 'check': {
@@ -88,6 +226,12 @@ async function run(req: JobRequest): Promise<JobResults[JobRequest['kind']]> {
         ds.close();
       }
     }
+    case 'trace':
+      return trace(req);
+    case 'sample':
+      return sample(req);
+    case 'checkpointInfo':
+      return checkpointInfo(req);
     default: {
       const never: never = req;
       throw new Error(`unknown job ${JSON.stringify(never)}`);

@@ -9,7 +9,7 @@ export type HtmlFn = (webview: vscode.Webview, view: ViewKind) => string;
 
 export interface PanelHandlers {
   /** The complete state of a view, sent whenever it (re)loads. */
-  state<V extends PanelKind>(view: V): ToWebviewByView[V];
+  state<V extends PanelKind>(view: V, webview: vscode.Webview): ToWebviewByView[V];
   /** A validated message from a view other than `ready` (which is answered here). */
   receive<V extends PanelKind>(view: V, msg: FromWebviewByView[V]): void | Promise<void>;
 }
@@ -40,7 +40,7 @@ export class Panels implements vscode.Disposable {
     const existing = this.open.get(view);
     if (existing) {
       existing.reveal(undefined, preserveFocus);
-      this.post(view, this.handlers.state(view));
+      this.post(view, this.handlers.state(view, existing.webview));
       return Promise.resolve();
     }
     const panel = vscode.window.createWebviewPanel(
@@ -70,7 +70,8 @@ export class Panels implements vscode.Disposable {
 
   /** Sends the whole state again to an open panel (after the host's data changed). */
   refresh(view: PanelKind): void {
-    if (this.open.has(view)) this.post(view, this.handlers.state(view));
+    const panel = this.open.get(view);
+    if (panel) this.post(view, this.handlers.state(view, panel.webview));
   }
 
   private onMessage(view: PanelKind, raw: unknown): void {
@@ -82,7 +83,8 @@ export class Panels implements vscode.Disposable {
       return;
     }
     if (msg.type === 'ready') {
-      this.post(view, this.handlers.state(view));
+      const panel = this.open.get(view);
+      if (panel) this.post(view, this.handlers.state(view, panel.webview));
       for (const w of this.readyWaiters.get(view) ?? []) w();
       this.readyWaiters.delete(view);
       return;

@@ -1,0 +1,134 @@
+import * as vscode from 'vscode';
+import type { CellType, CheckpointSummary, SampleResult, TraceResult } from '../protocol/jobs';
+import type { CaptionsPayload, GradFlowPayload, GradFlowSeries, HiddenStatesPayload, Split } from '../protocol/webview';
+import { config } from './config';
+import type { Ctx } from './ctx';
+
+/** Which caption to trace; every field has a default (train split, caption 0, the settings' cell). */
+export interface TraceChoice {
+  split?: Split;
+  index?: number;
+  cell?: CellType;
+}
+
+function progressOptions(title: string): vscode.ProgressOptions {
+  return { location: vscode.ProgressLocation.Notification, title, cancellable: true };
+}
+
+/** Runs a trace job on the open dataset with the current model (the checkpoint when one is loaded). */
+async function runTrace(ctx: Ctx, choice: TraceChoice, cells: CellType[], title: string): Promise<TraceResult> {
+  return vscode.window.withProgress(progressOptions(title), async (progress, token) => {
+    const ds = await ctx.ensureDataset(token);
+    const t = config.training();
+    return ctx.jobs.run(
+      {
+        kind: 'trace',
+        source: ds.source,
+        split: choice.split ?? 'train',
+        index: choice.index ?? 0,
+        cells,
+        hiddenDim: t.hiddenDim,
+        wordvecDim: t.wordvecDim,
+        seed: t.seed,
+        checkpoint: ctx.checkpoint?.file,
+      },
+      { token, onProgress: (message) => progress.report({ message }) },
+    );
+  });
+}
+
+export function hiddenPayload(r: TraceResult): HiddenStatesPayload {
+  const tr = r.traces[0];
+  return {
+    cell: tr.cell,
+    words: r.words,
+    h: tr.h,
+    ...(tr.c ? { c: tr.c } : {}),
+    ...(tr.gates ? { gates: tr.gates } : {}),
+    caption: { split: r.split, index: r.index, count: r.count, sampled: false },
+  };
+}
+
+export function gradFlowPayload(r: TraceResult): GradFlowPayload {
+  const perCell: GradFlowPayload['perCell'] = {};
+  for (const tr of r.traces) {
+    const s: GradFlowSeries = { dh: tr.dh, dx: tr.dx, dWh: tr.dWh, dWx: tr.dWx };
+    perCell[tr.cell] = s;
+  }
+  return { words: r.words, perCell, caption: { split: r.split, index: r.index, count: r.count, sampled: false } };
+}
+
+/** Show Hidden States: h_t (and the LSTM's c_t and gates) for one caption. */
+export async function showHiddenStates(ctx: Ctx, choice: TraceChoice = {}): Promise<HiddenStatesPayload> {
+  const cell = choice.cell ?? ctx.checkpoint?.cellType ?? config.training().cellType;
+  const r = await runTrace(ctx, choice, [cell], 'Tracing hidden states');
+  ctx.hidden = hiddenPayload(r);
+  ctx.log.info(`hidden states: ${r.split} caption ${r.index}, ${r.traces[0].cell}, ${r.traces[0].model}`);
+  ctx.panels.refresh('hidden');
+  void ctx.panels.show('hidden');
+  return ctx.hidden;
+}
+
+/** Show Gradients per Timestep: ‖∂L/∂h_t‖, ‖∂L/∂x_t‖ and the per-step dWh, dWx for rnn and lstm. */
+export async function showGradients(ctx: Ctx, choice: TraceChoice = {}): Promise<GradFlowPayload> {
+  const cells: CellType[] = ctx.checkpoint ? [ctx.checkpoint.cellType] : ['rnn', 'lstm'];
+  const r = await runTrace(ctx, choice, cells, 'Tracing gradients per timestep');
+  ctx.gradflow = gradFlowPayload(r);
+  ctx.log.info(`gradients per timestep: ${r.split} caption ${r.index}, ${r.traces.map((t) => `${t.cell}: ${t.model}`).join('; ')}`);
+  ctx.panels.refresh('gradflow');
+  void ctx.panels.show('gradflow');
+  return ctx.gradflow;
+}
+
+/** Sample Captions: greedy, beam and temperature captions of a trained model for images of a split. */
+export async function sampleCaptions(ctx: Ctx, opts: { split?: Split; count?: number } = {}): Promise<SampleResult> {
+  const ckpt = ctx.checkpoint;
+  if (!ckpt) throw new Error('sampling needs a trained model: train one (Gradient Lab: Train Model) or load a checkpoint first');
+  const r = await vscode.window.withProgress(progressOptions('Sampling captions'), async (progress, token) => {
+    const ds = await ctx.ensureDataset(token);
+    return ctx.jobs.run(
+      { kind: 'sample', source: ds.source, checkpoint: ckpt.file, split: opts.split ?? 'val', count: opts.count ?? 8, seed: config.training().seed },
+      { token, onProgress: (message) => progress.report({ message }) },
+    );
+  });
+  ctx.samples = r;
+  ctx.log.info(`sampled ${r.items.length} captions with ${r.model}`);
+  ctx.panels.refresh('captions');
+  void ctx.panels.show('captions');
+  return r;
+}
+
+/** The gallery payload, with local images turned into webview URIs. */
+export function captionsPayload(r: SampleResult, webview: vscode.Webview): CaptionsPayload {
+  return {
+    model: r.model,
+    items: r.items.map((it) => ({
+      split: it.split,
+      imageIndex: it.imageIndex,
+      src: it.image.kind === 'url' ? it.image.url : it.image.kind === 'file' ? webview.asWebviewUri(vscode.Uri.file(it.image.path)).toString() : '',
+      label: it.image.kind === 'url' ? it.image.url : it.image.kind === 'file' ? it.image.label : it.image.reason,
+      groundTruth: it.groundTruth,
+      samples: it.samples,
+    })),
+  };
+}
+
+/** Load Checkpoint…: reads and checks an .npz against the open dataset; the model then drives sampling and traces. */
+export async function loadCheckpoint(ctx: Ctx, file?: string): Promise<CheckpointSummary | undefined> {
+  let path = file;
+  if (!path) {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Gradient Lab checkpoint': ['npz'] }, openLabel: 'Load Checkpoint' });
+    path = picked?.[0]?.fsPath;
+  }
+  if (!path) return undefined;
+  const target = path;
+  const summary = await vscode.window.withProgress(progressOptions(`Loading ${target}`), async (_p, token) => {
+    const ds = await ctx.ensureDataset(token);
+    return ctx.jobs.run({ kind: 'checkpointInfo', source: ds.source, file: target }, { token });
+  });
+  ctx.setCheckpoint(summary);
+  void vscode.window.showInformationMessage(
+    `Loaded a ${summary.cellType} model (H=${summary.hiddenDim}, W=${summary.wordvecDim}, ${summary.iterations} iterations) from ${target}.`,
+  );
+  return summary;
+}
