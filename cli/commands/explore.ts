@@ -22,6 +22,11 @@ function openData(spec: string): Promise<ExploreData> {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  return runWith(argv, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+}
+
+/** `run` with its output streams given (tests capture them without touching process.stdout). */
+export async function runWith(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const p = parseArgs(argv, ['seed', 'check', 'param', 'h', 'bug', 'data', 'cell', 'overfit-iterations', 'per-param', 'directions', 'sizes'], ['json']);
   const [name, ...extra] = p.positional;
   if (name === undefined) throw new UsageError(`explore needs a NAME: one of ${EXPLORE_NAMES.join(', ')}`);
@@ -58,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const json = p.flags.has('json');
   const log = (m: string) => {
-    if (!json) process.stderr.write(`  ${m}\n`);
+    if (!json) err(`  ${m}\n`);
   };
   let data: ExploreData | undefined;
   const dataSpec = strFlag(p, 'data');
@@ -74,8 +79,8 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = Date.now();
   const result = runExplore(req, { data, progress: (m) => log(m) });
   const ms = Date.now() - t0;
-  if (json) process.stdout.write(JSON.stringify(result) + '\n');
-  else process.stdout.write(formatResult(result) + `\n(${ms} ms)\n`);
+  if (json) out(JSON.stringify(result) + '\n');
+  else out(formatResult(result) + `\n(${ms} ms)\n`);
   return exitCode(result);
 }
 
