@@ -180,8 +180,9 @@ export class Chart {
       if (!Number.isFinite(hl.y) || (spec.yLog && hl.y <= 0)) continue;
       const v = spec.yLog ? Math.log10(hl.y) : hl.y;
       if (!spec.yDomain && spec.yLog) {
-        y0 = Math.min(y0, Math.floor(v));
-        y1 = Math.max(y1, Math.ceil(v));
+        // Keep every threshold inside the plot with a decade to spare, so its label has room.
+        y0 = Math.min(y0, Math.floor(v) - (Math.floor(v) <= y0 ? 1 : 0));
+        y1 = Math.max(y1, Math.ceil(v) + (Math.ceil(v) >= y1 ? 1 : 0));
       }
     }
 
@@ -253,8 +254,9 @@ export class Chart {
       ctx.restore();
       ctx.fillStyle = color(t, hl.color);
       ctx.textAlign = 'right';
-      ctx.textBaseline = 'bottom';
-      ctx.fillText(hl.label, p.x + p.w - 3, py - 1);
+      const below = py - 14 < p.y;
+      ctx.textBaseline = below ? 'top' : 'bottom';
+      ctx.fillText(hl.label, p.x + p.w - 3, below ? py + 2 : py - 1);
     }
 
     // Series.

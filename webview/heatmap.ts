@@ -73,7 +73,8 @@ export class Heatmap {
   set(data: HeatmapData): void {
     this.data = data;
     const cols = this.cols();
-    if (this.cursor && (this.cursor.r >= data.rows || this.cursor.c >= cols)) this.cursor = undefined;
+    this.cursor = undefined;
+    this.readout.textContent = 'Hover or use the arrow keys to read a value.';
     this.canvas.setAttribute('aria-label', `${this.label}: ${data.rows} ${data.rowTitle} × ${cols} ${data.colTitle}`);
     this.canvas.dataset.rows = String(data.rows);
     this.canvas.dataset.cols = String(cols);

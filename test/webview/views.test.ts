@@ -109,11 +109,11 @@ describe('webview: gradient-check report', () => {
       await v.page.mouse.move(p.left + p.x + (3.5 * p.w) / 5, p.top + p.y + p.h / 2);
       const barText = (await v.page.locator(`${bars} ~ .readout`).textContent()) ?? '';
       assert.ok(barText.includes(`timestep t 3 “3” · max relative error = ${(dx.perTimestep as number[])[3].toExponential(2)}`), barText);
+      await v.page.screenshot({ path: join(SHOTS, 'report-slice-dark.png'), fullPage: true });
       // Keyboard: rows are reachable and arrow keys move the selection.
       await v.page.locator('tr.param-row[data-param="dx"][data-layer="rnn"]').focus();
       await v.page.keyboard.press('ArrowDown');
       assert.equal(await v.page.locator('tr.param-row[aria-selected="true"]').getAttribute('data-param'), 'dh0');
-      await v.page.screenshot({ path: join(SHOTS, 'report-slice-dark.png'), fullPage: true });
       // Exports.
       await v.page.getByRole('button', { name: 'Export JSON' }).click();
       await v.page.getByRole('button', { name: 'Export heatmap PNG' }).click();
