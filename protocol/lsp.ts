@@ -21,7 +21,8 @@ export interface DatasetKeyInfo {
 
 export interface ShapeContextParams {
   /**
-   * The current sizes: N batch, T caption timesteps, D image-feature size, H hidden size,
+   * The current sizes: N batch, T timesteps the recurrent layers run (the stored caption length
+   * minus one: 16 for COCO's 17-column captions), D image-feature size, H hidden size,
    * W word-vector size, V vocabulary size. A letter left out is shown as a letter.
    */
   sizes: Partial<Record<ShapeLetter, number>>;

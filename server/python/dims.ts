@@ -149,16 +149,20 @@ export function fmtShape(s: Shape): string {
   return `(${s.map(fmtDim).join(', ')}${s.length === 1 ? ',' : ''})`;
 }
 
-/** The same shape in numbers, or null unless every dimension evaluates. */
+/**
+ * The same shape in numbers where the letters have them: `(25, 16, 512)`, or `(25, T - 1, 512)`
+ * when only some do; null when no letter has a number (or the rank is unknown).
+ */
 export function fmtShapeNumbers(s: Shape, sizes: (letter: string) => number | undefined): string | null {
   if (s === null) return null;
   const vals: string[] = [];
+  let known = 0;
   for (const d of s) {
     const v = d === null ? null : evalPoly(d, sizes);
-    if (v === null) return null;
-    vals.push(String(v));
+    if (v !== null && d !== null && letters(d).length > 0) known++;
+    vals.push(v === null ? fmtDim(d) : String(v));
   }
-  return `(${vals.join(', ')}${vals.length === 1 ? ',' : ''})`;
+  return known === 0 ? null : `(${vals.join(', ')}${vals.length === 1 ? ',' : ''})`;
 }
 
 /**

@@ -46,6 +46,9 @@ export interface PyAnalysis {
 
 type Env = Map<string, Value>;
 
+/** Letters whose pushed number does not hold outside the engine's layers (see functionDef). */
+const OUTSIDE_LAYERS: Readonly<Record<string, string | null>> = { T: null };
+
 interface DefInfo {
   readonly name: string;
   readonly nameNode: SyntaxNode;
@@ -92,7 +95,7 @@ class Analyzer {
   /** > 0 inside a branch the current cell type never takes: facts yes, warnings no. */
   private dead = 0;
   private cell: CellType | null;
-  private fn: FnScope = { name: '<module>' };
+  private fn: FnScope = { name: '<module>', letters: OUTSIDE_LAYERS };
 
   private readonly ops = {
     src: (n: SyntaxNode): string => this.src(n),
@@ -196,7 +199,10 @@ class Analyzer {
     const { sig } = info;
     if (hasShapes(sig)) this.facts.push({ kind: 'layer', from: info.nameNode.from, to: info.nameNode.to, sig });
     const outer = this.fn;
-    this.fn = { name: info.name, sig, ...(sig.modelLetters ? { letters: sig.modelLetters } : {}) };
+    // Inside an engine layer its letters map to the model's sizes as the table says. Elsewhere
+    // (the model's own methods) T is the stored caption length, one more than the pushed T.
+    const letters = engineSig(info.name) ? sig.modelLetters : OUTSIDE_LAYERS;
+    this.fn = { name: info.name, sig, ...(letters ? { letters } : {}) };
     try {
       const env: Env = new Map();
       const docShapes = new Map(sig.inputs.map((a) => [a.name, a]));

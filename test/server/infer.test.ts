@@ -31,7 +31,7 @@ function hover(an: PyAnalysis, offset: number, ctx: ShapeContextParams = EMPTY_S
 const line = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;
 
 const COCO: ShapeContextParams = {
-  sizes: { N: 25, T: 17, D: 512, H: 512, W: 256, V: 1004 },
+  sizes: { N: 25, T: 16, D: 512, H: 512, W: 256, V: 1004 },
   cellType: 'lstm',
   datasetKeys: [
     { key: 'train_captions', dtype: 'int32', shape: [400135, 17], file: 'coco2014_captions.h5' },
@@ -104,7 +104,7 @@ describe('rnn_layers.py (the seed\'s layers, correct)', () => {
     ].join('\n'));
     assert.equal(hover(an, at(text, 'temp1 = np.dot'), COCO), 'temp1: (N, H) = (25, 512)');
     // temporal_affine_forward is both the projection and the vocabulary layer: D and M stay letters.
-    assert.equal(hover(an, at(text, 'out = x.reshape(N * T, D)'), COCO), 'out: (N, T, M)');
+    assert.equal(hover(an, at(text, 'out = x.reshape(N * T, D)'), COCO), 'out: (N, T, M) = (25, 16, M)');
   });
 });
 
@@ -127,6 +127,13 @@ describe('captioning_rnn.py (the seed\'s model)', () => {
     assert.equal(hover(an, at(text, 'out_vo,cache_vo = temporal_affine_forward(hidden')), 'out_vo: (N, T - 1, V)');
     assert.equal(hover(an, at(text, 'h0 = out.reshape(N,H)')), 'h0: (N, H)');
     assert.equal(hover(an, at(text, 'Wx, Wh, b = self.params', { delta: 0 })), 'Wx: (W, 4H)');
+  });
+
+  it('shows numbers in the model\'s methods, except T (there the stored caption length)', () => {
+    const an = analyzePython(text, { cellType: 'lstm', datasetKeys: [] });
+    assert.equal(hover(an, at(text, 'captions_in = captions'), COCO), 'captions_in: (N, T - 1) = (25, T - 1)');
+    assert.equal(hover(an, at(text, 'h0 = out.reshape(N,H)'), COCO), 'h0: (N, H) = (25, 512)');
+    assert.equal(hover(an, at(text, 'word_out,cache_word'), COCO), 'word_out: (N, T - 1, W) = (25, T - 1, 256)');
   });
 
   it('hovers parameter names with their shapes for the cell type', () => {
