@@ -45,10 +45,16 @@ class UserError(Exception):
         self.phase = phase
 
 
+# The answer goes to a private copy of fd 1; fd 1 itself points at stderr, so nothing the user's
+# code writes (print, os.write(1, ...), C extensions) can corrupt the JSON.
+_ANSWER = os.fdopen(os.dup(1), "w", encoding="utf-8")
+os.dup2(2, 1)
+
+
 def emit(obj):
     text = json.dumps(obj, allow_nan=False, separators=(",", ":"))
-    sys.__stdout__.write(text)
-    sys.__stdout__.flush()
+    _ANSWER.write(text)
+    _ANSWER.flush()
 
 
 # ---------------------------------------------------------------- tensors
@@ -377,7 +383,7 @@ def run_case(np, mod, case, h):
         with contextlib.redirect_stdout(captured):
             res = RUNNERS[case["kind"]](np, mod, case, h)
         res["ok"] = True
-    except Exception as e:  # noqa: BLE001 - every user failure becomes a structured answer
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - every user failure becomes a structured answer
         res = {"ok": False, "error": error_of(e, getattr(e, "gradlab_phase", "call"))}
     res["id"] = case.get("id", "")
     res["ms"] = (time.perf_counter() - t0) * 1000

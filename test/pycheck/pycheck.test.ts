@@ -182,6 +182,14 @@ describe('failures of the user code and of Python itself', () => {
     assert.equal(r.summary, "rnn_step_backward: your results are right but in the order dx, dWx, dprev_h, dWh, db; CS231n's order is dx, dprev_h, dWx, dWh, db");
   });
 
+  it('writes to fd 1 do not corrupt the answer; sys.exit in a function is reported, not fatal', async () => {
+    const rs = await checkFile(fx('misc/hostile.py'), opts);
+    const by = Object.fromEntries(rs.map((r) => [r.function, r]));
+    assert.equal(by.rnn_step_forward.status, 'pass', by.rnn_step_forward.summary);
+    assert.equal(by.rnn_forward.status, 'error');
+    assert.match(by.rnn_forward.summary, /^rnn_forward raised SystemExit: 3 \(line 16\)/);
+  });
+
   it('an endless loop is stopped after the time limit, with a message saying so', async () => {
     const t0 = Date.now();
     const r = await one('misc/loops.py', 'rnn_step_forward', { timeoutMs: 1500 });
