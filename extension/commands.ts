@@ -1,3 +1,4 @@
+import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { CheckReport } from '../core/gradcheck';
 import type { CheckJob, DatasetSource, DatasetSummary } from '../protocol/jobs';
@@ -5,6 +6,7 @@ import type { ParamRef, TrainConfig } from '../protocol/webview';
 import { config, type CellType } from './config';
 import { Cmd, View, type CommandId } from './constants';
 import type { Ctx } from './ctx';
+import { writeFileAtomic } from './files';
 import { CancelledError } from './jobs';
 import { errorMessage } from './log';
 import { fmtErr, fmtIndex, isFailing } from './views/checksTree';
@@ -169,8 +171,22 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
 
   [Cmd.showGradients]: (ctx) => (arg?: TraceChoice) => showGradients(ctx, arg),
 
-  [Cmd.saveCheckpoint]: () => () => {
-    throw new Error('checkpoints need the training engine (dist/trainWorker.js), which this build does not include yet');
+  [Cmd.saveCheckpoint]: (ctx) => async (arg?: unknown): Promise<string | undefined> => {
+    const model = ctx.checkpoint;
+    if (!model) throw new Error('there is no trained model to save: train one first (Gradient Lab: Train Model)');
+    let target = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : undefined;
+    if (!target) {
+      const base = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const name = `captioning-${model.cellType}-h${model.hiddenDim}.npz`;
+      const picked = await vscode.window.showSaveDialog({ defaultUri: base ? vscode.Uri.joinPath(base, name) : undefined, filters: { 'Gradient Lab checkpoint': ['npz'] }, saveLabel: 'Save Checkpoint' });
+      target = picked?.fsPath;
+    }
+    if (!target) return undefined;
+    // The run's worker wrote the model atomically at its end; saving copies those bytes, again through a temp file.
+    await writeFileAtomic(target, await fs.readFile(model.file));
+    ctx.log.info(`checkpoint saved to ${target}`);
+    void vscode.window.showInformationMessage(`Saved the ${model.cellType} model (${model.iterations} iterations) to ${target}.`);
+    return target;
   },
 
   [Cmd.loadCheckpoint]: (ctx) => (arg?: unknown) => loadCheckpoint(ctx, typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : undefined),

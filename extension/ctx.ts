@@ -87,9 +87,22 @@ export class Ctx implements vscode.Disposable {
       ),
     );
     this.training = push(
-      new TrainingController(this.distDir, this.log, {
+      new TrainingController(this.distDir, vscode.Uri.joinPath(context.globalStorageUri, 'runs').fsPath, this.log, {
         post: (m) => this.trainingView.post(m),
         statusChanged: (s, msg, p) => this.onTrainingStatus(s, msg, p),
+        modelSaved: (m) => {
+          const ds = this.datasetState;
+          this.setCheckpoint({
+            file: m.file,
+            cellType: m.config.cellType,
+            hiddenDim: m.config.hiddenDim,
+            wordvecDim: m.config.wordvecDim,
+            inputDim: ds?.featureDim ?? 0,
+            vocabSize: ds?.vocabSize ?? 0,
+            iterations: m.iterations,
+            finalLoss: m.finalLoss,
+          });
+        },
       }),
     );
     this.trainingView = push(

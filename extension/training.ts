@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
+import type { TrainWorkerEvent } from '../core/node/trainProtocol';
 import type { DatasetSource } from '../protocol/jobs';
 import type { EpochPoint, SampledCaption, ToTraining, TrainConfig, TrainProgress, TrainStatus, TrainingState } from '../protocol/webview';
 import { config as settings } from './config';
@@ -13,18 +14,29 @@ export type TrainEvent =
   | { kind: 'epoch'; point: EpochPoint }
   | { kind: 'samples'; captions: SampledCaption[] }
   | { kind: 'checkpoint'; file: string }
-  | { kind: 'done'; stopped: boolean; message?: string }
+  | { kind: 'started'; message: string }
+  | { kind: 'done'; stopped: boolean; diverged: boolean; message?: string; checkpoint?: string; iterations: number; finalLoss?: number }
   | { kind: 'error'; message: string };
+
+/** A finished (or stopped) run's model, as the worker saved it. */
+export interface RunModel {
+  file: string;
+  config: TrainConfig;
+  iterations: number;
+  finalLoss?: number;
+}
 
 export interface TrainingListener {
   /** A message for the training view (already applied to the state). */
   post(msg: ToTraining): void;
   /** The run's status changed (status bar, context keys). */
   statusChanged(status: TrainStatus, message: string | undefined, progress: TrainProgress | undefined): void;
+  /** The run ended with a saved model (done, stopped, or diverged with its last good parameters). */
+  modelSaved(model: RunModel): void;
 }
 
 /** Starts the worker for a run; a seam so the protocol of dist/trainWorker.js lives in one place. */
-export type TrainWorkerFactory = (config: TrainConfig, dataset: DatasetSource) => { worker: Worker; stop(): void };
+export type TrainWorkerFactory = (config: TrainConfig, dataset: DatasetSource, save: string) => { worker: Worker; stop(): void };
 
 export function defaultConfig(): TrainConfig {
   const t = settings.training();
@@ -57,8 +69,12 @@ export class TrainingController implements vscode.Disposable {
   private finished?: Promise<void>;
   private resolveFinished?: () => void;
 
+  private runConfig?: TrainConfig;
+
   constructor(
     private readonly distDir: string,
+    /** Folder where runs save their model (the extension's global storage). */
+    private readonly saveDir: string,
     private readonly log: Log,
     private readonly listener: TrainingListener,
     private readonly factory: TrainWorkerFactory = defaultFactory(distDir),
@@ -95,7 +111,10 @@ export class TrainingController implements vscode.Disposable {
     this.listener.post({ type: 'setTraining', state: this.state });
     this.finished = new Promise((r) => (this.resolveFinished = r));
     const started = Date.now();
-    const run = this.factory(config, dataset);
+    fs.mkdirSync(this.saveDir, { recursive: true });
+    const save = path.join(this.saveDir, `run-${new Date().toISOString().replace(/[:.]/g, '-')}.npz`);
+    this.runConfig = config;
+    const run = this.factory(config, dataset, save);
     this.run = run;
     this.log.info(`training started: ${JSON.stringify(config)}`);
     this.setStatus('running', this.state.message);
@@ -159,8 +178,14 @@ export class TrainingController implements vscode.Disposable {
       case 'checkpoint':
         this.log.info(`checkpoint written: ${ev.file}`);
         break;
+      case 'started':
+        this.log.info(`training: ${ev.message}`);
+        this.state.message = ev.message;
+        this.listener.post({ type: 'status', status: this.state.status, message: ev.message });
+        break;
       case 'done':
-        this.end(ev.stopped ? 'stopped' : 'done', ev.message);
+        if (ev.checkpoint && this.runConfig) this.listener.modelSaved({ file: ev.checkpoint, config: this.runConfig, iterations: ev.iterations, finalLoss: ev.finalLoss });
+        this.end(ev.diverged ? 'failed' : ev.stopped ? 'stopped' : 'done', ev.message);
         break;
       case 'error':
         this.log.error(`training failed: ${ev.message}`);
@@ -218,27 +243,42 @@ export class TrainingController implements vscode.Disposable {
 }
 
 function defaultFactory(distDir: string): TrainWorkerFactory {
-  return (config, dataset) => {
-    const worker = new Worker(path.join(distDir, 'trainWorker.js'), { workerData: { config, dataset } });
+  return (config, dataset, save) => {
+    const t = settings.training();
+    // The worker takes the panel's form plus any TrainJob field (core/node/trainWorker.ts).
+    const job = { ...config, lrDecay: t.lrDecay, dtype: t.float32 ? 'f32' : 'f64', threads: t.threads, save, sampleCount: 3 };
+    const worker = new Worker(path.join(distDir, 'trainWorker.js'), { workerData: { config: job, dataset } });
     return { worker, stop: () => worker.postMessage({ type: 'stop' }) };
   };
 }
 
-/** Reads one message of dist/trainWorker.js. Unknown messages are ignored (undefined). */
+/** Reads one message of dist/trainWorker.js (core/node/trainProtocol.ts). Unknown messages are ignored. */
 export function readTrainEvent(raw: unknown): TrainEvent | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
-  const m = raw as Record<string, unknown>;
+  const m = raw as TrainWorkerEvent;
   switch (m.type) {
+    case 'started':
+      return { kind: 'started', message: `${m.model} on ${m.dataset}: ${m.numTrain} captions, ${m.totalIterations} iterations (${m.engine})` };
     case 'step':
-      return { kind: 'step', iteration: Number(m.iteration), loss: Number(m.loss), progress: m.progress as TrainProgress };
+      return { kind: 'step', iteration: m.iteration, loss: m.loss, progress: { ...m.progress } };
     case 'epoch':
-      return { kind: 'epoch', point: m.point as EpochPoint };
+      return { kind: 'epoch', point: { epoch: m.point.epoch, iteration: m.point.iteration, trainLoss: m.point.trainLoss, valLoss: m.point.valLoss } };
     case 'samples':
-      return { kind: 'samples', captions: m.captions as SampledCaption[] };
+      return { kind: 'samples', captions: m.captions.map((c): SampledCaption => ({ split: c.split, text: c.text, groundTruth: c.groundTruth })) };
+    case 'checkpoint':
+      return { kind: 'checkpoint', file: m.file };
     case 'done':
-      return { kind: 'done', stopped: m.stopped === true, message: typeof m.message === 'string' ? m.message : undefined };
+      return {
+        kind: 'done',
+        stopped: m.stopped,
+        diverged: m.status === 'diverged',
+        message: m.message,
+        checkpoint: m.checkpoint,
+        iterations: m.iteration,
+        finalLoss: m.lossHistory.at(-1),
+      };
     case 'error':
-      return { kind: 'error', message: String(m.message) };
+      return { kind: 'error', message: m.message };
     default:
       return undefined;
   }

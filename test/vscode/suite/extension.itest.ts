@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckReport } from '../../../core/gradcheck';
-import type { DatasetSummary } from '../../../protocol/jobs';
-import type { TrainConfig } from '../../../protocol/webview';
+import type { CheckpointSummary, DatasetSummary, SampleResult } from '../../../protocol/jobs';
+import type { GradFlowPayload, HiddenStatesPayload, TrainConfig } from '../../../protocol/webview';
 import type { GradientLabApi } from '../../../extension/main';
 
 const EXT_ID = 'gradient-lab.gradient-lab';
@@ -150,6 +150,41 @@ suite('Gradient Lab in VS Code', () => {
     }
   });
 
+  test('Show Hidden States: h_t of one dataset caption, T × H, with its words', async () => {
+    const a = await api();
+    const p = await vscode.commands.executeCommand<HiddenStatesPayload>('gradientLab.showHiddenStates', { split: 'train', index: 1, cell: 'lstm' });
+    assert.ok(p, 'no hidden states');
+    const T = a.ctx.dataset!.captionLength - 1;
+    assert.equal(p.cell, 'lstm');
+    assert.equal(p.words.length, T);
+    assert.equal(p.words[0], '<START>');
+    assert.equal(p.h.length, T);
+    assert.equal(p.h[0].length, a.ctx.training.snapshot.config.hiddenDim);
+    assert.ok(p.gates && p.c, 'an LSTM trace has its gates and cell state');
+    assert.ok(p.h.flat().every((x) => Math.abs(x) < 1), 'h = o ⊙ tanh(c) lies in (−1, 1)');
+    await until('the hidden-states tab', () => tabLabels().includes('Hidden States'));
+  });
+
+  test('Show Gradients per Timestep: rnn and lstm side by side on the same caption', async () => {
+    const p = await vscode.commands.executeCommand<GradFlowPayload>('gradientLab.showGradients', { split: 'val', index: 0 });
+    assert.ok(p, 'no gradients');
+    assert.ok(p.perCell.rnn && p.perCell.lstm, 'both cells traced');
+    for (const cell of ['rnn', 'lstm'] as const) {
+      const s = p.perCell[cell]!;
+      assert.equal(s.dh.length, p.words.length);
+      assert.ok(s.dh.some((x) => x > 0), `${cell}: some gradient reaches h_t`);
+      assert.ok([...s.dh, ...s.dx, ...s.dWh, ...s.dWx].every((x) => Number.isFinite(x) && x >= 0), `${cell}: norms are finite and ≥ 0`);
+    }
+    await until('the gradients tab', () => tabLabels().includes('Gradients per Timestep'));
+  });
+
+  test('Sample Captions without a trained model says what to do', async () => {
+    const a = await api();
+    if (a.ctx.checkpoint) return;
+    const r = await vscode.commands.executeCommand('gradientLab.sampleCaptions');
+    assert.equal(r, undefined);
+  });
+
   test('Train Model / Stop Training: a run in a worker that stops on request', async function () {
     const a = await api();
     if (!a.ctx.training.available()) {
@@ -167,6 +202,34 @@ suite('Gradient Lab in VS Code', () => {
     assert.equal(a.ctx.training.snapshot.status, 'stopped');
     const losses = a.ctx.training.snapshot.loss.loss;
     assert.ok(losses.every(Number.isFinite), losses.join(', '));
+    await until('the stopped run\u2019s model', () => a.ctx.checkpoint, 10_000);
+    assert.equal(a.ctx.checkpoint!.hiddenDim, 16);
+  });
+
+  test('Save Checkpoint… writes the trained model; Load Checkpoint… reads it back; Sample Captions uses it', async function () {
+    const a = await api();
+    if (!a.ctx.checkpoint) this.skip(); // no training run in this build
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-ckpt-'));
+    const file = path.join(dir, 'model.npz');
+    const saved = await vscode.commands.executeCommand<string>('gradientLab.saveCheckpoint', file);
+    assert.equal(saved, file);
+    const bytes = fs.readFileSync(file);
+    assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'an .npz is a zip archive');
+    assert.deepEqual(fs.readdirSync(dir), ['model.npz'], 'no temp file left behind');
+    const loaded = await vscode.commands.executeCommand<CheckpointSummary>('gradientLab.loadCheckpoint', file);
+    assert.ok(loaded);
+    assert.equal(loaded.file, file);
+    assert.equal(loaded.cellType, 'rnn');
+    assert.equal(loaded.hiddenDim, 16);
+    assert.equal(loaded.vocabSize, a.ctx.dataset!.vocabSize);
+    const s = await vscode.commands.executeCommand<SampleResult>('gradientLab.sampleCaptions', { split: 'val', count: 4 });
+    assert.ok(s);
+    assert.equal(s.items.length, 4);
+    for (const it of s.items) {
+      assert.deepEqual(it.samples.map((x) => x.method), ['greedy', 'beam', 'temperature']);
+      assert.ok(it.groundTruth.length > 0);
+    }
+    await until('the captions tab', () => tabLabels().includes('Captions'));
   });
 
   test('Clear Gradient Checks empties the tree', async () => {
