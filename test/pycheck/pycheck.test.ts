@@ -65,6 +65,18 @@ describe('correct implementations pass', () => {
   });
 });
 
+describe("the seed student's code, verbatim", () => {
+  it('passes every layer and the loss; sample() fails on a batch of three at captions[:,0] = [1,1]', async () => {
+    const rs = await checkFile(fx('seed/student.py'), opts);
+    assert.equal(rs.length, 11);
+    for (const r of rs.filter((x) => x.function !== 'CaptioningRNN.sample')) assert.equal(r.status, 'pass', `${r.function}: ${r.summary}`);
+    const sample = rs.find((x) => x.function === 'CaptioningRNN.sample')!;
+    assert.equal(sample.status, 'error');
+    const frame = sample.error!.frames[sample.error!.frames.length - 1];
+    assert.equal(frame.text, 'captions[:,0] = [1,1]');
+  });
+});
+
 describe('classic bugs are reported on the right function, gradient and timesteps', () => {
   it('no accumulation of dWh over time: rnn_backward, dWh only, right for the loss at t=0 only', async () => {
     const r = await one('bugs/no_accumulate_dwh.py', 'rnn_backward');
