@@ -1,0 +1,167 @@
+/**
+ * `gradlab train`: trains a captioning model in a worker thread. A progress bar on a terminal,
+ * JSON lines (one event each) when stdout is piped or with --json. Ctrl-C stops after the current
+ * iteration (and saves with --save); a second Ctrl-C exits at once.
+ * Exit status: 0 finished, 1 diverged, 2 bad input or a failed run, 130 stopped by Ctrl-C.
+ */
+import { isUpdateRule, UPDATE_RULES } from '../../core/optim';
+import { startTraining } from '../../core/node/trainHost';
+import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
+import { choiceFlag, intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
+
+export const usage = `gradlab train [--dataset PATH|default] [--cell rnn|lstm] [--hidden H] [--wordvec W] [--update RULE]
+       [--lr X] [--lr-decay D] [--batch N] [--epochs E] [--max-train N] [--seed S] [--save FILE] [--json]
+       [--clip C] [--clip-mode norm|value] [--eval-every E] [--sample-every I] [--dtype f64|f32] [--threads 1|2]
+       [--engine auto|reference] [--resume FILE]
+  Defaults are CS231n's overfit check: default dataset, rnn, H=512, W=256, adam, lr 5e-3, lr decay 0.95,
+  batch 25, 50 epochs, 50 training captions (--max-train 0 = all), seed 231.
+  update rules: ${UPDATE_RULES.join(', ')}`;
+
+const VALUED = ['dataset', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lr-decay', 'batch', 'epochs', 'max-train', 'seed', 'save', 'clip', 'clip-mode', 'eval-every', 'sample-every', 'dtype', 'threads', 'engine', 'resume'];
+
+export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
+  const p = parseArgs(argv, VALUED, ['json']);
+  if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
+  const update = strFlag(p, 'update') ?? 'adam';
+  if (!isUpdateRule(update)) throw new UsageError(`--update ${update}: unknown update rule (expected one of ${UPDATE_RULES.join(', ')})`);
+  const lr = numFlag(p, 'lr', 5e-3);
+  if (!(lr > 0)) throw new UsageError(`--lr ${lr}: the learning rate must be > 0`);
+  const lrDecay = numFlag(p, 'lr-decay', 0.95);
+  if (!(lrDecay > 0 && lrDecay <= 1)) throw new UsageError(`--lr-decay ${lrDecay}: expected a number in (0, 1]`);
+  const clip = p.flags.has('clip') ? numFlag(p, 'clip', 0) : undefined;
+  if (clip !== undefined && !(clip > 0)) throw new UsageError(`--clip ${clip}: the clipping threshold must be > 0`);
+  const save = strFlag(p, 'save');
+  const job: TrainJob = {
+    dataset: strFlag(p, 'dataset') ?? 'default',
+    cellType: choiceFlag(p, 'cell', ['rnn', 'lstm'] as const, 'rnn'),
+    hiddenDim: intFlag(p, 'hidden', 512, 1),
+    wordvecDim: intFlag(p, 'wordvec', 256, 1),
+    updateRule: update,
+    learningRate: lr,
+    lrDecay,
+    batchSize: intFlag(p, 'batch', 25, 1),
+    numEpochs: intFlag(p, 'epochs', 50, 1),
+    maxTrain: intFlag(p, 'max-train', 50, 0),
+    seed: intFlag(p, 'seed', 231),
+    gradClip: clip,
+    clipMode: choiceFlag(p, 'clip-mode', ['norm', 'value'] as const, 'norm'),
+    evalEvery: intFlag(p, 'eval-every', 1, 0),
+    sampleEvery: p.flags.has('sample-every') ? intFlag(p, 'sample-every', 0, 0) : undefined,
+    dtype: choiceFlag(p, 'dtype', ['f64', 'f32'] as const, 'f64'),
+    threads: intFlag(p, 'threads', 1, 1),
+    engine: choiceFlag(p, 'engine', ['auto', 'reference'] as const, 'auto'),
+    save,
+    resume: strFlag(p, 'resume'),
+  };
+  if (job.threads !== 1 && job.threads !== 2) throw new UsageError(`--threads ${job.threads}: expected 1 or 2`);
+  if (save !== undefined && !/\.npz$/i.test(save)) throw new UsageError(`--save ${save}: the checkpoint file name must end in .npz`);
+  const json = p.flags.has('json') || !process.stdout.isTTY;
+  return { job, json };
+}
+
+function clock(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return '--:--';
+  const t = Math.round(s);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = t % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+/** The one-line progress bar of a terminal. */
+export function progressLine(e: Extract<TrainWorkerEvent, { type: 'step' }>, width = 24): string {
+  const p = e.progress;
+  const f = p.totalIterations > 0 ? p.iteration / p.totalIterations : 0;
+  const full = Math.round(f * width);
+  const bar = '█'.repeat(full) + '░'.repeat(width - full);
+  return `${bar} ${String(Math.round(f * 100)).padStart(3)}%  it ${p.iteration}/${p.totalIterations}  epoch ${p.epoch}/${p.totalEpochs}  loss ${e.loss.toFixed(4)}  lr ${e.learningRate.toExponential(2)}  ${p.itPerSec.toFixed(2)} it/s  ETA ${clock(p.etaSeconds)}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { job, json } = jobFromArgs(argv);
+  const out = process.stdout;
+  const err = process.stderr;
+  const tty = !json && err.isTTY === true;
+  let barShown = false;
+  const clearBar = (): void => {
+    if (barShown) err.write('\r\x1b[2K');
+    barShown = false;
+  };
+  const onEvent = (e: TrainWorkerEvent): void => {
+    if (json) {
+      // JSON lines: every event except the bulky history, which `done` carries once.
+      out.write(JSON.stringify(e) + '\n');
+      return;
+    }
+    switch (e.type) {
+      case 'started':
+        out.write(`training ${e.model} on ${e.dataset} (${e.numTrain} captions, ${e.iterationsPerEpoch} iterations/epoch, ${e.totalIterations} iterations) with ${e.engine}${e.resumedAt !== undefined ? `, resumed at iteration ${e.resumedAt}` : ''}\n`);
+        break;
+      case 'step':
+        if (tty) {
+          err.write('\r\x1b[2K' + progressLine(e));
+          barShown = true;
+        } else if (e.iteration === 1 || e.iteration % 10 === 0 || e.iteration === e.progress.totalIterations) {
+          out.write(`(Iteration ${e.iteration} / ${e.progress.totalIterations}) loss: ${e.loss.toFixed(6)}\n`);
+        }
+        break;
+      case 'epoch':
+        if (e.point.trainLoss !== undefined || e.point.valLoss !== undefined) {
+          clearBar();
+          out.write(`epoch ${e.point.epoch}: train loss ${e.point.trainLoss?.toFixed(4) ?? '-'}, val loss ${e.point.valLoss?.toFixed(4) ?? '-'}, lr ${e.point.learningRate.toExponential(2)}\n`);
+        }
+        break;
+      case 'samples':
+        clearBar();
+        for (const c of e.captions) out.write(`  [${c.split}] ${c.text}  (truth: ${c.groundTruth})\n`);
+        break;
+      case 'checkpoint':
+        clearBar();
+        out.write(`saved ${e.file} (iteration ${e.iteration})\n`);
+        break;
+      case 'done':
+      case 'error':
+        clearBar();
+        break;
+    }
+  };
+  let closed = false;
+  // A reader that went away (`gradlab train | head`): stop writing and stop the run.
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+    runHandle.cancel();
+  });
+  const runHandle = startTraining(job, { onEvent: (e) => closed || onEvent(e) });
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      clearBar();
+      err.write('stopping after this iteration (Ctrl-C again to quit now)\n');
+      runHandle.cancel();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const s = await runHandle.done;
+    if (closed) return 0;
+    if (!json) {
+      const lh = s.lossHistory;
+      out.write(`${s.message}; ${lh.length} losses recorded, ${(s.wallMs / 1000).toFixed(1)} s${s.clippedFraction > 0 ? `, clipped fraction ${s.clippedFraction.toFixed(3)}` : ''}\n`);
+    }
+    if (s.status === 'diverged') {
+      err.write(`gradlab train: ${s.message}\n`);
+      return 1;
+    }
+    return s.status === 'cancelled' ? 130 : 0;
+  } catch (e) {
+    clearBar();
+    err.write(`gradlab train: ${(e as Error).message}\n`);
+    return 2;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

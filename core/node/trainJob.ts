@@ -1,0 +1,178 @@
+/**
+ * One training run from a TrainJob: open the dataset, build the model (WebAssembly engine when the
+ * runtime has SIMD, else the float64 reference), run the solver, sample captions now and then,
+ * save checkpoints. Runs in the training worker; tests call it in-process too.
+ */
+import type { Checkpoint } from '../checkpoint/checkpoint';
+import type { Dataset } from '../data/types';
+import { createFastModel } from '../fast/model';
+import { CaptioningModel, type CellType } from '../model';
+import { sampleSplit, type SamplerVocab } from '../sampling';
+import { CaptioningSolver, subsetSplit, type AbortSignalLike, type CaptionModel, type CaptionSplit, type SolverOptions, type SolverState } from '../solver';
+import { loadCheckpoint, saveCheckpoint } from './checkpointFile';
+import { createNodeEngine, detectNodeWasmSupport } from './fastEngine';
+import { openDatasetAt } from './fsAccess';
+import type { DatasetSpec, SampledCaptionInfo, TrainJob, TrainSummary, TrainWorkerEvent } from './trainProtocol';
+
+export function datasetSpecString(d: DatasetSpec): string {
+  if (typeof d === 'string') return d;
+  return d.kind === 'default' ? 'default' : d.path;
+}
+
+/** Checks the job's own fields (the solver checks the rest); throws one line naming the field. */
+export function validateJob(job: TrainJob): void {
+  if (job.cellType !== 'rnn' && job.cellType !== 'lstm') throw new Error(`cell type must be rnn or lstm, got "${String(job.cellType)}"`);
+  const posInt = (name: string, v: unknown): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${String(v)}`);
+  };
+  posInt('hidden size', job.hiddenDim);
+  posInt('word-vector size', job.wordvecDim);
+  posInt('batch size', job.batchSize);
+  posInt('epochs', job.numEpochs);
+  if (job.maxTrain !== undefined && job.maxTrain !== 0) posInt('max train', job.maxTrain);
+  if (!(typeof job.learningRate === 'number' && Number.isFinite(job.learningRate) && job.learningRate > 0)) throw new Error(`learning rate must be a positive number, got ${String(job.learningRate)}`);
+  if (!Number.isInteger(job.seed)) throw new Error(`seed must be an integer, got ${String(job.seed)}`);
+  if (job.dtype !== undefined && job.dtype !== 'f64' && job.dtype !== 'f32') throw new Error(`dtype must be f64 or f32, got "${String(job.dtype)}"`);
+  if (job.threads !== undefined && job.threads !== 1 && job.threads !== 2) throw new Error(`threads must be 1 or 2, got ${String(job.threads)}`);
+}
+
+export interface ModelChoice {
+  model: CaptionModel;
+  /** e.g. "wasm f64, 1 thread" or "reference (pure TS float64)". */
+  engine: string;
+}
+
+/** The fastest model this runtime has (or the reference when asked). */
+export async function createTrainingModel(cfg: {
+  wordToIdx: Readonly<Record<string, number>>;
+  inputDim: number;
+  wordvecDim: number;
+  hiddenDim: number;
+  cellType: CellType;
+  seed: number;
+  dtype?: 'f64' | 'f32';
+  threads?: number;
+  engine?: 'auto' | 'reference';
+}): Promise<ModelChoice> {
+  const base = { wordToIdx: cfg.wordToIdx, inputDim: cfg.inputDim, wordvecDim: cfg.wordvecDim, hiddenDim: cfg.hiddenDim, cellType: cfg.cellType, seed: cfg.seed };
+  if (cfg.engine !== 'reference' && detectNodeWasmSupport().simd) {
+    const threads = cfg.threads ?? 1;
+    const engine = await createNodeEngine({ threads, global: false });
+    const dtype = cfg.dtype ?? 'f64';
+    return { model: createFastModel({ ...base, dtype, engine }), engine: `wasm ${dtype}, ${threads} thread${threads > 1 ? 's' : ''}` };
+  }
+  return { model: new CaptioningModel(base), engine: 'reference (pure TS float64)' };
+}
+
+function vocabOf(ds: Dataset): SamplerVocab {
+  return { idxToWord: ds.idxToWord, nullIdx: ds.nullIdx, startIdx: ds.startIdx, endIdx: ds.endIdx };
+}
+
+export interface RunHooks {
+  signal?: AbortSignalLike;
+  /** Awaited between iterations (the worker yields to its event loop here). */
+  tick?(): Promise<void>;
+}
+
+/** Runs a job to its end, posting events through `emit`. Throws (one line) for bad input. */
+export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => void, hooks: RunHooks = {}): Promise<TrainSummary> {
+  validateJob(job);
+  const dsName = datasetSpecString(job.dataset);
+  const ds = await openDatasetAt(dsName);
+  try {
+    const resume = job.resume ? loadCheckpoint(job.resume, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name }) : undefined;
+    if (resume && !resume.solver) throw new Error(`${job.resume}: the checkpoint has no solver state to resume from`);
+    const cell = resume?.config.cellType ?? job.cellType;
+    const hiddenDim = resume?.config.hiddenDim ?? job.hiddenDim;
+    const wordvecDim = resume?.config.wordvecDim ?? job.wordvecDim;
+    const full = ds.splits.train;
+    const train: CaptionSplit = job.maxTrain ? subsetSplit(full, job.maxTrain, job.seed) : full;
+    const { model, engine } = await createTrainingModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim, hiddenDim, cellType: cell, seed: job.seed, dtype: job.dtype, threads: job.threads, engine: job.engine });
+    if (resume) {
+      for (const p of Object.keys(resume.params) as (keyof typeof resume.params)[]) model.params[p].data.set(resume.params[p].data);
+      model.paramsChanged?.();
+    }
+    const opts: SolverOptions = {
+      updateRule: job.updateRule,
+      optimConfig: { learningRate: job.learningRate },
+      lrDecay: job.lrDecay ?? 1,
+      batchSize: job.batchSize,
+      numEpochs: job.numEpochs,
+      seed: job.seed,
+      gradClip: job.gradClip,
+      clipMode: job.clipMode,
+      evalEvery: job.evalEvery ?? 1,
+      evalSize: job.evalSize ?? 100,
+    };
+    const solver = new CaptioningSolver(model, { train, val: ds.splits.val }, opts, resume?.solver as SolverState | undefined);
+    const total = solver.totalIterations;
+    const sampleEvery = job.sampleEvery ?? Math.max(solver.iterationsPerEpoch, Math.ceil(total / 10));
+    const sampleCount = job.sampleCount ?? 3;
+    const vocab = vocabOf(ds);
+    const modelDesc = `${cell} H=${hiddenDim} W=${wordvecDim} D=${ds.D} V=${ds.V}`;
+    emit({ type: 'started', dataset: ds.name, numTrain: solver.numTrain, iterationsPerEpoch: solver.iterationsPerEpoch, totalIterations: total, engine, model: modelDesc, resumedAt: resume ? solver.iteration : undefined });
+
+    const samples = (iteration: number): void => {
+      if (sampleCount < 1) return;
+      const captions: SampledCaptionInfo[] = [];
+      for (const [name, split] of [['train', train], ['val', ds.splits.val]] as const) {
+        if (split.captions.shape[0] === 0) continue;
+        for (const r of sampleSplit(model, split, name, vocab, { count: sampleCount, seed: job.seed + iteration })) {
+          captions.push({ split: r.split, text: r.sample, groundTruth: r.groundTruth, imageRef: r.imageRef, imageIndex: r.imageIndex, captionRow: r.captionRow });
+        }
+      }
+      emit({ type: 'samples', iteration, captions });
+    };
+    const checkpoint = (): Checkpoint => ({
+      config: { cellType: cell, inputDim: ds.D, wordvecDim, hiddenDim, vocabSize: ds.V, captionLength: ds.T, dataset: ds.source },
+      params: model.params,
+      idxToWord: [...ds.idxToWord],
+      lossHistory: [...solver.lossHistory],
+      solver: solver.state(),
+    });
+    const save = (): void => {
+      if (!job.save) return;
+      saveCheckpoint(job.save, checkpoint());
+      emit({ type: 'checkpoint', file: job.save, iteration: solver.iteration });
+    };
+
+    const result = await solver.train({
+      signal: hooks.signal,
+      tick: hooks.tick,
+      onStep: (s) => {
+        emit({
+          type: 'step',
+          iteration: s.iteration,
+          loss: s.loss,
+          learningRate: s.learningRate,
+          gradNorm: s.gradNorm,
+          clipped: s.clipped,
+          progress: { iteration: s.iteration, totalIterations: s.totalIterations, epoch: s.epoch, totalEpochs: s.totalEpochs, itPerSec: s.itPerSec, etaSeconds: Number.isFinite(s.etaSeconds) ? s.etaSeconds : undefined },
+        });
+        if (sampleEvery > 0 && s.iteration % sampleEvery === 0 && s.iteration < total) samples(s.iteration);
+      },
+      onEpoch: (e) => {
+        emit({ type: 'epoch', point: e });
+        if (job.saveEvery && e.epoch % job.saveEvery === 0 && e.epoch < solver.totalIterations / solver.iterationsPerEpoch) save();
+      },
+    });
+    samples(result.iteration);
+    save();
+    return {
+      status: result.status,
+      stopped: result.status !== 'done',
+      message: result.message,
+      iteration: result.iteration,
+      totalIterations: result.totalIterations,
+      epoch: result.epoch,
+      lossHistory: result.lossHistory,
+      epochs: result.epochs,
+      clippedFraction: result.clippedFraction,
+      wallMs: result.wallMs,
+      engine,
+      checkpoint: job.save,
+    };
+  } finally {
+    ds.close();
+  }
+}

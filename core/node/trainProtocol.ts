@@ -1,0 +1,96 @@
+/**
+ * The training job and the messages of the training worker (dist/trainWorker.js), shared by the
+ * worker, the host API (trainHost.ts), the CLI and the extension. The worker receives the job as
+ * `workerData` ({ job } or the extension's { config, dataset }), posts events, and finishes with
+ * exactly one `done` or `error`. The host asks it to stop with { type: 'stop' }.
+ */
+import type { EpochRecord, TrainStatus } from '../solver';
+
+/** `default` (the embedded shapes set), a folder in the CS231n layout, or the extension's DatasetSource. */
+export type DatasetSpec = string | { kind: 'default' } | { kind: 'folder'; path: string };
+
+export interface TrainJob {
+  dataset: DatasetSpec;
+  cellType: 'rnn' | 'lstm';
+  hiddenDim: number;
+  wordvecDim: number;
+  updateRule: string;
+  learningRate: number;
+  /** Default 1. */
+  lrDecay?: number;
+  batchSize: number;
+  numEpochs: number;
+  /** CS231n max_train: this many train captions drawn with replacement (seeded). 0 or absent: all. */
+  maxTrain?: number;
+  seed: number;
+  gradClip?: number;
+  clipMode?: 'norm' | 'value';
+  /** Epochs between train/val loss evaluations (0 = never; default 1). */
+  evalEvery?: number;
+  /** Captions per evaluation (default 100). */
+  evalSize?: number;
+  /** 'f64' (default) or 'f32' arithmetic on the WebAssembly engine. */
+  dtype?: 'f64' | 'f32';
+  /** Threads of the WebAssembly engine (1 or 2; default 1). */
+  threads?: number;
+  /** 'auto' (default): the WebAssembly engine when the runtime has SIMD, else the reference; 'reference': pure TS float64. */
+  engine?: 'auto' | 'reference';
+  /** Checkpoint written at the end (done, cancelled, or diverged with the last good parameters). */
+  save?: string;
+  /** Also save every this many epochs (0 = only at the end). */
+  saveEvery?: number;
+  /** Iterations between sampled captions (0 = only at the end); default about 10 times a run. */
+  sampleEvery?: number;
+  /** Captions sampled per split each time (default 3). */
+  sampleCount?: number;
+  /** Continue the run saved in this checkpoint (its solver state and parameters). */
+  resume?: string;
+}
+
+export interface TrainProgressInfo {
+  iteration: number;
+  totalIterations: number;
+  epoch: number;
+  totalEpochs: number;
+  itPerSec: number;
+  /** Seconds left at the current rate (absent before it is known). */
+  etaSeconds?: number;
+}
+
+export interface SampledCaptionInfo {
+  split: 'train' | 'val';
+  text: string;
+  groundTruth: string;
+  imageRef: string | null;
+  imageIndex: number;
+  captionRow: number;
+}
+
+export interface TrainSummary {
+  status: TrainStatus;
+  /** True unless the run finished all iterations (the extension's reading). */
+  stopped: boolean;
+  message: string;
+  iteration: number;
+  totalIterations: number;
+  epoch: number;
+  lossHistory: number[];
+  epochs: EpochRecord[];
+  clippedFraction: number;
+  wallMs: number;
+  /** Which model ran, e.g. "wasm f64, 1 thread" or "reference (pure TS float64)". */
+  engine: string;
+  /** The checkpoint written at the end, if any. */
+  checkpoint?: string;
+}
+
+export type TrainWorkerEvent =
+  | { type: 'started'; dataset: string; numTrain: number; iterationsPerEpoch: number; totalIterations: number; engine: string; model: string; resumedAt?: number }
+  | { type: 'step'; iteration: number; loss: number; learningRate: number; gradNorm: number; clipped: number; progress: TrainProgressInfo }
+  | { type: 'epoch'; point: EpochRecord }
+  | { type: 'samples'; iteration: number; captions: SampledCaptionInfo[] }
+  | { type: 'checkpoint'; file: string; iteration: number }
+  | ({ type: 'done' } & TrainSummary)
+  | { type: 'error'; message: string; stack?: string };
+
+export type TrainWorkerCommand = { type: 'stop' };

@@ -1,0 +1,62 @@
+/**
+ * The training worker (bundled to dist/trainWorker.js): runs one TrainJob off the calling thread and
+ * posts TrainWorkerEvents. `{ type: 'stop' }` stops the run after the current iteration (the solver
+ * yields to this thread's event loop between iterations, so the message is seen in time). Any
+ * failure is posted as one `error` event; the host also watches for the worker dying.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runTrainJob } from './trainJob';
+import type { DatasetSpec, TrainJob, TrainWorkerCommand, TrainWorkerEvent } from './trainProtocol';
+
+/** The extension's training form (protocol/webview TrainConfig) next to a DatasetSource. */
+interface PanelConfig {
+  cellType: 'rnn' | 'lstm';
+  hiddenDim: number;
+  wordvecDim: number;
+  updateRule: string;
+  learningRate: number;
+  batchSize: number;
+  numEpochs: number;
+  trainSubset?: number;
+  seed: number;
+  lrDecay?: number;
+}
+
+/** Accepts `{ job }` (trainHost) or `{ config, dataset }` (the extension's panel form). */
+export function jobFromWorkerData(data: unknown): TrainJob {
+  if (typeof data !== 'object' || data === null) throw new Error('training worker started without a job');
+  const d = data as { job?: TrainJob; config?: PanelConfig & Partial<TrainJob>; dataset?: DatasetSpec };
+  if (d.job) return d.job;
+  if (d.config && d.dataset) {
+    const { trainSubset, ...rest } = d.config;
+    return { ...rest, dataset: d.dataset, maxTrain: rest.maxTrain ?? trainSubset };
+  }
+  throw new Error('training worker: workerData needs { job } or { config, dataset }');
+}
+
+function main(): void {
+  const port = parentPort;
+  if (!port) throw new Error('trainWorker must run in a worker thread');
+  const ctl = new AbortController();
+  port.on('message', (m: TrainWorkerCommand) => {
+    if (m && m.type === 'stop') ctl.abort();
+  });
+  const post = (e: TrainWorkerEvent): void => port.postMessage(e);
+  let job: TrainJob;
+  try {
+    job = jobFromWorkerData(workerData);
+  } catch (e) {
+    post({ type: 'error', message: (e as Error).message });
+    port.close();
+    return;
+  }
+  runTrainJob(job, post, { signal: ctl.signal, tick: () => new Promise<void>((r) => setImmediate(r)) })
+    .then((summary) => post({ type: 'done', ...summary }))
+    .catch((e: unknown) => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      post({ type: 'error', message: err.message.split('\n')[0], stack: err.stack });
+    })
+    .finally(() => port.close());
+}
+
+main();

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadCheckpoint } from '../../core/node/checkpointFile';
+import { startTraining } from '../../core/node/trainHost';
+import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
+
+const COCO_MINI = path.join(__dirname, '..', 'fixtures', 'coco-mini');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-host-'));
+const small = (o: Partial<TrainJob> = {}): TrainJob => ({
+  dataset: COCO_MINI, cellType: 'rnn', hiddenDim: 16, wordvecDim: 8, updateRule: 'adam', learningRate: 1e-2,
+  batchSize: 10, numEpochs: 2, seed: 1, evalEvery: 1, evalSize: 20, sampleCount: 1, ...o,
+});
+
+describe('training worker and host', () => {
+  it('runs a job: started, every step in order, epochs, samples, checkpoint, done', async () => {
+    const file = path.join(tmp, 'run.npz');
+    const run = startTraining(small({ save: file, cellType: 'lstm' }));
+    const events: TrainWorkerEvent[] = [];
+    for await (const e of run.events) events.push(e);
+    const s = await run.done;
+    assert.equal(events[0].type, 'started');
+    assert.equal(events[events.length - 1].type, 'done');
+    const steps = events.filter((e) => e.type === 'step');
+    assert.equal(s.status, 'done');
+    assert.equal(s.totalIterations, 24); // coco-mini: 122 train captions, 122 // 10 = 12 per epoch
+    assert.deepEqual(steps.map((e) => e.iteration), Array.from({ length: 24 }, (_, i) => i + 1));
+    assert.equal(events.filter((e) => e.type === 'epoch').length, 2);
+    const samples = events.filter((e) => e.type === 'samples');
+    assert.ok(samples.length >= 1);
+    const last = samples[samples.length - 1];
+    assert.ok(last.type === 'samples' && last.captions.some((c) => c.split === 'val') && last.captions.every((c) => c.groundTruth.length > 0 && !c.text.includes('<NULL>')));
+    const step = steps[5];
+    assert.ok(step.type === 'step' && step.progress.itPerSec > 0 && step.progress.etaSeconds! >= 0 && step.learningRate === 1e-2);
+    assert.ok(events.some((e) => e.type === 'checkpoint' && e.file === file));
+    const ck = loadCheckpoint(file);
+    assert.deepEqual(ck.lossHistory, s.lossHistory);
+    assert.equal(ck.solver!.iteration, 24);
+    assert.equal(ck.config.cellType, 'lstm');
+  });
+
+  it('cancel stops the run mid-epoch within one iteration and keeps a checkpoint', async () => {
+    const file = path.join(tmp, 'cancel.npz');
+    let cancelledAt = -1;
+    const run = startTraining(small({ numEpochs: 50, save: file, evalEvery: 0 }), {
+      onEvent: (e) => {
+        if (e.type === 'step' && e.iteration === 5 && cancelledAt < 0) {
+          cancelledAt = e.iteration;
+          run.cancel();
+        }
+      },
+    });
+    const s = await run.done;
+    assert.equal(s.status, 'cancelled');
+    assert.equal(s.stopped, true);
+    // The stop request is seen before the next iteration starts (one in flight at most).
+    assert.ok(s.iteration >= 5 && s.iteration <= 6, `stopped at ${s.iteration}`);
+    assert.ok(s.epoch < 1, 'stopped inside the first epoch');
+    assert.equal(loadCheckpoint(file).solver!.iteration, s.iteration);
+  });
+
+  it('bad input fails with one line: batch larger than the split, missing dataset, unknown rule', async () => {
+    await assert.rejects(startTraining(small({ batchSize: 500 })).done, /^Error: batch size 500 is larger than the train split \(122 captions\)$/);
+    await assert.rejects(startTraining(small({ dataset: path.join(tmp, 'nope') })).done, (e: Error) => /no such dataset folder/.test(e.message) && !e.message.includes('\n'));
+    await assert.rejects(startTraining(small({ updateRule: 'adamax' })).done, /unknown update rule "adamax"/);
+    await assert.rejects(startTraining(small({ learningRate: 0 })).done, /learning rate must be a positive number, got 0/);
+  });
+
+  it('a crashing or exiting worker is reported as an error, never a hang', async () => {
+    const throwing = path.join(tmp, 'throwing.js');
+    fs.writeFileSync(throwing, "throw new Error('boom in worker');\n");
+    await assert.rejects(startTraining(small(), { workerFile: throwing }).done, /^Error: the training worker crashed: boom in worker$/);
+    const exiting = path.join(tmp, 'exiting.js');
+    fs.writeFileSync(exiting, "require('node:worker_threads').parentPort.postMessage({ type: 'step', iteration: 3, loss: 1, learningRate: 1, gradNorm: 1, clipped: 0, progress: {} }); setTimeout(() => process.exit(3), 50);\n");
+    const evs: string[] = [];
+    const run = startTraining(small(), { workerFile: exiting, onEvent: (e) => evs.push(e.type) });
+    await assert.rejects(run.done, /^Error: the training worker exited \(code 3\) at iteration 3 without finishing$/);
+    assert.deepEqual(evs, ['step', 'error']);
+    const silent = path.join(tmp, 'silent.js');
+    fs.writeFileSync(silent, 'setInterval(() => {}, 1000);\n');
+    const hung = startTraining(small(), { workerFile: silent, cancelGraceMs: 300 });
+    hung.cancel();
+    await assert.rejects(hung.done, /terminated 0 s after a stop request|terminated .* after a stop request/);
+  });
+});
