@@ -835,17 +835,29 @@ class Analyzer {
       if (param !== undefined) bound.push({ param, node: p.node, value: p.value });
     });
     for (const [k, v] of a.kw) bound.push({ param: k, node: v.node, value: v.value });
+    // The outputs' shapes hold only if every shaped input was seen to fit its signature. Layers
+    // accept more than their docstrings say (word_embedding_forward takes (N,) as well as (N, T)),
+    // so a rank that differs is not warned about; it only leaves the outputs unknown.
+    let verified = true;
+    const passed = new Set(bound.map((b) => b.param));
+    for (const input of sig.inputs) if (input.shape && !passed.has(input.name)) verified = false;
     for (const b of bound) {
       const spec = byName.get(b.param);
-      if (!spec?.shape || b.value.k !== 'array') continue;
+      if (!spec?.shape) continue;
+      if (b.value.k !== 'array' || b.value.shape === null) {
+        verified = false;
+        continue;
+      }
       const res = unify(spec.shape, b.value.shape, bind);
-      if (res.rank && b.value.shape) {
-        this.warn(b.node, `${name}: argument ${b.param} gets ${this.short(b.node)} ${fmtShape(b.value.shape)}, expected ${fmtShape(res.expected)} (${b.value.shape.length} dimensions ≠ ${spec.shape.length})`);
-      } else if (res.conflicts.length) {
+      if (res.rank) verified = false;
+      else if (res.conflicts.length) {
         this.warn(b.node, `${name}: argument ${b.param} gets ${this.short(b.node)} ${fmtShape(b.value.shape)}, expected ${fmtShape(res.expected)}: ${fmtConflicts(res.conflicts)}`);
       }
     }
-    const outs = sig.outputs.map((o): Value => (o.shape ? array(o.shape.map((p) => substitute(p, bind)), o.dtype) : UNKNOWN));
+    const outs = sig.outputs.map((o): Value => {
+      if (!o.shape) return UNKNOWN;
+      return verified ? array(o.shape.map((p) => substitute(p, bind)), o.dtype) : array(null, o.dtype);
+    });
     if (outs.length === 0) return UNKNOWN;
     return outs.length === 1 ? outs[0] : { k: 'tuple', items: outs };
   }
