@@ -137,7 +137,8 @@ export async function writeGenerated(gen: GeneratedDataset, dir: string): Promis
   );
   for (const split of ['train', 'val'] as const) {
     const n = s[split].images.length;
-    await writeH5File(path.join(dir, featureFile(split, true)), [{ name: 'features', data: s[split].features, shape: [n, D], chunks: [Math.min(n, 64), D], gzip: 9 }], FIXED_TIME_MS);
+    if (s[split].features.length > 0)
+      await writeH5File(path.join(dir, featureFile(split, true)), [{ name: 'features', data: s[split].features, shape: [n, D], chunks: [Math.min(n, 64), D], gzip: 9 }], FIXED_TIME_MS);
     mkdirSync(path.join(dir, 'images', split), { recursive: true });
     const names: string[] = [];
     s[split].images.forEach((img, i) => {

@@ -27,6 +27,8 @@ export interface GenerateOptions {
   minCount?: number;
   /** Subspace-iteration rounds of the PCA. */
   pcaIterations?: number;
+  /** Scenes, images and captions only (features left empty): the cheap part, for tests. */
+  skipFeatures?: boolean;
 }
 
 export interface GeneratedSplit {
@@ -100,6 +102,12 @@ export function generateShapesDataset(opts: GenerateOptions = {}, log: (msg: str
   const wordToIdx: Record<string, number> = {};
   idxToWord.forEach((w, i) => (wordToIdx[w] = i));
 
+  if (opts.skipFeatures) {
+    const splits = {} as Record<SplitName, GeneratedSplit>;
+    for (const split of ['train', 'val'] as const) splits[split] = { scenes: scenes[split], images: images[split], captions: encodeAll(words[split], wordToIdx, T), imageIdxs: Int32Array.from(owners[split]), features: new Float32Array(0) };
+    return { seed, T, D, idxToWord, splits, pcaExplained: NaN, timings };
+  }
+
   const conv = randomConv(new Rng(seed + 2));
   const raw = {} as Record<SplitName, Float64Array>;
   for (const split of ['train', 'val'] as const) {
@@ -112,7 +120,7 @@ export function generateShapesDataset(opts: GenerateOptions = {}, log: (msg: str
   }
   lap('conv features');
 
-  const fit = fitPca(raw.train, counts.train, RAW_DIM, D, new Rng(seed + 3), opts.pcaIterations ?? 8);
+  const fit = fitPca(raw.train, counts.train, RAW_DIM, D, new Rng(seed + 3), opts.pcaIterations ?? 4);
   lap('pca fit');
   const proj = { train: pcaTransform(fit, raw.train, counts.train), val: pcaTransform(fit, raw.val, counts.val) };
   let ms = 0;
@@ -122,12 +130,16 @@ export function generateShapesDataset(opts: GenerateOptions = {}, log: (msg: str
 
   const splits = {} as Record<SplitName, GeneratedSplit>;
   for (const split of ['train', 'val'] as const) {
-    const n = words[split].length;
-    const captions = new Int32Array(n * T);
-    words[split].forEach((c, r) => captions.set(encodeCaption(c, wordToIdx, T), r * T));
+    const captions = encodeAll(words[split], wordToIdx, T);
     const features = new Float32Array(proj[split].length);
     for (let i = 0; i < features.length; i++) features[i] = roundToHalf(proj[split][i] * scale);
     splits[split] = { scenes: scenes[split], images: images[split], captions, imageIdxs: Int32Array.from(owners[split]), features };
   }
   return { seed, T, D, idxToWord, splits, pcaExplained: fit.explained, timings };
+}
+
+function encodeAll(words: string[][], wordToIdx: Record<string, number>, T: number): Int32Array {
+  const captions = new Int32Array(words.length * T);
+  words.forEach((c, r) => captions.set(encodeCaption(c, wordToIdx, T), r * T));
+  return captions;
 }

@@ -229,7 +229,7 @@ export function symEig(a: Float64Array, n: number): { values: Float64Array; vect
  * Top-`k` principal components of the N rows (F values each) of `x`.
  * `oversample` extra directions and `iterations` rounds of subspace iteration on the Gram matrix.
  */
-export function fitPca(x: Float64Array, N: number, F: number, k: number, rng: Rng, iterations = 8, oversample = 64): PcaFit {
+export function fitPca(x: Float64Array, N: number, F: number, k: number, rng: Rng, iterations = 4, oversample = 64): PcaFit {
   const mean = new Float64Array(F);
   for (let i = 0; i < N; i++) for (let f = 0; f < F; f++) mean[f] += x[i * F + f];
   for (let f = 0; f < F; f++) mean[f] /= N;
