@@ -593,3 +593,169 @@ export function parseFromWebview<V extends ViewKind>(view: V, raw: unknown): Fro
 export function parseTrainConfig(raw: unknown, at = 'config'): TrainConfig {
   return trainConfig(raw, at);
 }
+
+// ───────────────────────────── exploration view (issue 10) ─────────────────────────────
+// Additive: the exploration panel is its own webview (bundle dist/explore.js) and not one of the
+// five ViewKinds, so nothing above changes. Its results are the plain-JSON ExploreResult of
+// core/explore; the parsers check the message envelope, the result's kind and the arrays the
+// views index into (lengths that must agree), not every number inside a check report.
+
+import type { ExploreName, ExploreRequest, ExploreResult } from '../core/explore/types';
+
+export type { ExploreName, ExploreRequest, ExploreResult };
+
+export const EXPLORE_VIEW_NAMES: readonly ExploreName[] = ['sweep', 'precision', 'bugs', 'sanity', 'flow', 'sparse'];
+
+/** What the exploration panel shows: one exploration's result and the request that made it. */
+export interface ExplorePayload {
+  request: ExploreRequest;
+  result: ExploreResult;
+  /** Heading, e.g. "Step-size sweep: rnn dWh". */
+  title: string;
+  /** Milliseconds the exploration took. */
+  ms: number;
+  /** Choices for re-running from the view: checks with their gradient names, and bug ids with titles. */
+  choices?: { checks: { check: string; params: string[] }[]; bugs: { id: string; title: string }[] };
+}
+
+/** Replace the exploration panel. */
+export interface SetExploreMessage { type: 'setExplore'; payload: ExplorePayload }
+/** An exploration is running (the panel shows it and keeps the last result until the new one arrives). */
+export interface ExploreBusyMessage { type: 'exploreBusy'; message: string; fraction?: number }
+export type ToExplore = EmptyMessage | SetExploreMessage | ExploreBusyMessage;
+
+/** The exploration panel's script runs; send its state. */
+export interface ExploreReadyMessage { type: 'ready'; view: 'explore' }
+/** Run an exploration (another layer or parameter of the sweep, another bug, …). */
+export interface RunExploreMessage { type: 'runExplore'; request: ExploreRequest }
+export type FromExplore = ExploreReadyMessage | ViewErrorMessage | ExportMessage | RunExploreMessage;
+
+const exploreName = oneOf<ExploreName>(EXPLORE_VIEW_NAMES);
+const cellList = arr(cellType);
+const exploreSizes = obj({ N: posInt, T: posInt, D: posInt, W: posInt, H: posInt, V: posInt });
+const exploreRequest: Parser<ExploreRequest> = obj({
+  name: exploreName,
+  seed: opt(int),
+  check: opt(str),
+  param: opt(str),
+  h: opt(posNum),
+  bug: opt(str),
+  cells: opt(cellList),
+  overfitIterations: opt(nonNegInt),
+  sizes: opt(exploreSizes),
+  perParam: opt(posInt),
+  directions: opt(posInt),
+});
+
+function sameLength(at: string, n: number, a: { length: number }, what: string): void {
+  if (a.length !== n) throw new ProtocolError(`${at}: ${a.length} ${what} for ${n}`);
+}
+
+const exploreResult: Parser<ExploreResult> = (v, at) => {
+  const kind = obj({ kind: oneOf(['sweep', 'precision', 'bugs', 'sanity', 'flow', 'sparse'] as const) })(v, at).kind;
+  const o = v as Record<string, unknown>;
+  switch (kind) {
+    case 'sweep': {
+      const s = obj({
+        check: str,
+        param: str,
+        seed: int,
+        hs: nums,
+        defaultH: num,
+        curves: arr(obj({ precision: oneOf<'float64' | 'float32'>(['float64', 'float32']), relError: nums, medianError: nums, best: obj({ h: num, relError: num, verdict }), slopeRight: (x, a) => (x === null ? null : num(x, a)), slopeLeft: (x, a) => (x === null ? null : num(x, a)), why: str })),
+      })(o.sweep, `${at}.sweep`);
+      s.curves.forEach((c, i) => {
+        sameLength(`${at}.sweep.curves[${i}].relError`, s.hs.length, c.relError, 'errors');
+        sameLength(`${at}.sweep.curves[${i}].medianError`, s.hs.length, c.medianError, 'errors');
+      });
+      return { kind, sweep: s };
+    }
+    case 'precision': {
+      const row = obj({ check: str, param: str, rel64: num, verdict64: verdict, rel32: num, verdict32: verdict, changed: bool, rel32AtH32: num, verdict32AtH32: verdict, floor32: num, why: str });
+      return { kind, table: obj({ seed: int, h: num, suggestedH32: num, rows: arr(row), summary: str })(o.table, `${at}.table`) };
+    }
+    case 'bugs': {
+      const expectation = obj({ check: str, wrong: arr(str), right: arr(str), timesteps: opt(obj({ param: str, kind: oneOf<'axis' | 'loss-step'>(['axis', 'loss-step']), wrong: arr(nonNegInt), right: arr(nonNegInt) })) });
+      const sanityLine = obj({ id: str, title: str, status: oneOf<'pass' | 'fail' | 'skipped'>(['pass', 'fail', 'skipped']), detail: str, values: record(num), ms: num });
+      const run = obj({
+        id: str,
+        title: str,
+        description: str,
+        recognise: str,
+        code: obj({ wrong: str, right: str }),
+        caughtBy: oneOf<'gradient-check' | 'sanity'>(['gradient-check', 'sanity']),
+        buggy: checkReport,
+        reference: checkReport,
+        expect: arr(expectation),
+        problems: arr(str),
+        sanity: arr(sanityLine),
+      });
+      return { kind, runs: arr(run)(o.runs, `${at}.runs`) } as ExploreResult;
+    }
+    case 'sanity': {
+      const line = obj({ id: str, title: str, status: oneOf<'pass' | 'fail' | 'skipped'>(['pass', 'fail', 'skipped']), detail: str, values: record(num), ms: num });
+      const rep = obj({ dataset: str, cell: cellType, lines: arr(line), passed: bool });
+      return { kind, dataset: str(o.dataset, `${at}.dataset`), reports: arr(rep)(o.reports, `${at}.reports`), passed: bool(o.passed, `${at}.passed`) } as ExploreResult;
+    }
+    case 'flow': {
+      const series = obj({ dh: nums, dx: nums, meanAbsH: nums });
+      const grid = obj({ Ts: arr(posInt), rhos: nums, hidden: posInt, forgetBias: num, runs: arr(arr(obj({ T: posInt, rho: num, rnn: series, lstm: series }))) })(o.grid, `${at}.grid`);
+      sameLength(`${at}.grid.runs`, grid.Ts.length, grid.runs, 'rows');
+      grid.runs.forEach((row, i) => {
+        sameLength(`${at}.grid.runs[${i}]`, grid.rhos.length, row, 'runs');
+        row.forEach((r, j) => {
+          for (const c of ['rnn', 'lstm'] as const) sameLength(`${at}.grid.runs[${i}][${j}].${c}.dh`, grid.Ts[i], r[c].dh, 'norms');
+        });
+      });
+      const four = obj({ dh: nums, dx: nums, dWh: nums, dWx: nums });
+      const caption = opt(obj({ words: arr(str), mask: arr(bool), rnn: four, lstm: four, dataset: str, index: nonNegInt }))(o.caption, `${at}.caption`);
+      if (caption) for (const c of ['rnn', 'lstm'] as const) for (const k of ['dh', 'dx', 'dWh', 'dWx'] as const) sameLength(`${at}.caption.${c}.${k}`, caption.words.length, caption[c][k], 'values');
+      return caption ? { kind, grid, caption } : { kind, grid };
+    }
+    case 'sparse': {
+      const directional = obj({
+        check: str,
+        parameterCount: nonNegInt,
+        directions: posInt,
+        h: num,
+        samples: arr(obj({ analytic: num, numeric: num, relError: num })),
+        forwardPasses: nonNegInt,
+        estimatedRelError: num,
+        worstRelError: num,
+        denseForwardPasses: nonNegInt,
+        explanation: str,
+      });
+      return { kind, sizes: record(int)(o.sizes, `${at}.sizes`), cells: arr(obj({ cell: cellType, sparse: layerCheck, directional }))(o.cells, `${at}.cells`) } as ExploreResult;
+    }
+  }
+};
+
+const explorePayload: Parser<ExplorePayload> = obj({
+  request: exploreRequest,
+  result: exploreResult,
+  title: str,
+  ms: num,
+  choices: opt(obj({ checks: arr(obj({ check: str, params: arr(str) })), bugs: arr(obj({ id: str, title: str })) })),
+});
+
+const toExplore = byType<ToExplore>({
+  empty,
+  setExplore: msg('setExplore', { payload: explorePayload }),
+  exploreBusy: msg('exploreBusy', { message: str, fraction: opt(num) }),
+});
+const fromExplore = byType<FromExplore>({
+  ready: msg('ready', { view: oneOf<'explore'>(['explore']) }),
+  viewError,
+  export: exportMsg,
+  runExplore: msg('runExplore', { request: exploreRequest }),
+});
+
+/** Validates a message the extension sent to the exploration panel. */
+export function parseToExplore(raw: unknown): ToExplore {
+  return toExplore(raw, 'message to explore');
+}
+
+/** Validates a message the exploration panel sent to the extension. */
+export function parseFromExplore(raw: unknown): FromExplore {
+  return fromExplore(raw, 'message from explore');
+}

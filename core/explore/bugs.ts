@@ -12,30 +12,9 @@ import { worstVerdict, type CheckReport, type LayerCheck } from '../gradcheck';
 import { REFERENCE_LAYERS, type LayerImpl } from '../layers/index';
 import { lstmBackwardWith, lstmStepBackwardWith, rnnBackwardWith, rnnStepBackwardWith } from './bptt';
 import { embeddingBackwardAssigned, embeddingForwardShifted, softmaxLossMaskIgnoredInBackward, softmaxLossMeanOverUnmasked } from './mutations';
+import type { BugExpectation, BugId, BugRun } from './types';
+export type { BugExpectation, BugId, BugRun };
 
-/** What the catalogue promises a check will show with the bug on (test/explore asserts every line). */
-export interface BugExpectation {
-  /** Check name: a layer ("rnn") or a model ("captioning_rnn"). */
-  check: string;
-  /** Gradients whose verdict is "wrong". */
-  wrong: string[];
-  /** Gradients that still pass (good or ok): where the bug is not. */
-  right: string[];
-  /** For time-dependent bugs: which steps of one gradient are wrong and which right. */
-  timesteps?: { param: string; kind: 'axis' | 'loss-step'; wrong: number[]; right: number[] };
-}
-
-export type BugId =
-  | 'dwh-not-accumulated'
-  | 'tanh-derivative-dropped'
-  | 'upstream-dh-not-added'
-  | 'dprev-h-wrong-step'
-  | 'lstm-gate-order'
-  | 'forget-gate-no-cell'
-  | 'loss-mean-over-unmasked'
-  | 'embedding-assigned'
-  | 'captions-off-by-one'
-  | 'mask-ignored';
 
 export interface Bug {
   id: BugId;
@@ -262,21 +241,6 @@ export function expectationProblems(e: BugExpectation, rep: CheckReport): string
   return out;
 }
 
-export interface BugRun {
-  id: BugId;
-  title: string;
-  description: string;
-  recognise: string;
-  code: { wrong: string; right: string };
-  caughtBy: 'gradient-check' | 'sanity';
-  /** The checks with the bug switched on. */
-  buggy: CheckReport;
-  /** The same checks with the reference layers. */
-  reference: CheckReport;
-  expect: BugExpectation[];
-  /** Expectations that did not hold (empty when the catalogue's description is right). */
-  problems: string[];
-}
 
 /** Runs a bug's checks with the bug on and off. */
 export function runBug(id: string, seed = 231, h = 1e-5): BugRun {

@@ -9,6 +9,8 @@ import { REFERENCE_LAYERS } from '../layers/index';
 import type { CaptioningModel } from '../model';
 import { Rng } from '../random';
 import type { IntTensor, Tensor } from '../tensor';
+import type { FlowSeries, FlowResult, FlowGrid, CaptionFlow } from './types';
+export type { FlowSeries, FlowResult, FlowGrid, CaptionFlow };
 
 export interface FlowOptions {
   T: number;
@@ -23,21 +25,7 @@ export interface FlowOptions {
   seed?: number;
 }
 
-export interface FlowSeries {
-  /** ‖∂L/∂h_t‖ for t = 0..T−1 (total: from the loss and from step t+1). */
-  dh: number[];
-  /** ‖∂L/∂x_t‖. */
-  dx: number[];
-  /** Mean |h_t| per step (how saturated the tanh is). */
-  meanAbsH: number[];
-}
 
-export interface FlowResult {
-  T: number;
-  rho: number;
-  rnn: FlowSeries;
-  lstm: FlowSeries;
-}
 
 /** A random orthogonal n×n matrix (Gram–Schmidt on Gaussian columns), row-major. */
 export function randomOrthogonal(n: number, rng: Rng): Float64Array {
@@ -126,14 +114,6 @@ export function gradientFlow(o: FlowOptions): FlowResult {
 export const FLOW_TS: readonly number[] = [10, 25, 50, 100, 150, 200];
 export const FLOW_RHOS: readonly number[] = Array.from({ length: 13 }, (_, i) => Math.round((0.25 + i * 0.25) * 100) / 100);
 
-export interface FlowGrid {
-  Ts: number[];
-  rhos: number[];
-  /** runs[i][j]: T = Ts[i], ρ = rhos[j]. */
-  runs: FlowResult[][];
-  hidden: number;
-  forgetBias: number;
-}
 
 /** Every (T, ρ) of the sliders, computed once so moving a slider needs no round trip. */
 export function gradientFlowGrid(opts: { Ts?: readonly number[]; rhos?: readonly number[]; hidden?: number; forgetBias?: number; seed?: number } = {}): FlowGrid {
@@ -145,13 +125,6 @@ export function gradientFlowGrid(opts: { Ts?: readonly number[]; rhos?: readonly
   return { Ts, rhos, runs, hidden, forgetBias };
 }
 
-export interface CaptionFlow {
-  /** captions_in words of the traced caption. */
-  words: string[];
-  mask: boolean[];
-  rnn: { dh: number[]; dx: number[]; dWh: number[]; dWx: number[] };
-  lstm: { dh: number[]; dx: number[]; dWh: number[]; dWx: number[] };
-}
 
 /** Gradient flow on one caption of a dataset: the models' trace() for both cells. */
 export function captionFlow(models: { rnn: CaptioningModel; lstm: CaptioningModel }, features: Tensor, captions: IntTensor, idxToWord: readonly string[]): CaptionFlow {

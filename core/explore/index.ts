@@ -3,17 +3,19 @@
  * Results are plain JSON data. Training code never imports this folder (the bug catalogue's
  * broken layer tables live here); test/explore/isolation.test.ts holds that line.
  */
-import type { LayerCheck } from '../gradcheck';
 import { CaptioningModel, type CellType } from '../model';
 import { Rng } from '../random';
 import { intTensor, type Tensor } from '../tensor';
 import type { CaptionSplit } from '../solver';
-import { BUGS, runBug, type BugRun } from './bugs';
-import { captionFlow, gradientFlowGrid, type CaptionFlow, type FlowGrid } from './flow';
-import { comparePrecisions, type PrecisionTable } from './precision';
-import { runSanity, type SanityData, type SanityLine, type SanityReport } from './sanity';
-import { directionalCheck, modelProblem, sparseCheck, type DirectionalCheck } from './sparse';
-import { sweep, type SweepResult } from './sweep';
+import { BUGS, runBug } from './bugs';
+import { captionFlow, gradientFlowGrid } from './flow';
+import { comparePrecisions } from './precision';
+import { runSanity, type SanityData } from './sanity';
+import { directionalCheck, modelProblem, sparseCheck } from './sparse';
+import { sweep } from './sweep';
+import type { BugsResult, ExploreName, ExploreRequest, ExploreResult } from './types';
+export type { BugsResult, ExploreName, ExploreRequest, ExploreResult };
+export * from './types';
 
 export * from './bugs';
 export * from './flow';
@@ -22,8 +24,7 @@ export * from './sanity';
 export * from './sparse';
 export * from './sweep';
 
-export const EXPLORE_NAMES = ['sweep', 'precision', 'bugs', 'sanity', 'flow', 'sparse'] as const;
-export type ExploreName = (typeof EXPLORE_NAMES)[number];
+export const EXPLORE_NAMES: readonly ExploreName[] = ['sweep', 'precision', 'bugs', 'sanity', 'flow', 'sparse'];
 
 export const EXPLORE_TITLES: Record<ExploreName, string> = {
   sweep: 'Step-size sweep (h from 1e-1 to 1e-12, float64 and float32)',
@@ -38,26 +39,6 @@ export function isExploreName(s: string): s is ExploreName {
   return (EXPLORE_NAMES as readonly string[]).includes(s);
 }
 
-/** What to run; every field has a default. */
-export interface ExploreRequest {
-  name: ExploreName;
-  seed?: number;
-  /** sweep: the check (layer or captioning_rnn/lstm) and gradient name. */
-  check?: string;
-  param?: string;
-  /** precision: the step of the float64 column. */
-  h?: number;
-  /** bugs: one bug id (default: every bug). */
-  bug?: string;
-  /** sanity/flow: cell types (default both). */
-  cells?: CellType[];
-  /** sanity: iterations of the overfitting line (0 skips it). */
-  overfitIterations?: number;
-  /** sparse: model sizes and cell. */
-  sizes?: { N: number; T: number; D: number; W: number; H: number; V: number };
-  perParam?: number;
-  directions?: number;
-}
 
 /** The dataset an exploration reads (sanity; flow on a caption). core/data's Dataset fits. */
 export interface ExploreData extends SanityData {
@@ -65,18 +46,7 @@ export interface ExploreData extends SanityData {
   readonly splits: { readonly train: CaptionSplit; readonly val?: CaptionSplit };
 }
 
-export interface BugsResult {
-  kind: 'bugs';
-  runs: (BugRun & { sanity: SanityLine[] })[];
-}
 
-export type ExploreResult =
-  | { kind: 'sweep'; sweep: SweepResult }
-  | { kind: 'precision'; table: PrecisionTable }
-  | BugsResult
-  | { kind: 'sanity'; dataset: string; reports: SanityReport[]; passed: boolean }
-  | { kind: 'flow'; grid: FlowGrid; caption?: CaptionFlow & { dataset: string; index: number } }
-  | { kind: 'sparse'; sizes: Record<string, number>; cells: { cell: CellType; sparse: LayerCheck; directional: DirectionalCheck }[] };
 
 export interface ExploreHooks {
   progress?: (message: string, fraction?: number) => void;

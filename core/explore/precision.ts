@@ -14,8 +14,9 @@ import { CaptioningModel, PARAM_NAMES, type CellType } from '../model';
 import { sliceTime, writeTime } from '../ops';
 import { Rng } from '../random';
 import { intTensor, type IntTensor, type Tensor } from '../tensor';
+import type { Precision, PrecisionRow, PrecisionTable } from './types';
+export type { Precision, PrecisionRow, PrecisionTable };
 
-export type Precision = 'float64' | 'float32';
 
 /** Unit roundoff (half the machine epsilon) of each precision. */
 export const UNIT_ROUNDOFF: Record<Precision, number> = { float64: 2 ** -53, float32: 2 ** -24 };
@@ -229,34 +230,7 @@ export const SUGGESTED_H32 = Math.cbrt(3 * UNIT_ROUNDOFF.float32);
 
 export const ALL_CHECKS = [...LAYER_SPECS.map((s) => s.layer), 'captioning_rnn', 'captioning_lstm'];
 
-/** One row of the float32-against-float64 table. */
-export interface PrecisionRow {
-  check: string;
-  param: string;
-  rel64: number;
-  verdict64: Verdict;
-  rel32: number;
-  verdict32: Verdict;
-  changed: boolean;
-  /** float32 again at the step that suits it (`suggestedH32`): what a float32 check can honestly reach. */
-  rel32AtH32: number;
-  verdict32AtH32: Verdict;
-  /**
-   * Round-off floor of the centred difference in float32 for this gradient: u32·|f| / (h·|g|)
-   * at its worst element — how much error float32 alone brings at this h.
-   */
-  floor32: number;
-  why: string;
-}
 
-export interface PrecisionTable {
-  seed: number;
-  h: number;
-  /** h that balances truncation and round-off in float32, ≈ u32^(1/3). */
-  suggestedH32: number;
-  rows: PrecisionRow[];
-  summary: string;
-}
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toExponential(1) : String(x);

@@ -10,6 +10,8 @@ import { CaptioningModel, type CellType } from '../model';
 import { CaptioningSolver, gather, type CaptionSplit } from '../solver';
 import { intTensor, type IntTensor, type Tensor } from '../tensor';
 import { beamSearchEqualsGreedy } from './beam';
+import type { SanityLine, SanityReport } from './types';
+export type { SanityLine, SanityReport };
 
 /** The part of a dataset the suite reads (core/data's Dataset has it). */
 export interface SanityData {
@@ -18,22 +20,7 @@ export interface SanityData {
   readonly splits: { readonly train: CaptionSplit };
 }
 
-export interface SanityLine {
-  id: 'initial-loss' | 'masked-zero-gradient' | 'causality' | 'beam-greedy' | 'loss-falls' | 'overfit';
-  title: string;
-  status: 'pass' | 'fail' | 'skipped';
-  /** One line with the numbers behind the status. */
-  detail: string;
-  values: Record<string, number>;
-  ms: number;
-}
 
-export interface SanityReport {
-  dataset: string;
-  cell: CellType;
-  lines: SanityLine[];
-  passed: boolean;
-}
 
 export interface SanityOptions {
   cell?: CellType;

@@ -14,6 +14,8 @@ import { CaptioningModel, PARAM_NAMES, type CellType } from '../model';
 import { Rng } from '../random';
 import { intTensor, type Tensor } from '../tensor';
 import { numericAt, type Problem } from './precision';
+import type { DirectionalCheck } from './types';
+export type { DirectionalCheck };
 
 /** k distinct random flat indices in [0, n) (all of them when n ≤ k), sorted. */
 export function sampleIndices(n: number, k: number, rng: Rng): number[] {
@@ -39,24 +41,6 @@ export function sparseCheck(p: Problem, opts: { perParam?: number; h?: number; s
   return { layer: p.name, sizes: p.sizes, params, verdict: worstVerdict(params.map((q) => q.verdict)), ms: Date.now() - t0 };
 }
 
-export interface DirectionalCheck {
-  check: string;
-  /** Number of parameters P (all elements of all parameters). */
-  parameterCount: number;
-  directions: number;
-  h: number;
-  /** Per direction: analytic g·u, numeric derivative, and their relative error. */
-  samples: { analytic: number; numeric: number; relError: number }[];
-  /** Forward passes used: 2 per direction, independent of P. */
-  forwardPasses: number;
-  /** Estimate of ‖g_analytic − g_true‖ / ‖g_true‖ from the directions (see the file comment). */
-  estimatedRelError: number;
-  /** Relative error of the worst direction. */
-  worstRelError: number;
-  /** Forward passes a dense check would need (2P). */
-  denseForwardPasses: number;
-  explanation: string;
-}
 
 /** Random-direction check over all parameters of a problem. */
 export function directionalCheck(p: Problem, opts: { directions?: number; h?: number; seed?: number } = {}): DirectionalCheck {

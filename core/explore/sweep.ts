@@ -4,34 +4,14 @@
  * the centred difference falls like h²; on the left (small h) round-off in f(x+h) − f(x−h) grows
  * like u·|f|/h. The best h sits where they cross, near u^(1/3).
  */
-import { compareGradients, type Verdict, classify } from '../gradcheck';
+import { classify, compareGradients } from '../gradcheck';
 import { allIndices, makeProblem, numericAt, UNIT_ROUNDOFF, type Precision } from './precision';
+import type { SweepCurve, SweepResult } from './types';
+export type { SweepCurve, SweepResult };
 
 export const SWEEP_HS: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** (-1 - i / 2));
 
-export interface SweepCurve {
-  precision: Precision;
-  /** Relative error (CS231n rel_error, worst element) at each h of `hs`. */
-  relError: number[];
-  /** Median element-wise relative error at each h (less sensitive to one tiny gradient element). */
-  medianError: number[];
-  best: { h: number; relError: number; verdict: Verdict };
-  /** Fitted log-log slopes: right of the best h (truncation, ≈ 2) and left of it (round-off, ≈ −1). */
-  slopeRight: number | null;
-  slopeLeft: number | null;
-  /** Why the best h is where it is, in one sentence. */
-  why: string;
-}
 
-export interface SweepResult {
-  check: string;
-  param: string;
-  seed: number;
-  hs: number[];
-  curves: SweepCurve[];
-  /** The CS231n default step, for the chart's marker. */
-  defaultH: number;
-}
 
 function median(a: number[]): number {
   const s = [...a].sort((x, y) => x - y);
