@@ -17,6 +17,11 @@ import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type Mod
 import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
 import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
 
+/** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
+const ELEMWISE_SPLIT = 8192;
+/** Softmax rows are split from this many scores up. */
+const SOFTMAX_SPLIT = 32768;
+
 /** What training, sampling and gradient checks need from a captioning model. */
 export interface CaptioningModelLike {
   readonly cellType: CellType;
@@ -319,26 +324,30 @@ export class FastCaptioningModel implements CaptioningModelLike {
     gemm(false, false, TN, G, W, P(wk.x), P(p.Wx), ab, 1);
     // The recurrence.
     const Wh = P(p.Wh);
+    const minRows = Math.ceil(ELEMWISE_SPLIT / H), minRowsLstm = Math.ceil(ELEMWISE_SPLIT / 4 / H);
     if (!lstm) {
-      const tanh = k('tanh');
       for (let s = 0; s < T; s++) {
         gemm(false, false, n, H, H, hb + s * NH * es, Wh, ab + s * NG * es, 1);
-        tanh(hb + (s + 1) * NH * es, ab + s * NG * es, NH);
+        const hn = hb + (s + 1) * NH * es, as = ab + s * NG * es;
+        e.callRows('tanh', dt, n, minRows, (r0, r1) => [hn + r0 * H * es, as + r0 * H * es, (r1 - r0) * H]);
       }
     } else {
       const cb = P(wk.cbuf!), tcb = P(wk.tc!);
       wk.cbuf!.fill(0, 0, NH);
-      const fwd = k('lstm_fwd');
       for (let s = 0; s < T; s++) {
         gemm(false, false, n, G, H, hb + s * NH * es, Wh, ab + s * NG * es, 1);
-        fwd(ab + s * NG * es, cb + s * NH * es, cb + (s + 1) * NH * es, tcb + s * NH * es, hb + (s + 1) * NH * es, n, H);
+        const as = ab + s * NG * es, cp = cb + s * NH * es, cn = cb + (s + 1) * NH * es, tc = tcb + s * NH * es, hn = hb + (s + 1) * NH * es;
+        e.callRows('lstm_fwd', dt, n, minRowsLstm, (r0, r1) =>
+          [as + r0 * G * es, cp + r0 * H * es, cn + r0 * H * es, tc + r0 * H * es, hn + r0 * H * es, r1 - r0, H]);
       }
     }
     // Scores and the masked softmax loss (dscores overwrite the scores).
     const sb = P(wk.s);
     k('fill_rows')(sb, TN, V, P(p.b_vocab));
     gemm(false, false, TN, V, H, hb + NH * es, P(p.W_vocab), sb, 1);
-    const lossSum = k('softmax_xent')(sb, P(wk.y), P(wk.mask), TN, V, 1 / n, backward ? 1 : 0);
+    const yb = P(wk.y), mb = P(wk.mask);
+    const lossSum = e.callRows('softmax_xent', dt, TN, Math.ceil(SOFTMAX_SPLIT / V), (r0, r1) =>
+      [sb + r0 * V * es, yb + r0 * 4, mb + r0 * 4, r1 - r0, V, 1 / n, backward ? 1 : 0], [5]);
     const loss = lossSum / n;
     if (!backward) return loss;
 
@@ -361,9 +370,10 @@ export class FastCaptioningModel implements CaptioningModelLike {
     } else {
       const cb = P(wk.cbuf!), tcb = P(wk.tc!), dcb = P(wk.dc!);
       wk.dc!.fill(0);
-      const bwd = k('lstm_bwd');
       for (let s = T - 1; s >= 0; s--) {
-        bwd(ab + s * NG * es, dhb + s * NH * es, dcb, cb + s * NH * es, tcb + s * NH * es, n, H);
+        const as = ab + s * NG * es, dh = dhb + s * NH * es, cp = cb + s * NH * es, tc = tcb + s * NH * es;
+        e.callRows('lstm_bwd', dt, n, minRowsLstm * 2, (r0, r1) =>
+          [as + r0 * G * es, dh + r0 * H * es, dcb + r0 * H * es, cp + r0 * H * es, tc + r0 * H * es, r1 - r0, H]);
         if (s > 0) gemm(false, true, n, H, G, ab + s * NG * es, Wh, dhb + (s - 1) * NH * es, 1);
         else gemm(false, true, n, H, G, ab, Wh, dh0, 0);
       }
@@ -398,7 +408,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const D = this.inputDim, W = this.wordvecDim, H = this.hiddenDim, V = this.vocabSize;
     const lstm = this.cellType === 'lstm';
     const G = lstm ? 4 * H : H;
-    const e = this.engine, dt = this.dtype;
+    const e = this.engine, dt = this.dtype, es = dt === 'f64' ? 8 : 4;
     if (!this.sampleWork || this.sampleWork.n !== n) {
       this.freeSampleWork();
       const sizes = [n * D, n * H, n * H, n * H, n * H, n * H, n * W, n * G, n * V];
@@ -414,7 +424,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
       e.gemmRaw(dt, false, false, M, N, K, A, K, B, N, C, N, beta);
     const k = (name: string) => e.kernel(name, dt);
     const fillRows = k('fill_rows'), gather = k('gather_rows'), argmax = k('argmax_rows');
-    const tanh = k('tanh'), fwd = k('lstm_fwd');
+    const minRows = Math.ceil(ELEMWISE_SPLIT / H), minRowsLstm = Math.ceil(ELEMWISE_SPLIT / 4 / H);
     let h = h0, hn = h1, c = c0, cn = c1;
     fillRows(P(h), n, H, P(p.b_proj));
     gemm(n, H, D, P(feat), P(p.W_proj), P(h), 1);
@@ -426,8 +436,13 @@ export class FastCaptioningModel implements CaptioningModelLike {
       fillRows(P(a), n, G, P(p.b));
       gemm(n, G, W, P(x), P(p.Wx), P(a), 1);
       gemm(n, G, H, P(h), P(p.Wh), P(a), 1);
-      if (lstm) fwd(P(a), P(c), P(cn), P(tc), P(hn), n, H);
-      else tanh(P(hn), P(a), n * H);
+      const pa = P(a), pc = P(c), pcn = P(cn), ptc = P(tc), phn = P(hn);
+      if (lstm) {
+        e.callRows('lstm_fwd', dt, n, minRowsLstm, (r0, r1) =>
+          [pa + r0 * G * es, pc + r0 * H * es, pcn + r0 * H * es, ptc + r0 * H * es, phn + r0 * H * es, r1 - r0, H]);
+      } else {
+        e.callRows('tanh', dt, n, minRows, (r0, r1) => [phn + r0 * H * es, pa + r0 * H * es, (r1 - r0) * H]);
+      }
       fillRows(P(s), n, V, P(p.b_vocab));
       gemm(n, V, H, P(hn), P(p.W_vocab), P(s), 1);
       argmax(P(s), n, V, P(words));

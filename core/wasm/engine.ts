@@ -76,14 +76,33 @@ export function detectWasmSupport(): WasmSupport {
 /** Slots of the control block shared with the helper thread (Int32Array of CTL_INTS). */
 export const CTL = {
   SEQ: 0, DONE: 1, OP: 2, ERR: 3, TA: 4, TB: 5, M: 6, N: 7, K: 8, A: 9, LDA: 10, B: 11, LDB: 12,
-  C: 13, LDC: 14, BETA: 15, WS: 16, READY: 17, ARG0: 18, ARG1: 19, ARG2: 20, ARG3: 21, ARG4: 22, ARG5: 23,
+  C: 13, LDC: 14, BETA: 15, WS: 16, READY: 17,
+  /** OP.CALL: integer arguments ARG0…ARG0+9, their count, a bit mask of float arguments, the kernel index. */
+  ARG0: 18, NARGS: 28, FMASK: 29, FN: 30,
 } as const;
-export const CTL_INTS = 32;
-export const OP = { GEMM_F64: 1, GEMM_F32: 2, QUIT: 99 } as const;
+export const CTL_INTS = 64;
+/** Float arguments (and, in slot RET, the float result) of OP.CALL, as a Float64Array at this byte offset. */
+export const CTL_FLOAT_BYTE = 192;
+export const CTL_RET = 7;
+export const OP = { GEMM_F64: 1, GEMM_F32: 2, CALL: 3, QUIT: 99 } as const;
+
+/** The kernel names in a fixed order, so both threads can refer to a kernel by index. */
+export function kernelNames(k: KernelExports): string[] {
+  return Object.keys(k).filter((n) => typeof k[n] === 'function').sort();
+}
 
 /** Runs one job described by the control block; shared by the helper thread and tests. */
-export function runCtlJob(k: KernelExports, ctl: Int32Array): void {
+export function runCtlJob(k: KernelExports, ctl: Int32Array, names: string[] = kernelNames(k)): void {
   const op = ctl[CTL.OP];
+  if (op === OP.CALL) {
+    const f = k[names[ctl[CTL.FN]]] as (...a: number[]) => number;
+    const fl = new Float64Array(ctl.buffer, CTL_FLOAT_BYTE, 8);
+    const args: number[] = [];
+    for (let i = 0; i < ctl[CTL.NARGS]; i++) args.push((ctl[CTL.FMASK] >> i) & 1 ? fl[i] : ctl[CTL.ARG0 + i]);
+    const r = f(...args);
+    fl[CTL_RET] = typeof r === 'number' ? r : 0;
+    return;
+  }
   const args = [ctl[CTL.TA], ctl[CTL.TB], ctl[CTL.M], ctl[CTL.N], ctl[CTL.K], ctl[CTL.A], ctl[CTL.LDA], ctl[CTL.B],
     ctl[CTL.LDB], ctl[CTL.C], ctl[CTL.LDC], ctl[CTL.BETA], ctl[CTL.WS]] as const;
   if (op === OP.GEMM_F64) k.gemm_f64(...args);
@@ -333,6 +352,48 @@ export class WasmEngine {
     }
     this.gemmRaw(dtype, ta, tb, M, N, K, this.ptr(A, 'A'), ta ? M : K, this.ptr(B, 'B'), tb ? K : N,
       this.ptr(C, 'C'), N, beta, threads);
+  }
+
+  private names: string[] | undefined;
+
+  /**
+   * Runs a row-parallel kernel over `rows` rows: with the helper attached and at least `minRows`
+   * rows, the helper runs rows [r0, rows) while this thread runs [0, r0). `args(r0, r1)` gives the
+   * kernel's arguments for a row range; arguments at the indices in `floatArgs` are floats. Returns
+   * the sum of both halves' results (for kernels that return a sum, e.g. softmax_xent).
+   */
+  callRows(name: string, dtype: DType | undefined, rows: number, minRows: number, args: (r0: number, r1: number) => number[],
+    floatArgs: readonly number[] = []): number {
+    const f = this.kernel(name, dtype);
+    const ctl = this.ctl;
+    if (!ctl || rows < minRows || rows < 2) return f(...args(0, rows));
+    const r0 = rows >> 1;
+    const full = dtype ? `${name}_${dtype}` : name;
+    this.names ??= kernelNames(this.k);
+    const fn = this.names.indexOf(full);
+    const a = args(r0, rows);
+    if (a.length > 10) throw new Error(`callRows: ${full} takes ${a.length} arguments (at most 10)`);
+    const fl = new Float64Array(ctl.buffer, CTL_FLOAT_BYTE, 8);
+    let mask = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (floatArgs.includes(i)) {
+        if (i >= 7) throw new Error('callRows: float arguments must come among the first 7');
+        fl[i] = a[i];
+        mask |= 1 << i;
+      } else {
+        ctl[CTL.ARG0 + i] = a[i];
+      }
+    }
+    ctl[CTL.NARGS] = a.length;
+    ctl[CTL.FMASK] = mask;
+    ctl[CTL.FN] = fn;
+    ctl[CTL.OP] = OP.CALL;
+    ctl[CTL.ERR] = 0;
+    Atomics.store(ctl, CTL.SEQ, ++this.seq);
+    Atomics.notify(ctl, CTL.SEQ);
+    const mine = f(...args(0, r0));
+    this.join();
+    return (typeof mine === 'number' ? mine : 0) + fl[CTL_RET];
   }
 
   /** A kernel export by base name and dtype, e.g. kernel('tanh', 'f32') -> tanh_f32. */

@@ -1,10 +1,10 @@
 /**
  * The gemm helper thread (bundled as dist/gemmWorker.js). It instantiates the engine's compiled
  * module on the engine's shared memory and runs the jobs the calling thread posts in the control
- * block: it sleeps in Atomics.wait until SEQ changes, runs the job, stores DONE = SEQ and notifies.
+ * block (half of a GEMM, or half of a row-parallel kernel): it sleeps in Atomics.wait until SEQ changes, runs the job, stores DONE = SEQ and notifies.
  */
 import { workerData } from 'node:worker_threads';
-import { CTL, OP, runCtlJob, type KernelExports } from './engine';
+import { CTL, OP, kernelNames, runCtlJob, type KernelExports } from './engine';
 
 interface GemmWorkerData {
   module: WebAssembly.Module;
@@ -17,6 +17,7 @@ function main(): void {
   const k = new WebAssembly.Instance(module, {
     env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } },
   }).exports as unknown as KernelExports;
+  const names = kernelNames(k);
   let seen = Atomics.load(ctl, CTL.SEQ);
   Atomics.store(ctl, CTL.READY, 1);
   Atomics.notify(ctl, CTL.READY);
@@ -27,7 +28,7 @@ function main(): void {
     seen = s;
     if (ctl[CTL.OP] === OP.QUIT) break;
     try {
-      runCtlJob(k, ctl);
+      runCtlJob(k, ctl, names);
     } catch {
       ctl[CTL.ERR] = 1;
     }

@@ -132,3 +132,26 @@ test('allocator reuses freed blocks and grows the memory on demand', () => {
   e.release(a);
   assert.throws(() => e.release(12345), /unknown block/);
 });
+
+test('row-parallel kernels split with the helper give the single-thread results (values and returned sums)', async () => {
+  threaded ??= await createNodeEngine({ threads: 2, global: false, initialMiB: 32 });
+  const e = threaded;
+  const rows = 301, cols = 37;
+  const src = e.f64(rows * cols), a = e.f64(rows * cols), b = e.f64(rows * cols);
+  const rng = new Rng(3);
+  fill(src, rng);
+  for (let i = 0; i < src.length; i++) src[i] *= 4;
+  const args = (dst: Float64Array) => (r0: number, r1: number) => [dst.byteOffset + r0 * cols * 8, src.byteOffset + r0 * cols * 8, (r1 - r0) * cols];
+  e.callRows('tanh', 'f64', rows, 1, args(a));
+  e.callRows('tanh', 'f64', rows, Infinity, args(b));
+  assert.deepEqual([...a], [...b]);
+  // softmax_xent returns a float sum and takes a float argument (invN).
+  const y = e.i32(rows), mask = e.i32(rows);
+  for (let r = 0; r < rows; r++) { y[r] = r % cols; mask[r] = r % 7 ? 1 : 0; }
+  a.set(src); b.set(src);
+  const sm = (S: Float64Array, minRows: number) => e.callRows('softmax_xent', 'f64', rows, minRows, (r0, r1) =>
+    [S.byteOffset + r0 * cols * 8, y.byteOffset + r0 * 4, mask.byteOffset + r0 * 4, r1 - r0, cols, 1 / 13, 1], [5]);
+  const l2 = sm(a, 1), l1 = sm(b, Infinity);
+  assert.ok(Math.abs(l2 - l1) <= 1e-12 * Math.abs(l1), `split loss ${l2} vs ${l1}`);
+  assert.deepEqual([...a], [...b]);
+});

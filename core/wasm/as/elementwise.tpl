@@ -1,0 +1,260 @@
+// ---------------------------------------------------------------- SUF
+
+// @ts-ignore: decorator
+@inline function ld1_SUF(p: usize): v128 { return VT.splat(load<ST>(p)); }
+// @ts-ignore: decorator
+@inline function st1_SUF(p: usize, v: v128): void { store<ST>(p, VT.extract_lane(v, 0)); }
+
+/** dst[i] = exp(src[i]) (dst may equal src). */
+export function exp_SUF(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + LN <= n; i += LN) v128.store(dst + <usize>i * ES, vexpB(v128.load(src + <usize>i * ES)));
+  for (; i < n; i++) st1_SUF(dst + <usize>i * ES, vexpB(ld1_SUF(src + <usize>i * ES)));
+}
+export function tanh_SUF(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + LN <= n; i += LN) v128.store(dst + <usize>i * ES, vtanhB(v128.load(src + <usize>i * ES)));
+  for (; i < n; i++) st1_SUF(dst + <usize>i * ES, vtanhB(ld1_SUF(src + <usize>i * ES)));
+}
+export function sigmoid_SUF(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + LN <= n; i += LN) v128.store(dst + <usize>i * ES, vsigmoidB(v128.load(src + <usize>i * ES)));
+  for (; i < n; i++) st1_SUF(dst + <usize>i * ES, vsigmoidB(ld1_SUF(src + <usize>i * ES)));
+}
+
+/** C[i, :] = bias for every row of a rows×cols matrix (then a GEMM with beta = 1 adds the product). */
+export function fill_rows_SUF(C: usize, rows: i32, cols: i32, bias: usize): void {
+  const rowB = <usize>cols * ES;
+  for (let r = 0; r < rows; r++) memory.copy(C + <usize>r * rowB, bias, rowB);
+}
+
+/** dst = (beta ? dst : 0) + column sums of the rows×cols matrix src. */
+export function col_sums_SUF(dst: usize, src: usize, rows: i32, cols: i32, beta: i32): void {
+  if (!beta) memory.fill(dst, 0, <usize>cols * ES);
+  for (let r = 0; r < rows; r++) {
+    const row = src + <usize>r * cols * ES;
+    let j = 0;
+    for (; j + LN <= cols; j += LN) {
+      const d = dst + <usize>j * ES;
+      v128.store(d, VT.add(v128.load(d), v128.load(row + <usize>j * ES)));
+    }
+    for (; j < cols; j++) {
+      const d = dst + <usize>j * ES;
+      store<ST>(d, load<ST>(d) + load<ST>(row + <usize>j * ES));
+    }
+  }
+}
+
+/** dst[i] += src[i]. */
+export function add_SUF(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + LN <= n; i += LN) {
+    const d = dst + <usize>i * ES;
+    v128.store(d, VT.add(v128.load(d), v128.load(src + <usize>i * ES)));
+  }
+  for (; i < n; i++) {
+    const d = dst + <usize>i * ES;
+    store<ST>(d, load<ST>(d) + load<ST>(src + <usize>i * ES));
+  }
+}
+
+/** RNN backward through tanh: da[i] *= 1 - h[i]² (in place). */
+export function tanh_back_SUF(da: usize, h: usize, n: i32): void {
+  const one = VT.splat(1);
+  let i = 0;
+  for (; i + LN <= n; i += LN) {
+    const p = da + <usize>i * ES;
+    const hv = v128.load(h + <usize>i * ES);
+    v128.store(p, VT.mul(v128.load(p), VT.sub(one, VT.mul(hv, hv))));
+  }
+  for (; i < n; i++) {
+    const p = da + <usize>i * ES;
+    const hv = load<ST>(h + <usize>i * ES);
+    store<ST>(p, load<ST>(p) * (1 - hv * hv));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lstmFwdV_SUF(a: usize, cp: usize, c: usize, tc: usize, h: usize, hB: usize): void {
+  const gi = vsigmoidB(v128.load(a));
+  const gf = vsigmoidB(v128.load(a + hB));
+  const go = vsigmoidB(v128.load(a + 2 * hB));
+  const gg = vtanhB(v128.load(a + 3 * hB));
+  v128.store(a, gi); v128.store(a + hB, gf); v128.store(a + 2 * hB, go); v128.store(a + 3 * hB, gg);
+  const cv = VT.add(VT.mul(gf, v128.load(cp)), VT.mul(gi, gg));
+  const t = vtanhB(cv);
+  v128.store(c, cv); v128.store(tc, t); v128.store(h, VT.mul(go, t));
+}
+// @ts-ignore: decorator
+@inline function lstmFwd1_SUF(a: usize, cp: usize, c: usize, tc: usize, h: usize, hB: usize): void {
+  const gi = vsigmoidB(ld1_SUF(a));
+  const gf = vsigmoidB(ld1_SUF(a + hB));
+  const go = vsigmoidB(ld1_SUF(a + 2 * hB));
+  const gg = vtanhB(ld1_SUF(a + 3 * hB));
+  st1_SUF(a, gi); st1_SUF(a + hB, gf); st1_SUF(a + 2 * hB, go); st1_SUF(a + 3 * hB, gg);
+  const cv = VT.add(VT.mul(gf, ld1_SUF(cp)), VT.mul(gi, gg));
+  const t = vtanhB(cv);
+  st1_SUF(c, cv); st1_SUF(tc, t); st1_SUF(h, VT.mul(go, t));
+}
+
+/**
+ * LSTM step nonlinearity. a: (N, 4H) pre-activations (i, f, o, g blocks), overwritten with the
+ * activated gates; cprev, c, tc = tanh(c), h: (N, H).
+ */
+export function lstm_fwd_SUF(a: usize, cprev: usize, c: usize, tc: usize, h: usize, N: i32, H: i32): void {
+  const hB = <usize>H * ES;
+  for (let r = 0; r < N; r++) {
+    const ar = a + <usize>r * 4 * hB, off = <usize>r * hB;
+    let j = 0;
+    for (; j + LN <= H; j += LN) {
+      const o = <usize>j * ES;
+      lstmFwdV_SUF(ar + o, cprev + off + o, c + off + o, tc + off + o, h + off + o, hB);
+    }
+    for (; j < H; j++) {
+      const o = <usize>j * ES;
+      lstmFwd1_SUF(ar + o, cprev + off + o, c + off + o, tc + off + o, h + off + o, hB);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lstmBwdV_SUF(a: usize, dh: usize, dc: usize, cp: usize, tc: usize, hB: usize): void {
+  const one = VT.splat(1);
+  const gi = v128.load(a), gf = v128.load(a + hB), go = v128.load(a + 2 * hB), gg = v128.load(a + 3 * hB);
+  const t = v128.load(tc), dhv = v128.load(dh);
+  const d = VT.add(v128.load(dc), VT.mul(VT.mul(dhv, go), VT.sub(one, VT.mul(t, t))));
+  v128.store(dc, VT.mul(d, gf));
+  v128.store(a, VT.mul(VT.mul(VT.mul(d, gg), gi), VT.sub(one, gi)));
+  v128.store(a + hB, VT.mul(VT.mul(VT.mul(d, v128.load(cp)), gf), VT.sub(one, gf)));
+  v128.store(a + 2 * hB, VT.mul(VT.mul(VT.mul(dhv, t), go), VT.sub(one, go)));
+  v128.store(a + 3 * hB, VT.mul(VT.mul(d, gi), VT.sub(one, VT.mul(gg, gg))));
+}
+// @ts-ignore: decorator
+@inline function lstmBwd1_SUF(a: usize, dh: usize, dc: usize, cp: usize, tc: usize, hB: usize): void {
+  const gi = load<ST>(a), gf = load<ST>(a + hB), go = load<ST>(a + 2 * hB), gg = load<ST>(a + 3 * hB);
+  const t = load<ST>(tc), dhv = load<ST>(dh);
+  const d = load<ST>(dc) + dhv * go * (1 - t * t);
+  store<ST>(dc, d * gf);
+  store<ST>(a, d * gg * gi * (1 - gi));
+  store<ST>(a + hB, d * load<ST>(cp) * gf * (1 - gf));
+  store<ST>(a + 2 * hB, dhv * t * go * (1 - go));
+  store<ST>(a + 3 * hB, d * gi * (1 - gg * gg));
+}
+
+/**
+ * LSTM step backward through the nonlinearity. a: (N, 4H) activated gates, overwritten with da;
+ * dh: (N, H) total gradient on h_t; dc: (N, H) gradient on c_t from the later step, overwritten
+ * with the gradient on c_{t-1}; cprev, tc = tanh(c_t): (N, H).
+ */
+export function lstm_bwd_SUF(a: usize, dh: usize, dc: usize, cprev: usize, tc: usize, N: i32, H: i32): void {
+  const hB = <usize>H * ES;
+  for (let r = 0; r < N; r++) {
+    const ar = a + <usize>r * 4 * hB, off = <usize>r * hB;
+    let j = 0;
+    for (; j + LN <= H; j += LN) {
+      const o = <usize>j * ES;
+      lstmBwdV_SUF(ar + o, dh + off + o, dc + off + o, cprev + off + o, tc + off + o, hB);
+    }
+    for (; j < H; j++) {
+      const o = <usize>j * ES;
+      lstmBwd1_SUF(ar + o, dh + off + o, dc + off + o, cprev + off + o, tc + off + o, hB);
+    }
+  }
+}
+
+/**
+ * Masked softmax cross-entropy over rows of a rows×V score matrix. y, mask: i32 per row.
+ * Returns the sum over unmasked rows of -log p[y] (the caller divides by N). With grad != 0 the
+ * scores are overwritten with dscores = (p - onehot(y)) · invN on unmasked rows and 0 elsewhere.
+ */
+export function softmax_xent_SUF(S: usize, y: usize, mask: usize, rows: i32, V: i32, invN: f64, grad: i32): f64 {
+  let loss: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = S + <usize>r * V * ES;
+    const m = load<i32>(mask + <usize>r * 4);
+    if (!m) {
+      if (grad) memory.fill(row, 0, <usize>V * ES);
+      continue;
+    }
+    // max
+    let mx = VT.splat(-Infinity);
+    let j = 0;
+    for (; j + LN <= V; j += LN) mx = VT.pmax(mx, v128.load(row + <usize>j * ES));
+    let mxs: ST = -Infinity;
+    for (let l = 0; l < LN; l++) mxs = max(mxs, VT.extract_lane(mx, 0));
+    MAXLANES
+    for (; j < V; j++) mxs = max(mxs, load<ST>(row + <usize>j * ES));
+    const mv = VT.splat(mxs);
+    // exp and sum
+    let sv = VT.splat(0);
+    j = 0;
+    for (; j + LN <= V; j += LN) {
+      const p = row + <usize>j * ES;
+      const e = vexpB(VT.sub(v128.load(p), mv));
+      v128.store(p, e);
+      sv = VT.add(sv, e);
+    }
+    let sum: f64 = SUMLANES;
+    for (; j < V; j++) {
+      const p = row + <usize>j * ES;
+      const e = VT.extract_lane(vexpB(VT.sub(ld1_SUF(p), mv)), 0);
+      store<ST>(p, e);
+      sum += <f64>e;
+    }
+    const yi = load<i32>(y + <usize>r * 4);
+    const ey = <f64>load<ST>(row + <usize>yi * ES);
+    loss -= Math.log(ey / sum);
+    if (grad) {
+      const sc = VT.splat(<ST>(invN / sum));
+      j = 0;
+      for (; j + LN <= V; j += LN) {
+        const p = row + <usize>j * ES;
+        v128.store(p, VT.mul(v128.load(p), sc));
+      }
+      for (; j < V; j++) {
+        const p = row + <usize>j * ES;
+        store<ST>(p, load<ST>(p) * <ST>(invN / sum));
+      }
+      const py = row + <usize>yi * ES;
+      store<ST>(py, load<ST>(py) - <ST>invN);
+    }
+  }
+  return loss;
+}
+
+/**
+ * Per-row masked softmax cross-entropy without gradient: out[r] = -log p[y[r]] (f64), 0 where
+ * mask[r] == 0. The scores are overwritten with their shifted exponentials.
+ */
+export function softmax_rows_loss_SUF(S: usize, y: usize, mask: usize, rows: i32, V: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const o = out + <usize>r * 8;
+    if (!load<i32>(mask + <usize>r * 4)) { store<f64>(o, 0); continue; }
+    store<f64>(o, softmax_xent_SUF(S + <usize>r * V * ES, y + <usize>r * 4, mask + <usize>r * 4, 1, V, 1, 0));
+  }
+}
+
+/** out[r] = the first index of the largest score in row r of a rows×V matrix. */
+export function argmax_rows_SUF(S: usize, rows: i32, V: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = S + <usize>r * V * ES;
+    let best = 0;
+    let bv = load<ST>(row);
+    for (let j = 1; j < V; j++) {
+      const v = load<ST>(row + <usize>j * ES);
+      if (v > bv) { bv = v; best = j; }
+    }
+    store<i32>(out + <usize>r * 4, best);
+  }
+}
+
+/** dst[idx[r], :] += src[r, :] for r < rows (word-embedding backward). */
+export function scatter_add_rows_SUF(dst: usize, src: usize, idx: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) add_SUF(dst + <usize>load<i32>(idx + <usize>r * 4) * cols * ES, src + <usize>r * cols * ES, cols);
+}
+
+/** dst[r, :] = src[idx[r], :] (word-embedding forward). */
+export function gather_rows_SUF(dst: usize, src: usize, idx: usize, rows: i32, cols: i32): void {
+  const rowB = <usize>cols * ES;
+  for (let r = 0; r < rows; r++) memory.copy(dst + <usize>r * rowB, src + <usize>load<i32>(idx + <usize>r * 4) * rowB, rowB);
+}

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CaptioningModel, PARAM_NAMES, type CellType } from '../../core/model';
+import { FastCaptioningModel } from '../../core/fast/model';
+import { fastGradCheck } from '../../core/fast/gradcheck';
+import { evalNumericalGradient } from '../../core/gradcheck';
+import { Rng } from '../../core/random';
+import { intTensor, tensor } from '../../core/tensor';
+import { WasmEngine } from '../../core/wasm/engine';
+import { detectNodeWasmSupport } from '../../core/node/fastEngine';
+
+// The batched numerical gradient (rank-one perturbations, P copies per batch) must give the same
+// centred differences as perturbing each parameter and calling the reference model's loss twice.
+detectNodeWasmSupport();
+const engine = new WasmEngine({ initialMiB: 16 });
+
+for (const cell of ['rnn', 'lstm'] as CellType[]) {
+  test(`batched numerical gradient (${cell}) equals the reference's centred differences`, () => {
+    const V = 6, N = 4, T = 5, D = 7, W = 5, H = 6;
+    const wordToIdx: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2, a: 3, b: 4, c: 5 };
+    const ref = new CaptioningModel({ wordToIdx, inputDim: D, wordvecDim: W, hiddenDim: H, cellType: cell, seed: 4 });
+    const rng = new Rng(8);
+    for (const name of ['b_proj', 'b', 'b_vocab'] as const) ref.params[name].data.forEach((_, i, a) => (a[i] = rng.normal() * 0.2));
+    const features = tensor([N, D], rng.normals(N * D, 1));
+    const captions = intTensor([N, T + 1]);
+    for (let i = 0; i < captions.data.length; i++) captions.data[i] = rng.int(V);
+    for (let n = 0; n < N; n++) captions.data[n * (T + 1)] = 1;
+    captions.data[T] = 0; // one masked target
+    const fast = new FastCaptioningModel({ wordToIdx, inputDim: D, wordvecDim: W, hiddenDim: H, cellType: cell, engine, params: ref.params });
+    const h = 1e-6;
+    for (const copies of [3, 8]) {
+      const r = fastGradCheck(fast, features, captions, h, { copies });
+      let total = 0;
+      for (const name of PARAM_NAMES) {
+        const want = evalNumericalGradient(() => ref.loss(features, captions).loss, ref.params[name], h).data;
+        const got = r.numerical[name];
+        total += want.length;
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        // Both are centred differences of losses that agree to ~1e-15: the differences are noise of ~1e-9.
+        assert.ok(worst < 1e-8, `${cell} copies=${copies} d${name}: max |batched - reference| = ${worst}`);
+      }
+      assert.equal(r.lossEvaluations, 2 * total);
+      assert.ok(r.worstRelError < 1e-3, `${cell}: worst rel error ${r.worstRelError}`); // tiny gradients: noise-dominated
+    }
+    fast.dispose();
+  });
+}
