@@ -74,6 +74,7 @@ const TESTS: UiTest[] = [
   {
     name: 'palette: Run Gradient Check shows every parameter in the report webview',
     async run(page) {
+      await openSidebar(page);
       await runCommand(page, 'Gradient Lab: Run Gradient Check');
       const input = page.locator('.quick-input-widget input');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Every layer and both models' }).first().waitFor();
@@ -93,16 +94,18 @@ const TESTS: UiTest[] = [
     },
   },
   {
-    name: 'report: selecting lstm dWh shows its worst element and per-timestep errors',
+    name: 'report: selecting rnn dx shows its worst element, heatmap and error per timestep',
     async run(page) {
       const f = await viewFrame(page, 'report');
-      const row = f.locator('table tbody tr', { hasText: 'dWh' }).filter({ hasText: '(5, 20)' }).first();
-      if (await row.count()) await row.click();
-      else await f.locator('table tbody tr', { hasText: 'dWh' }).last().click();
+      await f.locator('table tbody tr', { hasText: '(2, 10, 3)' }).first().click();
       const detail = f.locator('section.detail');
       await until('the worst element', async () => (await detail.innerText()).includes('Worst element'));
       const text = await detail.innerText();
+      check(/rnn/.test(text) && /dx/.test(text), `detail is not rnn dx: ${text.slice(0, 120)}`);
       check(/Analytic\s+-?\d/.test(text) && /Numeric\s+-?\d/.test(text), `detail lacks analytic/numeric values: ${text.slice(0, 300)}`);
+      check(/Error per timestep/.test(text), 'no per-timestep errors for a tensor with a time axis');
+      await f.evaluate(() => window.scrollTo(0, 0));
+      await sleep(300);
       await shot(page, 'check-report-detail');
     },
   },
@@ -119,9 +122,39 @@ const TESTS: UiTest[] = [
     },
   },
   {
+    name: 'palette: Show Hidden States draws h_t of a caption with its words',
+    async run(page) {
+      await runCommand(page, 'Gradient Lab: Show Hidden States');
+      const f = await viewFrame(page, 'hidden', 120_000);
+      const title = await f.locator('header h1').first().innerText();
+      check(/Hidden states/i.test(title), `title "${title}"`);
+      const meta = await f.locator('header .meta').first().innerText();
+      check(/T = 16 timesteps · H = \d+ units/.test(meta), `meta "${meta}"`);
+      check((await f.locator('canvas').count()) > 0, 'no heatmap canvas');
+      await sleep(500);
+      await shot(page, 'hidden-states');
+    },
+  },
+  {
+    name: 'palette: Show Gradients per Timestep shows rnn and lstm side by side',
+    async run(page) {
+      await runCommand(page, 'Gradient Lab: Show Gradients per Timestep');
+      const f = await viewFrame(page, 'gradflow', 120_000);
+      const cols = await f.locator('.cell-column h2').allInnerTexts();
+      check(cols.join(',') === 'RNN,LSTM', `columns: ${cols.join(', ')}`);
+      await sleep(500);
+      await shot(page, 'gradients-per-timestep');
+    },
+  },
+  {
     name: 'sidebar: Training panel starts a run, the loss curve grows, Stop stops it',
     async run(page) {
       await openSidebar(page);
+      // Give the Training panel the sidebar's height: collapse the two trees below it.
+      for (const name of ['Gradient Checks', 'Dataset']) {
+        const h = page.locator('.pane-header', { hasText: name }).first();
+        if ((await h.getAttribute('aria-expanded')) === 'true') await h.click();
+      }
       const header = page.locator('.pane-header', { hasText: 'Training' }).first();
       if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
       const f = await viewFrame(page, 'training', 60_000);
@@ -155,6 +188,19 @@ const TESTS: UiTest[] = [
       await shot(page, 'training-stopped');
     },
   },
+  {
+    name: 'palette: Sample Captions shows the stopped run\u2019s captions next to the ground truth',
+    async run(page) {
+      await runCommand(page, 'Gradient Lab: Sample Captions');
+      const f = await viewFrame(page, 'captions', 120_000);
+      const cards = f.locator('.caption-card');
+      await until('caption cards', async () => (await cards.count()) > 0);
+      const text = await cards.first().innerText();
+      check(/greedy/i.test(text), `card lacks the greedy sample: ${text.slice(0, 200)}`);
+      await sleep(1000);
+      await shot(page, 'captions');
+    },
+  },
 ];
 
 async function main(): Promise<number> {
@@ -163,7 +209,13 @@ async function main(): Promise<number> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-ui-'));
   const workspace = path.join(tmp, 'workspace');
   fs.cpSync(path.join(ROOT, 'test', 'vscode', 'workspace'), workspace, { recursive: true });
-  const server = await CodeServer.start({ vsix: useVsix ? VSIX : undefined, log: (l) => console.log(l) });
+  const settings: Record<string, unknown> = {};
+  const hasDefault = fs.existsSync(path.join(ROOT, 'data', 'default', 'coco2014_vocab.json'));
+  if (!hasDefault) {
+    settings['gradientLab.dataset.path'] = path.join(ROOT, 'test', 'fixtures', 'coco-mini');
+    console.log('data/default is not built: the COCO fixture stands in as the configured dataset');
+  }
+  const server = await CodeServer.start({ vsix: useVsix ? VSIX : undefined, settings, log: (l) => console.log(l) });
   const browser = await launchBrowser();
   let passed = 0;
   let failed = 0;
@@ -176,7 +228,7 @@ async function main(): Promise<number> {
     const trainable = fs.existsSync(path.join(ROOT, 'dist', 'trainWorker.js'));
     for (const t of TESTS) {
       if (only && !t.name.includes(only)) continue;
-      if (t.name.includes('Training panel') && !trainable) {
+      if ((t.name.includes('Training panel') || t.name.includes('Sample Captions')) && !trainable) {
         console.log(`- ${t.name} (skipped: dist/trainWorker.js is not built)`);
         continue;
       }
