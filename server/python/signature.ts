@@ -50,9 +50,12 @@ function fromLayer(l: LayerSignature): ShapeSig {
 
 export function fromDocstring(name: string, params: readonly string[], doc: DocSignature): ShapeSig {
   const engine = engineSig(name);
-  // Every parameter is listed, in call order; those the docstring gives no shape stay bare.
-  const inputs = params.map((p) => doc.inputs.find((a) => a.name === p) ?? { name: p });
-  const base = { name, params, inputs, outputs: doc.outputs, source: 'docstring' as const };
+  // Every parameter is listed, in call order. One the docstring gives no shape takes the engine's
+  // shape for the same layer and name (CS231n's `- dnext_h: Gradient of loss …` names none).
+  const fill = (a: SigArg, table: readonly SigArg[] | undefined): SigArg => a.shape ? a : table?.find((e) => e.name === a.name && e.shape) ?? a;
+  const inputs = params.map((p) => fill(doc.inputs.find((a) => a.name === p) ?? { name: p }, engine?.inputs));
+  const outputs = doc.outputs.map((o) => fill(o, engine?.outputs));
+  const base = { name, params, inputs, outputs, source: 'docstring' as const };
   return engine?.modelLetters ? { ...base, modelLetters: engine.modelLetters } : base;
 }
 

@@ -214,6 +214,25 @@ describe('edits in progress and other hovers', () => {
     assert.equal(hover(analyzePython(text, EMPTY_SHAPE_CONTEXT), at(text, 'train_captions')), null);
   });
 
+  it('fills a parameter the docstring gives no shape from the engine\'s table for that layer', () => {
+    const text = [
+      'def rnn_step_backward(dnext_h, cache):',
+      '    """',
+      '    Inputs:',
+      '    - dnext_h: Gradient of loss with respect to next hidden state',
+      '    - cache: Cache object from the forward pass',
+      '',
+      '    Returns a tuple of:',
+      '    - db: Gradients of bias vector, of shape (H,)',
+      '    """',
+      '    db = np.sum(dnext_h, axis=1)',
+      '    return db',
+    ].join('\n');
+    const an = analyzePython(text, EMPTY_SHAPE_CONTEXT);
+    assert.equal(hover(an, at(text, 'dnext_h, cache')), 'dnext_h: (N, H)');
+    assert.deepEqual(an.diagnostics.map((d) => d.message), ['rnn_step_backward returns db (N,) where the docstring says db: (H,): N ≠ H']);
+  });
+
   it('matches a layer reached through its module (layers.rnn_forward)', () => {
     const text = [
       'from cs231n import rnn_layers as layers',
