@@ -576,8 +576,10 @@ class Analyzer {
       return array(res.conflict ? null : res.shape);
     }
     const res = broadcast(sa, sb);
-    if (res.conflicts.length) this.warn(n, `cannot broadcast ${this.short(l)} ${fmtShape(sa)} ${op} ${this.short(r)} ${fmtShape(sb)}: ${fmtConflicts(res.conflicts)}`);
     const compare = /^(==|!=|<|>|<=|>=|in|not in|is|is not)$/.test(op);
+    // `==` and `!=` of mismatched shapes fall back to a plain False in some numpy versions: not proven.
+    const lenient = /^(==|!=|in|not in|is|is not)$/.test(op);
+    if (res.conflicts.length && !lenient) this.warn(n, `cannot broadcast ${this.short(l)} ${fmtShape(sa)} ${op} ${this.short(r)} ${fmtShape(sb)}: ${fmtConflicts(res.conflicts)}`);
     const dtype: DType | undefined = compare ? 'bool' : a.k === 'array' && b.k === 'array' && a.dtype === 'int' && b.dtype === 'int' ? 'int' : undefined;
     return array(res.shape, dtype);
   }

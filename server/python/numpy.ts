@@ -66,6 +66,7 @@ function keepdims(ops: Ops, v: { value: Value; node: SyntaxNode } | undefined): 
 }
 
 export function numpyCall(ops: Ops, n: SyntaxNode, name: string, a: CallArgs): Value {
+  if (a.starred) return UNKNOWN; // np.random.randn(*x.shape): the positions are not known
   const [x, y] = a.pos;
   const first = x?.value;
   if (ELEMENTWISE.has(name)) {
@@ -165,7 +166,7 @@ function reshape(ops: Ops, n: SyntaxNode, v: Value, node: SyntaxNode, dimArgs: V
 }
 
 export function methodCall(ops: Ops, n: SyntaxNode, name: string, obj: Value, objNode: SyntaxNode, a: CallArgs): Value {
-  if (obj.k !== 'array') return UNKNOWN;
+  if (obj.k !== 'array' || a.starred) return UNKNOWN;
   const vals = a.pos.map((p) => p.value);
   if (name === 'reshape') return reshape(ops, n, obj, objNode, vals);
   if (name === 'dot' && a.pos[0]) {
