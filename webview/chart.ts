@@ -39,6 +39,8 @@ export interface ChartSpec {
   hlines?: { y: number; color: ColorKey; label: string }[];
   format?: (v: number) => string;
   height?: number;
+  /** Show the series legend (default true; off when colours carry another meaning, e.g. verdicts). */
+  legend?: boolean;
 }
 
 const M = { top: 10, right: 12, bottom: 34, left: 56 };
@@ -89,6 +91,7 @@ export class Chart {
       }),
     );
     this.legendKey = key;
+    this.legend.hidden = spec.legend === false;
     this.requestDraw();
   }
 

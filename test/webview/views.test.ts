@@ -271,6 +271,12 @@ describe('webview: gradients per timestep', () => {
       await v.page.screenshot({ path: join(SHOTS, 'gradflow-dark.png'), fullPage: true });
       await v.page.getByLabel('log scale').uncheck();
       assert.equal(await charts.nth(0).getAttribute('data-bars'), String(2 * T));
+      // Masked <NULL> steps get exactly zero gradient: the ratio uses the last step with a loss.
+      const masked = sampleGradFlow(T);
+      for (const s of [masked.perCell.rnn, masked.perCell.lstm]) for (const k of ['dh', 'dx', 'dWh', 'dWx'] as const) for (let t = 9; t < T; t++) (s as Record<typeof k, number[]>)[k][t] = 0;
+      await v.send({ type: 'setGradFlow', payload: masked });
+      const r0 = (masked.perCell.rnn as { dh: number[] }).dh;
+      assert.equal(await v.page.locator('.ratio').first().textContent(), `‖∂L/∂h_0‖ / ‖∂L/∂h_8‖ = ${(r0[0] / r0[8]).toExponential(2)} · steps 9–11: zero (masked <NULL> targets)`);
       await noHarm(v);
     } finally {
       await v.close();

@@ -148,10 +148,20 @@ export function gradFlowView(root: HTMLElement, host: Host<'gradflow'>): { recei
   };
 }
 
-/** How much of the gradient reaching the last step is left at the first: the vanishing ratio. */
-function ratioText(s: GradFlowSeries): string {
-  const T = s.dh.length;
-  if (T < 2) return '';
-  const r = s.dh[0] / s.dh[T - 1];
-  return `‖∂L/∂h_0‖ / ‖∂L/∂h_${T - 1}‖ = ${sci(r)}`;
+/**
+ * How much of the gradient reaching the last step that still has a loss is left at the first: the
+ * vanishing ratio. Steps after <END> predict <NULL>, are masked, and get exactly zero gradient.
+ */
+export function ratioText(s: GradFlowSeries): string {
+  let last = -1;
+  for (let t = s.dh.length - 1; t >= 0; t--) {
+    if (Number.isFinite(s.dh[t]) && s.dh[t] > 0) {
+      last = t;
+      break;
+    }
+  }
+  if (last < 1) return '';
+  const zeros = s.dh.length - 1 - last;
+  const masked = zeros > 0 ? ` · steps ${last + 1}–${s.dh.length - 1}: zero (masked <NULL> targets)` : '';
+  return `‖∂L/∂h_0‖ / ‖∂L/∂h_${last}‖ = ${sci(s.dh[0] / s.dh[last])}${masked}`;
 }

@@ -262,6 +262,7 @@ export function reportView(root: HTMLElement, host: Host<'report'>): { receive(m
         ],
         format: (v) => `${sci(v)} (${VERDICT_WORD[classify(v, t)]})`,
         height: 200,
+        legend: false, // bars are coloured by verdict; the threshold lines are labelled
       });
       detail.append(
         el('h3', {}, `Error per timestep (axis ${p.timeAxis})`),
