@@ -18,8 +18,9 @@ Case kinds (the Node side decides what to run; this file only knows how):
   "model"     construct `cls(word_to_idx, **kwargs)`, replace `self.params`, then call
               `loss(features, captions)` (with numerical gradients of the loss for every
               parameter) or `sample(features, max_length)`.
-Answer: {"ok": true, "python": ..., "numpy": ..., "results": [per case: {"id", "ok", ...}]}
-or {"ok": false, "error": {...}} when the module cannot be loaded at all.
+Answer, one JSON object per line: a header {"ok": true, "python": ..., "numpy": ...}, then
+{"result": {"id", "ok", ...}} per case as it finishes, then {"end": true}; or only
+{"ok": false, "error": {...}} when numpy or the module cannot be loaded at all.
 """
 import contextlib
 import importlib
@@ -52,8 +53,9 @@ os.dup2(2, 1)
 
 
 def emit(obj):
+    """One JSON line of the answer."""
     text = json.dumps(obj, allow_nan=False, separators=(",", ":"))
-    _ANSWER.write(text)
+    _ANSWER.write(text + "\n")
     _ANSWER.flush()
 
 
@@ -416,8 +418,12 @@ def main():
         emit(dict(info, ok=False, error=error_of(e, "import"), stdout=captured.getvalue()[-MAX_OUTPUT_CHARS:]))
         return 0
     h = float(job.get("h", 1e-5))
-    results = [run_case(np, mod, c, h) for c in job.get("cases", [])]
-    emit(dict(info, ok=True, results=results))
+    # One line per case as soon as it is done, so the caller can time each function and keep the
+    # results of those that finished when a later one never returns.
+    emit(dict(info, ok=True))
+    for c in job.get("cases", []):
+        emit({"result": run_case(np, mod, c, h)})
+    emit({"end": True})
     return 0
 
 

@@ -32,8 +32,14 @@ export async function run(argv: string[]): Promise<number> {
   const json = p.flags.has('json');
   const t0 = Date.now();
   const rel = (f: string): string => path.relative(process.cwd(), f) || f;
+  let toldEnv = false;
   const results = await checkFile(file, { python, cwd, timeoutMs: timeout * 1000, seed }, only, (r) => {
-    if (!json) process.stdout.write(formatResult(r, rel) + '\n');
+    if (json) return;
+    // No Python or no numpy: every function would print the same line.
+    const env = r.problem?.kind === 'not-found' || r.problem?.kind === 'no-numpy';
+    if (env && toldEnv) return;
+    toldEnv ||= env;
+    process.stdout.write(formatResult(r, rel) + '\n');
   });
   const problem = results.find((r) => r.problem && (r.problem.kind === 'not-found' || r.problem.kind === 'no-numpy'))?.problem;
   const failed = results.filter((r) => r.status !== 'pass');

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_THRESHOLDS, worstVerdict, type CheckReport, type Thresholds } from '../../core/gradcheck';
-import { checkFunction, findFunctions, type FoundFunction, type FunctionResult } from '../../core/node/pycheck/index';
+import { checkFunctions, findFunctions, type FoundFunction, type FunctionResult } from '../../core/node/pycheck/index';
 import { toDiagnostic } from './diagnostics';
 import { interpreterCandidates } from './interpreter';
 
@@ -78,38 +78,44 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
   };
 
   let toldAboutPython = false;
-  const runOne = async (doc: vscode.TextDocument, f: FoundFunction, found: readonly FoundFunction[]): Promise<FunctionResult | undefined> => {
-    const key = `${doc.uri.toString()}#${f.qualified}`;
-    if (running.has(key)) return undefined;
-    running.add(key);
+  /** Checks some functions of one document in one Python process; each result is published as it arrives. */
+  const run = async (doc: vscode.TextDocument, fs: readonly FoundFunction[], found: readonly FoundFunction[]): Promise<FunctionResult[]> => {
+    const keys = fs.map((f) => `${doc.uri.toString()}#${f.qualified}`);
+    const mine = fs.filter((_, i) => !running.has(keys[i]));
+    if (mine.length === 0) return [];
+    for (const f of mine) running.add(`${doc.uri.toString()}#${f.qualified}`);
     lensChanged.fire();
+    const label = mine.length === 1 ? mine[0].qualified : `${mine.length} functions in ${path.basename(doc.uri.fsPath)}`;
     try {
       const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
       const { candidates, source } = await interpreterCandidates(doc.uri);
       const timeoutMs = Math.max(1, settings(doc.uri).get<number>('timeoutSeconds', 10)) * 1000;
-      const r = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `Gradient Lab: checking ${f.qualified}` },
-        () => checkFunction(doc.uri.fsPath, f, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal }),
+      const onResult = (r: FunctionResult): void => {
+        deps.log.info(`check ${r.function} (${path.basename(doc.uri.fsPath)}, ${r.interpreter ?? candidates.join('|')} from ${source}): ${r.status} in ${r.ms.toFixed(0)} ms: ${r.summary}`);
+        if (r.problem && (r.problem.kind === 'not-found' || r.problem.kind === 'no-numpy') && !toldAboutPython) {
+          toldAboutPython = true;
+          void vscode.window.showErrorMessage(`Gradient Lab: ${r.summary}`, 'Open Settings').then((pick) => {
+            if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', 'gradientLab.python.interpreter');
+          });
+        }
+        let perDoc = results.get(doc.uri.toString());
+        if (!perDoc) results.set(doc.uri.toString(), (perDoc = new Map()));
+        perDoc.set(r.function, { result: r, version: doc.version });
+        running.delete(`${doc.uri.toString()}#${r.function}`);
+        publish(doc.uri, found);
+        checked.fire(r);
+        lensChanged.fire();
+      };
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Gradient Lab: checking ${label}` },
+        () => checkFunctions(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal }, onResult),
       );
-      deps.log.info(`check ${f.qualified} (${path.basename(doc.uri.fsPath)}, ${r.interpreter ?? candidates.join('|')} from ${source}): ${r.status} in ${r.ms.toFixed(0)} ms: ${r.summary}`);
-      if (r.problem && (r.problem.kind === 'not-found' || r.problem.kind === 'no-numpy') && !toldAboutPython) {
-        toldAboutPython = true;
-        void vscode.window.showErrorMessage(`Gradient Lab: ${r.summary}`, 'Open Settings').then((pick) => {
-          if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', 'gradientLab.python.interpreter');
-        });
-      }
-      let perDoc = results.get(doc.uri.toString());
-      if (!perDoc) results.set(doc.uri.toString(), (perDoc = new Map()));
-      perDoc.set(f.qualified, { result: r, version: doc.version });
-      publish(doc.uri, found);
-      checked.fire(r);
-      return r;
     } catch (e) {
-      deps.log.error(`check ${f.qualified} failed`, e);
-      void vscode.window.showErrorMessage(`Gradient Lab: checking ${f.qualified} failed: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
+      deps.log.error(`checking ${label} failed`, e);
+      void vscode.window.showErrorMessage(`Gradient Lab: checking ${label} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return [];
     } finally {
-      running.delete(key);
+      for (const f of mine) running.delete(`${doc.uri.toString()}#${f.qualified}`);
       lensChanged.fire();
     }
   };
@@ -139,7 +145,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
         void vscode.window.showWarningMessage(`Gradient Lab: ${qualified} is no longer in ${path.basename(uri.fsPath)}.`);
         return undefined;
       }
-      return runOne(p.doc, f, p.found);
+      return (await run(p.doc, [f], p.found))[0];
     },
     async checkFile(uri) {
       const p = await prepare(uri);
@@ -148,13 +154,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
         void vscode.window.showInformationMessage(`Gradient Lab: no CS231n layer functions (rnn_step_forward, …) or model loss/sample in ${path.basename(uri.fsPath)}.`);
         return [];
       }
-      const out: FunctionResult[] = [];
-      for (const f of p.found) {
-        const r = await runOne(p.doc, f, p.found);
-        if (r) out.push(r);
-        if (r?.problem && (r.problem.kind === 'not-found' || r.problem.kind === 'no-numpy')) break;
-      }
-      return out;
+      return run(p.doc, p.found, p.found);
     },
     results(uri) {
       return [...(results.get(uri.toString())?.values() ?? [])].map((s) => s.result);

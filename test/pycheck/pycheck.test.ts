@@ -211,6 +211,18 @@ describe('failures of the user code and of Python itself', () => {
     assert.ok(Date.now() - t0 < 8000, 'returned soon after the limit');
   });
 
+  it('in one process per file, an endless loop and a dying Python stop only their own functions', async () => {
+    const rs = await checkFile(fx('misc/loop_and_exit.py'), { ...opts, timeoutMs: 1500 });
+    const by = Object.fromEntries(rs.map((r) => [r.function, r]));
+    assert.deepEqual(rs.map((r) => r.function), ['rnn_step_forward', 'rnn_step_backward', 'rnn_forward', 'rnn_backward']);
+    assert.equal(by.rnn_step_forward.status, 'pass', by.rnn_step_forward.summary);
+    assert.equal(by.rnn_step_backward.problem?.kind, 'timeout');
+    assert.match(by.rnn_step_backward.summary, /^rnn_step_backward did not finish within 1\.5 s/);
+    assert.equal(by.rnn_forward.problem?.kind, 'crashed');
+    assert.match(by.rnn_forward.summary, /^rnn_forward stopped Python \(exit code 7\)/);
+    assert.equal(by.rnn_backward.problem?.kind, 'crashed', 'its forward (called for the cache) exits too');
+  });
+
   it("the seed's sample() (a batch of two hard-coded) fails with its line; <START> in column 0 is explained", async () => {
     const seed = await one('misc/seed_sample.py', 'CaptioningRNN.sample');
     assert.equal(seed.status, 'error');

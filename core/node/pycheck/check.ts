@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { worstVerdict, type LayerCheck, type Verdict } from '../../gradcheck';
-import { casesFor } from './cases';
+import { casesFor, type CheckCase } from './cases';
 import { caseLines, compareCase, type CaseResult, type PyParamCheck } from './compare';
 import { findFunctions, type FoundFunction } from './finder';
 import { driverCase } from './job';
-import { defaultDriverPath, PythonProblem, runDriver, type PyError } from './runner';
+import { defaultDriverPath, PythonProblem, runDriver, type DriverAnswer, type DriverCaseResult, type PyError } from './runner';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error';
 
@@ -85,47 +85,101 @@ function problemResult(f: FoundFunction, file: string, p: { kind: PythonProblem[
 
 /** Checks one function found in `file` (the saved file is what Python imports). */
 export async function checkFunction(file: string, f: FoundFunction, opts: PyCheckOptions): Promise<FunctionResult> {
-  const t0 = performance.now();
+  return (await checkFunctions(file, [f], opts))[0];
+}
+
+/**
+ * Checks several functions of one file in one Python process (one import of numpy and of the
+ * file). Each function has its own time limit; when one never returns (or kills Python), the
+ * functions after it run again in a fresh process, so one endless loop stops only itself.
+ */
+export async function checkFunctions(file: string, fs: readonly FoundFunction[], opts: PyCheckOptions, onResult?: (r: FunctionResult) => void): Promise<FunctionResult[]> {
   const absFile = path.resolve(file);
-  if (f.problem) {
-    return { ...problemResult(f, absFile, { kind: 'bad-answer', message: f.problem, hint: '' }, 0), status: 'fail', problem: undefined };
-  }
-  const cases = casesFor(f.spec, opts.seed ?? 0);
-  const job = {
-    module: absFile,
-    root: opts.cwd,
-    h: 1e-5,
-    cases: cases.map((c) => driverCase({ spec: f.spec, className: f.className }, c, c.id)),
+  const done = new Map<FoundFunction, FunctionResult>();
+  const emit = (f: FoundFunction, r: FunctionResult): void => {
+    done.set(f, r);
+    onResult?.(r);
   };
-  let answer;
-  const tRun = performance.now();
-  try {
-    answer = await runDriver(job, {
-      python: opts.python, driver: opts.driver ?? defaultDriverPath(), cwd: opts.cwd,
-      timeoutMs: opts.timeoutMs ?? 10000, signal: opts.signal, what: f.qualified,
-    });
-  } catch (e) {
-    if (e instanceof PythonProblem) return problemResult(f, absFile, { kind: e.kind, message: e.message, hint: e.hint }, performance.now() - t0);
-    throw e;
+  let todo: FoundFunction[] = [];
+  for (const f of fs) {
+    if (f.problem) emit(f, { ...problemResult(f, absFile, { kind: 'bad-answer', message: f.problem, hint: '' }, 0), status: 'fail', problem: undefined });
+    else todo.push(f);
   }
-  const base = {
-    function: f.qualified, kind: f.spec.kind, file: absFile, line: f.line, character: f.character, endCharacter: f.endCharacter,
-    interpreter: answer.interpreter, python: answer.python, numpy: answer.numpy,
-  };
-  if (!answer.ok) {
-    const err = answer.error!;
-    const where = err.frames.length > 0 ? ` (${path.basename(err.frames[err.frames.length - 1].file)} line ${err.frames[err.frames.length - 1].line})` : '';
-    const ms = performance.now() - t0;
-    return {
-      ...base, status: 'error', summary: `importing ${path.basename(absFile)} raised ${err.type}: ${err.message}${where}`, details: [],
-      error: err, cases: [], layer: layerOf(f, absFile, [], ms), ms,
-    };
+  const casesOf = new Map(todo.map((f) => [f, casesFor(f.spec, opts.seed ?? 0)]));
+  while (todo.length > 0 && !opts.signal?.aborted) {
+    const groups: { id: string; group: string }[] = [];
+    const jobCases: Record<string, unknown>[] = [];
+    for (const f of todo) {
+      for (const c of casesOf.get(f)!) {
+        const id = `${f.qualified}::${c.id}`;
+        groups.push({ id, group: f.qualified });
+        jobCases.push(driverCase({ spec: f.spec, className: f.className }, c, id));
+      }
+    }
+    const t0 = performance.now();
+    let answer;
+    try {
+      answer = await runDriver(
+        { module: absFile, root: opts.cwd, h: 1e-5, cases: jobCases },
+        { python: opts.python, driver: opts.driver ?? defaultDriverPath(), cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 10000, signal: opts.signal, groups },
+      );
+    } catch (e) {
+      if (!(e instanceof PythonProblem)) throw e;
+      // No Python, no numpy, an endless loop at import time: every function gets the same answer.
+      for (const f of todo) emit(f, problemResult(f, absFile, { kind: e.kind, message: e.message, hint: e.hint }, performance.now() - t0));
+      break;
+    }
+    if (!answer.ok) {
+      const err = answer.error!;
+      const last = err.frames[err.frames.length - 1];
+      const where = last ? ` (${path.basename(last.file)} line ${last.line})` : '';
+      for (const f of todo) {
+        const ms = performance.now() - t0;
+        emit(f, {
+          ...meta(f, absFile, answer), status: 'error', summary: `importing ${path.basename(absFile)} raised ${err.type}: ${err.message}${where}`, details: [],
+          error: err, cases: [], layer: layerOf(f, absFile, [], ms), ms,
+        });
+      }
+      break;
+    }
+    const byId = new Map(answer.results.map((r) => [r.id, r]));
+    const next: FoundFunction[] = [];
+    let prevDone = 0;
+    for (const f of todo) {
+      const cases = casesOf.get(f)!;
+      const finished = cases.every((c) => byId.has(`${f.qualified}::${c.id}`));
+      if (finished) {
+        const processMs = (answer.groupDoneMs[f.qualified] ?? prevDone) - prevDone;
+        prevDone = answer.groupDoneMs[f.qualified] ?? prevDone;
+        const results = cases.map((c) => byId.get(`${f.qualified}::${c.id}`)!);
+        emit(f, assemble(f, absFile, cases, results, answer, processMs));
+      } else if (answer.stopped && answer.stopped.group === f.qualified) {
+        const p = answer.stopped.problem;
+        emit(f, { ...problemResult(f, absFile, { kind: p.kind, message: p.message, hint: p.hint }, performance.now() - t0 - prevDone), ...metaPy(answer) });
+      } else {
+        next.push(f);
+      }
+    }
+    if (next.length === todo.length) break; // no progress: should not happen, but never loop forever
+    todo = next;
   }
-  const processMs = performance.now() - tRun;
-  const byId = new Map((answer.results ?? []).map((r) => [r.id, r]));
+  return fs.filter((f) => done.has(f)).map((f) => done.get(f)!);
+}
+
+function metaPy(a: DriverAnswer & { interpreter?: string }): Pick<FunctionResult, 'interpreter' | 'python' | 'numpy'> {
+  return { interpreter: a.interpreter, python: a.python, numpy: a.numpy };
+}
+
+function meta(f: FoundFunction, file: string, a: DriverAnswer & { interpreter?: string }) {
+  return { function: f.qualified, kind: f.spec.kind, file, line: f.line, character: f.character, endCharacter: f.endCharacter, ...metaPy(a) };
+}
+
+/** One function's result from its cases' driver results: compare, pick the worst case, say it. */
+function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number): FunctionResult {
   const tCmp = performance.now();
-  const results = cases.map((c) => compareCase(f.spec, c, byId.get(c.id)));
-  const timing = { processMs, userCodeMs: (answer.results ?? []).reduce((s, r) => s + r.ms, 0), compareMs: performance.now() - tCmp };
+  const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }));
+  const compareMs = performance.now() - tCmp;
+  const timing = { processMs, userCodeMs: driverResults.reduce((s, r) => s + r.ms, 0), compareMs };
   // The worst case speaks for the function; ties go to the first (the notebook's inputs).
   let worst: CaseResult | undefined;
   let worstLines: ReturnType<typeof caseLines> | undefined;
@@ -136,14 +190,17 @@ export async function checkFunction(file: string, f: FoundFunction, opts: PyChec
       worstLines = lines;
     }
   }
-  const ms = performance.now() - t0;
+  const ms = processMs + compareMs;
   const lines = worstLines!;
   const caseNote = results.length > 1 && lines.status !== 'pass' ? ` [${worst!.label}]` : '';
   const summary = lines.status === 'pass' ? passSummary(f, results) : lines.summary + caseNote;
   const stdout = results.map((r) => r.stdout).filter(Boolean).join('');
   const details = lines.details.filter((d) => d !== lines.summary);
   if (stdout && lines.status !== 'pass') details.push(`printed: ${stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
-  return { ...base, status: lines.status, summary, details, error: worst?.error, cases: results, layer: layerOf(f, absFile, results, ms), ms, timing };
+  return {
+    ...meta(f, absFile, answer), status: lines.status, summary, details, error: worst?.error, cases: results,
+    layer: layerOf(f, absFile, results, ms), ms, timing,
+  };
 }
 
 function passSummary(f: FoundFunction, results: CaseResult[]): string {
@@ -163,16 +220,7 @@ export function functionsIn(file: string, only?: string): FoundFunction[] {
   return only ? all.filter((f) => f.name === only || f.qualified === only) : all;
 }
 
-/** Checks every function of a file one after another (each in its own process, so one endless loop stops only itself). */
+/** Checks every function of a file (or those named `only`), reporting each as it finishes. */
 export async function checkFile(file: string, opts: PyCheckOptions, only?: string, onResult?: (r: FunctionResult) => void): Promise<FunctionResult[]> {
-  const out: FunctionResult[] = [];
-  for (const f of functionsIn(file, only)) {
-    if (opts.signal?.aborted) break;
-    const r = await checkFunction(file, f, opts);
-    onResult?.(r);
-    out.push(r);
-    // Python missing or numpy missing: every other function would say the same.
-    if (r.problem && (r.problem.kind === 'not-found' || r.problem.kind === 'no-numpy')) break;
-  }
-  return out;
+  return checkFunctions(file, functionsIn(file, only), opts, onResult);
 }

@@ -54,7 +54,12 @@ export interface DriverAnswer {
   executable?: string;
   error?: PyError;
   stdout?: string;
-  results?: DriverCaseResult[];
+  /** Every case that finished, in order (all of them unless `stopped`). */
+  results: DriverCaseResult[];
+  /** Set when the process was stopped before the end: which group (function) was running, and why. */
+  stopped?: { group: string; problem: PythonProblem };
+  /** Wall time from the start of the process to the last result of each group, in milliseconds. */
+  groupDoneMs: Record<string, number>;
 }
 
 export interface RunOptions {
@@ -64,10 +69,11 @@ export interface RunOptions {
   driver: string;
   /** Working directory: the workspace folder. */
   cwd: string;
+  /** Time limit per group (one function's cases); the first group's time includes the import. */
   timeoutMs: number;
   signal?: AbortSignal;
-  /** What the time limit applies to, for the message ("rnn_step_forward"). */
-  what?: string;
+  /** The job's case ids in order, each with its group (the function it checks). */
+  groups: readonly { id: string; group: string }[];
 }
 
 /** The driver shipped next to this code: python/driver.py in the package root (dist/.. when bundled). */
@@ -113,6 +119,7 @@ class NotFound extends Error {}
 function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnswer> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new PythonProblem('cancelled', 'cancelled'));
+    const t0 = performance.now();
     const child = spawn(py, [opts.driver], {
       cwd: opts.cwd,
       shell: false,
@@ -120,10 +127,16 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1' },
     });
-    const out: Buffer[] = [];
+    const groups = opts.groups;
+    const index = new Map(groups.map((g, i) => [g.id, i]));
+    const answer: DriverAnswer = { ok: false, results: [], groupDoneMs: {} };
+    let header = false;
+    let ended = false;
+    let pending = '';
     let err = '';
     let settled = false;
     let killedFor: PythonProblem | null = null;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (fn: () => void): void => {
       if (settled) return;
       settled = true;
@@ -131,18 +144,60 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
       opts.signal?.removeEventListener('abort', onAbort);
       fn();
     };
+    /** The group whose cases are running: the first without a result. */
+    const running = (): string => groups[answer.results.length]?.group ?? groups[groups.length - 1]?.group ?? 'the check';
     const kill = (why: PythonProblem): void => {
+      if (killedFor) return;
       killedFor = why;
       child.kill('SIGKILL');
     };
     const secs = opts.timeoutMs / 1000;
-    const timer = setTimeout(
-      () => kill(new PythonProblem('timeout', `${opts.what ?? 'the check'} did not finish within ${secs} s and was stopped (an infinite loop?)`, 'the limit is the setting gradientLab.python.timeoutSeconds')),
-      opts.timeoutMs,
-    );
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const what = header ? running() : 'importing the file';
+        kill(new PythonProblem('timeout', `${what} did not finish within ${secs} s and was stopped (an infinite loop?)`, 'the limit is the setting gradientLab.python.timeoutSeconds (gradlab check-python --timeout)'));
+      }, opts.timeoutMs);
+    };
+    arm();
     const onAbort = (): void => kill(new PythonProblem('cancelled', 'cancelled'));
     opts.signal?.addEventListener('abort', onAbort);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    const line = (text: string): void => {
+      if (!text.trim()) return;
+      let obj: Record<string, unknown>;
+      try {
+        obj = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        err += `\n(unreadable answer line: ${text.slice(0, 200)})`;
+        return;
+      }
+      if (!header) {
+        header = true;
+        Object.assign(answer, obj);
+        if (answer.ok) arm(); // the first function's time starts after the import
+        return;
+      }
+      if (obj.end) {
+        ended = true;
+        return;
+      }
+      const r = obj.result as DriverCaseResult | undefined;
+      if (!r) return;
+      answer.results.push(r);
+      const i = index.get(r.id) ?? answer.results.length - 1;
+      const g = groups[i]?.group;
+      if (g !== undefined) answer.groupDoneMs[g] = performance.now() - t0;
+      // A new function starts: it gets its own time limit.
+      if (g !== undefined && groups[i + 1] && groups[i + 1].group !== g) arm();
+    };
+    child.stdout.on('data', (b: Buffer) => {
+      pending += b.toString('utf8');
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        line(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+    });
     child.stderr.on('data', (b: Buffer) => {
       if (err.length < 65536) err += b.toString('utf8');
     });
@@ -152,14 +207,21 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
     child.stdin.on('error', () => undefined); // a child that dies early closes stdin; the exit says why
     child.on('close', (code, sig) => {
       finish(() => {
-        if (killedFor) return reject(killedFor);
-        const text = Buffer.concat(out).toString('utf8');
-        try {
-          resolve(JSON.parse(text) as DriverAnswer);
-        } catch {
-          const tail = err.trim().split('\n').slice(-3).join(' | ');
-          reject(new PythonProblem('bad-answer', `${py} exited (${sig ?? `code ${code}`}) without an answer${tail ? `: ${tail}` : ''}`, 'is it Python 3.8 or later?'));
+        if (pending) line(pending);
+        if (killedFor) {
+          if (!header || !answer.ok || killedFor.kind === 'cancelled') return reject(killedFor);
+          answer.stopped = { group: running(), problem: killedFor };
+          return resolve(answer);
         }
+        if (header && (!answer.ok || ended)) return resolve(answer);
+        const tail = err.trim().split('\n').slice(-3).join(' | ');
+        const how = `${sig ?? `exit code ${code}`}${tail ? `: ${tail}` : ''}`;
+        if (header) {
+          // Python died inside one function (os._exit, a crash in C code): keep what finished before it.
+          answer.stopped = { group: running(), problem: new PythonProblem('crashed', `${running()} stopped Python (${how})`) };
+          return resolve(answer);
+        }
+        reject(new PythonProblem('bad-answer', `${py} exited without an answer (${how})`, 'is it Python 3.8 or later?'));
       });
     });
     child.stdin.end(JSON.stringify(job));
