@@ -593,8 +593,8 @@ class Analyzer {
     const v = this.expr(obj, env);
     const name = this.src(prop);
     if (v.k !== 'array') return UNKNOWN;
-    if (name === 'shape') return v.shape === null ? UNKNOWN : { k: 'tuple', items: v.shape.map(dimValue) };
-    if (name === 'T') return array(transposeShape(v.shape), v.dtype);
+    if (name === 'shape') return v.shape === null ? UNKNOWN : this.resultFact(prop, n, { k: 'tuple', items: v.shape.map(dimValue) });
+    if (name === 'T') return this.resultFact(prop, n, array(transposeShape(v.shape), v.dtype));
     if (name === 'ndim') return dimValue(v.shape === null ? null : num(v.shape.length));
     if (name === 'size') {
       if (v.shape === null) return dimValue(null);
@@ -795,16 +795,23 @@ class Analyzer {
       /* the callee name itself is looked up below */
     } else if (!callee.np && n.firstChild) this.expr(n.firstChild, env);
     const a = this.args(n, env);
-    if (callee.np) return numpyCall(this.ops, n, callee.np, a);
+    const prop = n.firstChild?.getChild('PropertyName') ?? null;
+    if (callee.np) return this.resultFact(prop, n, numpyCall(this.ops, n, callee.np, a));
     if (callee.method) {
       // `layers.rnn_forward(...)`: a layer reached through its module.
-      const prop = callee.method.obj.parent?.getChild('PropertyName');
       const layer = objValue.k !== 'array' && prop && (this.localSigs.has(callee.method.name) || engineSig(callee.method.name));
       if (layer && prop) return this.functionCall(callee.method.name, prop, a, new Map());
-      return methodCall(this.ops, n, callee.method.name, objValue, callee.method.obj, a);
+      return this.resultFact(prop, n, methodCall(this.ops, n, callee.method.name, objValue, callee.method.obj, a));
     }
     if (callee.fn) return this.functionCall(callee.fn.name, callee.fn.node, a, env);
     return UNKNOWN;
+  }
+
+  /** Hovering `dot` of `np.dot(x, Wx)` (or `reshape`, `T`, `shape`) shows what the expression gives. */
+  private resultFact(at: SyntaxNode | null, expr: SyntaxNode, v: Value): Value {
+    const known = (v.k === 'array' && v.shape !== null) || v.k === 'tuple';
+    if (at && known) this.fact(at, this.short(expr), v);
+    return v;
   }
 
   private functionCall(name: string, nameNode: SyntaxNode, a: CallArgs, env: Env): Value {

@@ -70,6 +70,13 @@ describe('rnn_layers.py (the seed\'s layers, correct)', () => {
     assert.equal(hover(an, at(text, 'next_h = np.tanh')), 'next_h: (N, H)');
   });
 
+  it('hovers numpy expressions with the shape they give', () => {
+    assert.equal(hover(an, at(text, 'np.dot(x,Wx)', { delta: 4 })), 'np.dot(x,Wx): (N, H)');
+    assert.equal(hover(an, at(text, 'delta.T', { delta: 6 })), 'delta.T: (H, N)');
+    assert.equal(hover(an, at(text, 'N,H = h.shape', { delta: 11 })), 'h.shape: tuple of 2: (N, H)');
+    assert.equal(hover(an, at(text, 'x.reshape(N * T, V)', { delta: 3 })), 'x.reshape(N * T, V): (N*T, V)');
+  });
+
   it('carries the forward\'s cache tuple into the backward', () => {
     assert.equal(hover(an, at(text, 'x,h,Wx,Wh,cacheD = cache', { delta: 2 })), 'h: (N, H)');
     assert.equal(hover(an, at(text, 'cache = (x,prev_h,Wx,Wh,temp1 + temp2 + b)')),
