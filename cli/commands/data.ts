@@ -5,6 +5,7 @@
  */
 import { captionText, DatasetError, type Dataset } from '../../core/data';
 import { openDatasetAt } from '../../core/node/fsAccess';
+import { h5lib } from '../../core/node/h5';
 import { intFlag, parseArgs, UsageError } from '../args';
 
 export const usage = `gradlab data info [PATH|default] [--json] [--captions N] [--fc7]
@@ -58,7 +59,7 @@ export function describeDataset(ds: Dataset, nCaptions: number): DataInfo {
   };
 }
 
-function formatInfo(info: DataInfo): string {
+function formatInfo(info: DataInfo & { h5InitMs: number }): string {
   const lines = [
     `dataset   ${info.name} (${info.dir})`,
     `features  ${info.pcaFeatures ? 'PCA' : 'fc7 (4096-d files)'}: T = ${info.T} (caption length incl. <START>/<END>), D = ${info.D}, V = ${info.V}`,
@@ -71,31 +72,46 @@ function formatInfo(info: DataInfo): string {
     for (const c of s.firstCaptions) lines.push(`  [${c.row}] image ${c.image}: ${c.text}`);
   }
   if (info.scenes) lines.push('scenes    scenes.json (ground truth for checking generated captions)');
-  lines.push(`valid     yes${info.warnings.length ? `, ${info.warnings.length} warning(s)` : ''} (opened in ${info.openMs} ms)`);
+  lines.push(`valid     yes${info.warnings.length ? `, ${info.warnings.length} warning(s)` : ''} (opened in ${info.openMs} ms; HDF5 library loaded in ${info.h5InitMs} ms)`);
   for (const w of info.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+const processIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+export function run(argv: string[]): Promise<number> {
+  return runWith(argv, processIo);
+}
+
+/** `run` with its output sent to `io` (tests). */
+export async function runWith(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'info') throw new UsageError(sub === undefined ? `missing subcommand: ${usage}` : `unknown subcommand "${sub}": ${usage}`);
+  const synopsis = usage.split('\n')[0];
+  if (sub !== 'info') throw new UsageError(sub === undefined ? `data: missing subcommand (usage: ${synopsis})` : `data: unknown subcommand "${sub}" (usage: ${synopsis})`);
   const p = parseArgs(rest, ['captions'], ['json', 'fc7']);
-  if (p.positional.length > 1) throw new UsageError(`one dataset at a time, got ${p.positional.length}: ${usage}`);
+  if (p.positional.length > 1) throw new UsageError(`data info: one dataset at a time, got ${p.positional.length} (usage: ${synopsis})`);
   const nCaptions = intFlag(p, 'captions', 3, 0);
   const json = p.flags.has('json');
   const spec = p.positional[0] ?? 'default';
   let ds: Dataset;
+  const t0 = Date.now();
+  await h5lib(); // loading the HDF5 wasm is timed apart from opening the dataset
+  const h5InitMs = Date.now() - t0;
   try {
     ds = await openDatasetAt(spec, { pcaFeatures: !p.flags.has('fc7') });
   } catch (e) {
     const msg = e instanceof DatasetError ? e.message : `unexpected failure: ${(e as Error)?.message ?? String(e)}`;
-    if (json) process.stdout.write(JSON.stringify({ ok: false, source: spec, error: msg }) + '\n');
-    process.stderr.write(`gradlab data: invalid dataset: ${msg}\n`);
+    if (json) io.out(JSON.stringify({ ok: false, source: spec, error: msg }) + '\n');
+    io.err(`gradlab data: invalid dataset: ${msg}\n`);
     return 2;
   }
   try {
-    const info = describeDataset(ds, nCaptions);
-    process.stdout.write((json ? JSON.stringify(info, null, 2) : formatInfo(info)) + '\n');
+    const info = { ...describeDataset(ds, nCaptions), h5InitMs };
+    io.out((json ? JSON.stringify(info, null, 2) : formatInfo(info)) + '\n');
   } finally {
     ds.close();
   }
