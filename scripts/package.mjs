@@ -1,14 +1,42 @@
-// `npm run package`: a production build of every bundle, then dist/gradient-lab.vsix with
-// @vscode/vsce. Runtime dependencies are bundled by esbuild, so the package needs no node_modules.
+// `npm run package`: dist/gradient-lab.vsix with @vscode/vsce, from production bundles.
+// The package is assembled in a private staging folder (sources linked, bundles built there), so a
+// build running at the same time in the working tree cannot change files while they are zipped.
+// Runtime dependencies are bundled by esbuild, so the package needs no node_modules.
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
-const out = 'dist/gradient-lab.vsix';
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-}
+const root = resolve(import.meta.dirname, '..');
+const out = join(root, 'dist', 'gradient-lab.vsix');
 const t0 = Date.now();
-run(process.execPath, ['esbuild.mjs', '--production']);
-run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--out', out]);
+const stage = mkdtempSync(join(tmpdir(), 'gradlab-pack-'));
+
+function run(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd });
+  if (r.status !== 0) {
+    rmSync(stage, { recursive: true, force: true });
+    process.exit(r.status ?? 1);
+  }
+}
+
+try {
+  // Sources and tools, linked: esbuild reads them, the package never contains them (.vscodeignore).
+  for (const d of ['extension', 'core', 'protocol', 'server', 'cli', 'webview', 'node_modules']) {
+    if (existsSync(join(root, d))) symlinkSync(join(root, d), join(stage, d), 'dir');
+  }
+  // What ships, copied.
+  for (const f of ['package.json', 'README.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'tsconfig.base.json', 'tsconfig.json']) {
+    if (existsSync(join(root, f))) cpSync(join(root, f), join(stage, f));
+  }
+  for (const d of ['media', 'python', join('data', 'default'), join('docs', 'screenshots')]) {
+    if (existsSync(join(root, d))) cpSync(join(root, d), join(stage, d), { recursive: true });
+  }
+  run(process.execPath, ['esbuild.mjs', '--production'], stage);
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  // README images ship inside the package (docs/screenshots), so relative links stay relative.
+  run(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '--out', out], stage);
+} finally {
+  rmSync(stage, { recursive: true, force: true });
+}
 console.log(`${out}: ${(statSync(out).size / 1024).toFixed(0)} KiB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -104,7 +104,7 @@ const TESTS: UiTest[] = [
       check(/rnn/.test(text) && /dx/.test(text), `detail is not rnn dx: ${text.slice(0, 120)}`);
       check(/Analytic\s+-?\d/.test(text) && /Numeric\s+-?\d/.test(text), `detail lacks analytic/numeric values: ${text.slice(0, 300)}`);
       check(/Error per timestep/.test(text), 'no per-timestep errors for a tensor with a time axis');
-      await f.evaluate(() => window.scrollTo(0, 0));
+      await f.evaluate('window.scrollTo(0, 0)');
       await sleep(300);
       await shot(page, 'check-report-detail');
     },
@@ -180,9 +180,20 @@ const TESTS: UiTest[] = [
         return n > first ? n : undefined;
       }, 60_000);
       await shot(page, 'training-running');
-      await f.locator('button', { hasText: 'Stop' }).click();
-      await until('the run to stop', async () => /stopped/i.test(await status.innerText()), 20_000);
-      const stats = await f.locator('dl.stats').innerText();
+      // The run belongs to the extension, not to the view: hide the panel and show it again mid-run.
+      await header.click();
+      await until('the Training panel to collapse', async () => (await header.getAttribute('aria-expanded')) === 'false', 10_000);
+      await sleep(1000);
+      await header.click();
+      const g = await viewFrame(page, 'training', 60_000);
+      const reshown = await until('the curve back after reopening', async () => {
+        const n = Number(await g.locator('canvas[data-points]').first().getAttribute('data-points'));
+        return n >= second ? n : undefined;
+      }, 30_000);
+      console.log(`  after hiding and reopening the panel mid-run the curve has ${reshown} points (had ${second})`);
+      await g.locator('button', { hasText: 'Stop' }).click();
+      await until('the run to stop', async () => /stopped/i.test(await g.locator('p.status').innerText()), 20_000);
+      const stats = await g.locator('dl.stats').innerText();
       check(/Iteration\s+\d+ \/ \d+/.test(stats), `stats: ${stats}`);
       console.log(`  loss curve grew from ${first} to ${second} points before Stop`);
       await shot(page, 'training-stopped');
