@@ -20,6 +20,8 @@ const entries = [
   { entry: 'core/node/jobWorker.ts', out: 'dist/jobWorker.js', platform: 'node' },
   { entry: 'core/wasm/gemmWorker.ts', out: 'dist/gemmWorker.js', platform: 'node' },
   { entry: 'webview/main.ts', out: 'dist/webview.js', platform: 'browser' },
+  { entry: 'extension/exploreWorker.ts', out: 'dist/exploreWorker.js', platform: 'node' },
+  { entry: 'webview/explore/main.ts', out: 'dist/explore.js', platform: 'browser' },
 ];
 
 /** Prints errors as file:line:column so VS Code's problem matcher can read them. */
@@ -37,6 +39,7 @@ const problemMatcher = {
 
 // The webviews' stylesheet is plain CSS themed from --vscode-* variables: copied, not bundled.
 if (existsSync('webview/style.css')) copyFileSync('webview/style.css', 'dist/webview.css');
+if (existsSync('webview/explore/explore.css')) copyFileSync('webview/explore/explore.css', 'dist/explore.css');
 
 const contexts = [];
 for (const e of entries) {

@@ -92,10 +92,13 @@ export function bugsView(p: ExplorePayload, r: Bugs, host: ExploreHost): HTMLEle
   }
 
   function reports(b: Run): HTMLElement {
+    // Both reports open on the parameter the bug breaks worst, so the two heatmaps compare.
+    const worst = b.buggy.layers.flatMap((l) => l.params.map((q) => ({ layer: l.layer, param: q.name, e: Number.isNaN(q.relError) ? Infinity : q.relError }))).sort((x, y) => y.e - x.e)[0];
+    const select = worst ? { layer: worst.layer, param: worst.param } : undefined;
     const mk = (title: string, key: string, report: Run['buggy']) => {
       const root = el('div', { class: 'embedded-report', data: { which: key } });
-      const v = reportView(root, host.embedded('report', `${key}`));
-      v.receive({ type: 'setReport', payload: { report, thresholds: THRESHOLDS, title } });
+      const v = reportView(root, host.embedded('report', `${b.id}:${key}`));
+      v.receive({ type: 'setReport', payload: { report, thresholds: THRESHOLDS, title, select } });
       return root;
     };
     return el('div', { class: 'report-pair' }, mk(`With the bug: ${b.title}`, 'buggy', b.buggy), mk('Correct code', 'reference', b.reference));

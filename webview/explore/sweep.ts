@@ -29,7 +29,7 @@ export function sweepView(p: ExplorePayload, s: Sweep, host: ExploreHost): HTMLE
     xTitle: 'step h (log scale) — round-off dominates on the left, truncation on the right',
     yTitle: 'relative error (log)',
     yLog: true,
-    yDomain: [1e-16, 2],
+    yDomain: [10 ** (Math.floor(Math.log10(Math.max(1e-17, Math.min(...s.curves.flatMap((c) => [...c.relError, ...c.medianError]).filter((v) => v > 0))))) - 1), 2],
     hlines: [
       { y: 1e-7, color: 'green', label: 'good ≤ 1e-7' },
       { y: 1e-4, color: 'yellow', label: 'ok ≤ 1e-4' },
