@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FunctionResult } from '../../../core/node/pycheck/index';
 import { PyCmd, registerPythonCheck } from '../../../extension/pycheck/index';
+import type { GradientLabApi } from '../../../extension/main';
 
 const EXT_ID = 'gradient-lab.gradient-lab';
 /** The repository: this file runs from out/test/vscode/suite. */
@@ -35,11 +36,12 @@ async function lensesAt(uri: vscode.Uri, line: number): Promise<vscode.CodeLens[
 
 suite('Python layer checks', () => {
   let ws: string;
+  let api: GradientLabApi | undefined;
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension(EXT_ID);
+    const ext = vscode.extensions.getExtension<GradientLabApi>(EXT_ID);
     assert.ok(ext, `${EXT_ID} is not installed`);
-    await ext.activate();
+    api = await ext.activate();
     if (!(await vscode.commands.getCommands(true)).includes(PyCmd.checkFunction)) {
       // Not wired into extension/main.ts yet: register the same code with the repository as its root.
       const subscriptions: vscode.Disposable[] = [];
@@ -87,6 +89,21 @@ suite('Python layer checks', () => {
     const lens = await until('the ✓ lens', async () => (await lensesAt(uri, defLine)).find((l) => l.command!.title === '✓ Check'));
     assert.ok(lens);
     assert.equal(vscode.languages.getDiagnostics(uri).length, 0);
+  });
+
+  test('Check All Functions in File: one diagnostic per failing function, and the file in the checks tree', async () => {
+    const uri = vscode.Uri.file(path.join(ws, 'misc', 'wrong_returns.py'));
+    const t0 = Date.now();
+    const rs = await vscode.commands.executeCommand<FunctionResult[]>(PyCmd.checkFile, uri);
+    metric(`pycheck: Check All on wrong_returns.py (3 functions) in ${Date.now() - t0} ms`);
+    assert.deepEqual(rs?.map((r) => r.function), ['rnn_step_backward', 'rnn_backward', 'word_embedding_forward']);
+    const diags = await until('three diagnostics', () => vscode.languages.getDiagnostics(uri).length === 3 && vscode.languages.getDiagnostics(uri));
+    assert.ok(diags.some((d) => d.message.startsWith('rnn_step_backward returned 4 values, expected dx, dprev_h, dWx, dWh, db')));
+    const report = api?.ctx.report(`python:${uri.fsPath}`);
+    if (api) {
+      assert.ok(report, 'the checked file is a report in the checks tree');
+      assert.equal(report.report.layers.length, 3);
+    }
   });
 
   test("an exception's traceback frame links to the line in the editor", async () => {
