@@ -117,7 +117,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const out: string[] = [];
-  out.push(`Gradient Lab bench — engine ${report.engine.build}, Node ${process.version}; numpy ${np ?? 'absent'}`);
+  out.push(`Gradient Lab bench — engine ${report.engine.build}, Node ${process.version}; numpy ${np ?? (opts.numpy ? 'absent (python3 with numpy not found)' : 'not run (--no-numpy)')}`);
   out.push(`load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')} (2 cores)`);
   out.push('times: median ms, wall / busy-CPU of the busiest thread; ratio = engine (best of 1T/2T) / numpy 1T, wall and CPU');
   out.push('');

@@ -145,12 +145,12 @@ export function runEngineWorkload(engine: WasmEngine, name: string, repeats: num
   const [kind, a, b] = name.split('-');
   const out: EngineResult = { name, threads: {} };
   const withThreads = (th: number, fn: () => void) => {
-    const saved = engine.splitFlops;
-    engine.splitFlops = th >= 2 ? saved : Infinity;
+    const saved = engine.maxThreads;
+    engine.maxThreads = th;
     try {
       fn();
     } finally {
-      engine.splitFlops = saved;
+      engine.maxThreads = saved;
     }
   };
   const counts = threadCounts.filter((t) => t === 1 || engine.threads >= t);
@@ -190,10 +190,12 @@ export function runEngineWorkload(engine: WasmEngine, name: string, repeats: num
     const m = model(engine, SMALL, a as CellType, 'f64');
     const { features, captions } = makeData(SMALL, 3);
     let worst = 0;
-    for (const th of counts.slice(0, 1)) {
-      out.threads[th] = measure(() => {
-        worst = fastGradCheck(m, features, captions, 1e-6).worstRelError;
-      }, Math.max(1, Math.min(repeats, 3)), 1);
+    for (const th of counts) {
+      withThreads(th, () => {
+        out.threads[th] = measure(() => {
+          worst = fastGradCheck(m, features, captions, 1e-6).worstRelError;
+        }, Math.max(1, Math.min(repeats, 3)), 1);
+      });
     }
     out.note = `worst rel error ${worst.toExponential(2)}`;
     m.dispose();

@@ -12,6 +12,7 @@
  * loss() twice (equal up to rounding: see test/wasm/fastGradcheck.test.ts).
  */
 import { relError } from '../gradcheck';
+import type { KernelExports, WasmEngine } from '../wasm/engine';
 import { PARAM_NAMES, type ModelParams, type ParamName } from '../model';
 import { expectRank, ShapeError, type IntTensor, type Tensor } from '../tensor';
 import type { FastCaptioningModel } from './model';
@@ -32,7 +33,6 @@ export interface FastGradCheckOptions {
   naive?: boolean;
 }
 
-interface Pert { name: ParamName; e: number; delta: number }
 
 export function fastGradCheck(model: FastCaptioningModel, features: Tensor, captions: IntTensor, h = 1e-6, opts: FastGradCheckOptions = {}): FastGradCheckResult {
   const { grads } = model.loss(features, captions);
@@ -65,9 +65,135 @@ export function fastGradCheck(model: FastCaptioningModel, features: Tensor, capt
   return { analytic: grads, numerical, relErrors, worstRelError: worst, lossEvaluations: evals };
 }
 
+/** Job id of a gradient-check batch run on the helper thread (see core/wasm/gemmWorker.ts). */
+export const GRADCHECK_JOB = 1;
+
+// Layout of the job descriptor (a Float64Array in wasm memory; pointers are byte offsets).
+const D_N = 0, D_T = 1, D_D = 2, D_W = 3, D_H = 4, D_V = 5, D_P = 6, D_LSTM = 7, D_STEP = 8, D_NPERT = 9;
+const D_F = 10, D_X = 11, D_XW = 12, D_H0 = 13, D_IDX = 14, D_Y = 15, D_MASK = 16, D_PERT = 17, D_LOSS = 18, D_NEXT = 19;
+const D_PAR = 20; // 8 parameter pointers in PARAM_NAMES order
+const D_BUF = 28; // per thread: Hb, A, C0, C1, TC, S, rowLoss, ws (8 slots each)
+const D_LEN = D_BUF + 16;
+
+/** The views a thread needs on one job, rebuilt from the descriptor (works on either thread). */
+function views(buf: ArrayBufferLike, d: Float64Array, slot: number) {
+  const f64 = (p: number, n: number) => new Float64Array(buf, p, n);
+  const i32 = (p: number, n: number) => new Int32Array(buf, p, n);
+  const N = d[D_N], T = d[D_T], D = d[D_D], W = d[D_W], H = d[D_H], V = d[D_V], P = d[D_P];
+  const lstm = d[D_LSTM] === 1;
+  const G = lstm ? 4 * H : H;
+  const PN = P * N;
+  const b = D_BUF + 8 * slot;
+  const par = {} as Record<ParamName, number>;
+  PARAM_NAMES.forEach((name, i) => (par[name] = d[D_PAR + i]));
+  return {
+    N, T, D, W, H, V, P, G, PN, lstm, step: d[D_STEP], nPert: d[D_NPERT], par,
+    F: f64(d[D_F], N * D), X: f64(d[D_X], T * N * W), XW: f64(d[D_XW], T * N * G), H0: f64(d[D_H0], N * H),
+    idx: i32(d[D_IDX], T * N), yT: d[D_Y], maskT: d[D_MASK], pert: i32(d[D_PERT], 2 * d[D_NPERT]),
+    losses: f64(d[D_LOSS], d[D_NPERT]), next: i32(d[D_NEXT], 1),
+    Wx: f64(par.Wx, W * G),
+    Hb: f64(d[b], (T + 1) * PN * H), A: f64(d[b + 1], PN * G), C0: d[b + 2], C1: d[b + 3], TC: d[b + 4],
+    S: f64(d[b + 5], T * PN * V), rowLoss: f64(d[b + 6], T * PN), ws: d[b + 7],
+  };
+}
+
+/**
+ * Evaluates batches of perturbed losses until the shared batch counter runs out. Single-threaded
+ * kernels only: each thread runs whole batches on its own buffers.
+ */
+export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, descPtr: number, slot: number): void {
+  const d = new Float64Array(buf, descPtr, D_LEN);
+  const v = views(buf, d, slot);
+  const { N, T, D, W, H, V, P, G, PN, lstm, par, F, X, XW, H0, idx, pert, losses, next, Wx, Hb, A, S, rowLoss } = v;
+  const gemm = (M: number, Nn: number, K: number, pa: number, pb: number, pc: number, beta: number) =>
+    k.gemm_f64(0, 0, M, Nn, K, pa, K, pb, Nn, pc, Nn, beta, v.ws);
+  const fn = (name: string) => k[name] as (...a: number[]) => number;
+  const tanh = fn('tanh_f64'), fwd = fn('lstm_fwd_f64'), fillRows = fn('fill_rows_f64'), rowsLoss = fn('softmax_rows_loss_f64');
+  const names = PARAM_NAMES;
+  const nBatches = Math.ceil(v.nPert / P);
+  const pHb = Hb.byteOffset, pA = A.byteOffset;
+  for (;;) {
+    const bi = Atomics.add(next, 0, 1);
+    if (bi >= nBatches) break;
+    const b0 = bi * P, count = Math.min(P, v.nPert - b0);
+    const pname = (c: number) => names[pert[2 * (b0 + c)]];
+    const pidx = (c: number) => pert[2 * (b0 + c) + 1];
+    const delta = (c: number) => ((b0 + c) % 2 === 0 ? v.step : -v.step);
+    // h0 for every copy, then W_proj / b_proj corrections.
+    for (let c = 0; c < P; c++) Hb.set(H0, c * N * H);
+    for (let c = 0; c < count; c++) {
+      const name = pname(c), e = pidx(c), dl = delta(c);
+      if (name === 'W_proj') {
+        const i = Math.floor(e / H), j = e % H;
+        for (let n = 0; n < N; n++) Hb[(c * N + n) * H + j] += dl * F[n * D + i];
+      } else if (name === 'b_proj') {
+        for (let n = 0; n < N; n++) Hb[(c * N + n) * H + e] += dl;
+      }
+    }
+    let cPrev = v.C0, cNext = v.C1;
+    if (lstm) new Float64Array(buf, cPrev, PN * H).fill(0);
+    for (let t = 0; t < T; t++) {
+      const xw = XW.subarray(t * N * G, (t + 1) * N * G);
+      for (let c = 0; c < P; c++) A.set(xw, c * N * G);
+      const hPrevOff = t * PN * H;
+      for (let c = 0; c < count; c++) {
+        const name = pname(c), e = pidx(c), dl = delta(c);
+        const rowA = c * N * G;
+        if (name === 'Wx') {
+          const i = Math.floor(e / G), j = e % G;
+          for (let n = 0; n < N; n++) A[rowA + n * G + j] += dl * X[(t * N + n) * W + i];
+        } else if (name === 'b') {
+          for (let n = 0; n < N; n++) A[rowA + n * G + e] += dl;
+        } else if (name === 'W_embed') {
+          const w = Math.floor(e / W), j = e % W;
+          for (let n = 0; n < N; n++) {
+            if (idx[t * N + n] !== w) continue;
+            const ra = rowA + n * G;
+            for (let g = 0; g < G; g++) A[ra + g] += dl * Wx[j * G + g];
+          }
+        } else if (name === 'Wh') {
+          const i = Math.floor(e / G), j = e % G;
+          for (let n = 0; n < N; n++) A[rowA + n * G + j] += dl * Hb[hPrevOff + (c * N + n) * H + i];
+        }
+      }
+      gemm(PN, G, H, pHb + hPrevOff * 8, par.Wh, pA, 1);
+      const hNext = pHb + (t + 1) * PN * H * 8;
+      if (lstm) {
+        fwd(pA, cPrev, cNext, v.TC, hNext, PN, H);
+        [cPrev, cNext] = [cNext, cPrev];
+      } else {
+        tanh(hNext, pA, PN * H);
+      }
+    }
+    // Scores for every step and copy, vocabulary corrections, per-row losses.
+    fillRows(S.byteOffset, T * PN, V, par.b_vocab);
+    gemm(T * PN, V, H, pHb + PN * H * 8, par.W_vocab, S.byteOffset, 1);
+    for (let c = 0; c < count; c++) {
+      const name = pname(c), e = pidx(c), dl = delta(c);
+      if (name === 'W_vocab') {
+        const i = Math.floor(e / V), j = e % V;
+        for (let t = 0; t < T; t++) {
+          for (let n = 0; n < N; n++) {
+            const r = t * PN + c * N + n;
+            S[r * V + j] += dl * Hb[PN * H + r * H + i];
+          }
+        }
+      } else if (name === 'b_vocab') {
+        for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) S[(t * PN + c * N + n) * V + e] += dl;
+      }
+    }
+    rowsLoss(S.byteOffset, v.yT, v.maskT, T * PN, V, rowLoss.byteOffset);
+    for (let c = 0; c < count; c++) {
+      let sum = 0;
+      for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) sum += rowLoss[t * PN + c * N + n];
+      losses[b0 + c] = sum / N;
+    }
+  }
+}
+
 function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor, captions: IntTensor, h: number,
   numerical: Record<ParamName, Float64Array>, copies?: number): number {
-  const e = model.engine;
+  const e: WasmEngine = model.engine;
   const p = model.params;
   const N = features.shape[0];
   expectRank('gradcheck', 'features', features, 2);
@@ -80,17 +206,15 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   const G = lstm ? 4 * H : H;
   const P = Math.max(1, copies ?? Math.max(2, Math.round(480 / N / 2) * 2));
   const PN = P * N;
+  const allocs: (Float64Array | Int32Array)[] = [];
+  const f64 = (n: number) => { const a = e.f64(n); allocs.push(a); return a; };
+  const i32 = (n: number) => { const a = e.i32(n); allocs.push(a); return a; };
   // Parameters as engine arrays (copied if the caller's tensors live elsewhere).
-  const owned: Float64Array[] = [];
   const par = {} as Record<ParamName, Float64Array>;
   for (const name of PARAM_NAMES) {
     const d = p[name].data;
     if (e.owns(d)) par[name] = d;
-    else {
-      par[name] = e.f64(d.length);
-      par[name].set(d);
-      owned.push(par[name]);
-    }
+    else (par[name] = f64(d.length)).set(d);
   }
   const ptr = (a: Float64Array | Int32Array) => e.ptr(a);
   const gemm = (M: number, Nn: number, K: number, A: number, B: number, C: number, beta: 0 | 1) =>
@@ -98,10 +222,10 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   const k = (name: string) => e.kernel(name, 'f64');
 
   // Shared, unperturbed quantities.
-  const F = e.f64(N * D);
+  const F = f64(N * D);
   F.set(features.data);
-  const idx = new Int32Array(T * N);
-  const yT = e.i32(T * PN), maskT = e.i32(T * PN);
+  const idx = i32(T * N);
+  const yT = i32(T * PN), maskT = i32(T * PN);
   for (let n = 0; n < N; n++) {
     for (let t = 0; t < T; t++) {
       const win = captions.data[n * tp1 + t], wout = captions.data[n * tp1 + t + 1];
@@ -113,118 +237,49 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
       }
     }
   }
-  const idxW = e.i32(T * N);
-  idxW.set(idx);
-  const X = e.f64(T * N * W);
-  k('gather_rows')(ptr(X), ptr(par.W_embed), ptr(idxW), T * N, W);
-  const XW = e.f64(T * N * G); // x·Wx + b per step, (T, N, G)
+  const X = f64(T * N * W);
+  k('gather_rows')(ptr(X), ptr(par.W_embed), ptr(idx), T * N, W);
+  const XW = f64(T * N * G); // x·Wx + b per step, (T, N, G)
   k('fill_rows')(ptr(XW), T * N, G, ptr(par.b));
   gemm(T * N, G, W, ptr(X), ptr(par.Wx), ptr(XW), 1);
-  const H0 = e.f64(N * H);
+  const H0 = f64(N * H);
   k('fill_rows')(ptr(H0), N, H, ptr(par.b_proj));
   gemm(N, H, D, ptr(F), ptr(par.W_proj), ptr(H0), 1);
 
-  // Batch buffers.
-  const Hb = e.f64((T + 1) * PN * H); // slot t = h_t for all copies, rows (copy, n)
-  const A = e.f64(PN * G);
-  const C0 = lstm ? e.f64(PN * H) : undefined, C1 = lstm ? e.f64(PN * H) : undefined, TC = lstm ? e.f64(PN * H) : undefined;
-  const S = e.f64(T * PN * V);
-  const rowLoss = e.f64(T * PN);
-  const fillRows = k('fill_rows');
-  const Fd = F, Xd = X, WxD = par.Wx;
-
-  // All perturbations, ±h in adjacent copies.
-  const perts: Pert[] = [];
-  for (const name of PARAM_NAMES) for (let i = 0; i < par[name].length; i++) perts.push({ name, e: i, delta: h }, { name, e: i, delta: -h });
-  const losses = new Float64Array(perts.length);
-
-  for (let b0 = 0; b0 < perts.length; b0 += P) {
-    const batch = perts.slice(b0, b0 + P);
-    // h0 for every copy, then W_proj / b_proj corrections.
-    for (let c = 0; c < P; c++) Hb.set(H0, c * N * H);
-    batch.forEach((q, c) => {
-      if (q.name === 'W_proj') {
-        const i = Math.floor(q.e / H), j = q.e % H;
-        for (let n = 0; n < N; n++) Hb[(c * N + n) * H + j] += q.delta * Fd[n * D + i];
-      } else if (q.name === 'b_proj') {
-        for (let n = 0; n < N; n++) Hb[(c * N + n) * H + q.e] += q.delta;
-      }
-    });
-    if (lstm) C0!.fill(0);
-    let cPrev = C0!, cNext = C1!;
-    for (let t = 0; t < T; t++) {
-      const xw = XW.subarray(t * N * G, (t + 1) * N * G);
-      for (let c = 0; c < P; c++) A.set(xw, c * N * G);
-      const hPrevOff = t * PN * H;
-      batch.forEach((q, c) => {
-        const rowA = c * N * G;
-        switch (q.name) {
-          case 'Wx': {
-            const i = Math.floor(q.e / G), j = q.e % G;
-            for (let n = 0; n < N; n++) A[rowA + n * G + j] += q.delta * Xd[(t * N + n) * W + i];
-            break;
-          }
-          case 'b':
-            for (let n = 0; n < N; n++) A[rowA + n * G + q.e] += q.delta;
-            break;
-          case 'W_embed': {
-            const w = Math.floor(q.e / W), j = q.e % W;
-            for (let n = 0; n < N; n++) {
-              if (idx[t * N + n] !== w) continue;
-              const ra = rowA + n * G;
-              for (let g = 0; g < G; g++) A[ra + g] += q.delta * WxD[j * G + g];
-            }
-            break;
-          }
-          case 'Wh': {
-            const i = Math.floor(q.e / G), j = q.e % G;
-            for (let n = 0; n < N; n++) A[rowA + n * G + j] += q.delta * Hb[hPrevOff + (c * N + n) * H + i];
-            break;
-          }
-          default:
-            break;
-        }
-      });
-      gemm(PN, G, H, ptr(Hb) + hPrevOff * 8, ptr(par.Wh), ptr(A), 1);
-      const hNext = ptr(Hb) + (t + 1) * PN * H * 8;
-      const pa = ptr(A);
-      if (lstm) {
-        const pc = ptr(cPrev), pcn = ptr(cNext), ptc = ptr(TC!);
-        e.callRows('lstm_fwd', 'f64', PN, Math.ceil(2048 / H), (r0, r1) =>
-          [pa + r0 * G * 8, pc + r0 * H * 8, pcn + r0 * H * 8, ptc + r0 * H * 8, hNext + r0 * H * 8, r1 - r0, H]);
-        [cPrev, cNext] = [cNext, cPrev];
-      } else {
-        e.callRows('tanh', 'f64', PN, Math.ceil(8192 / H), (r0, r1) => [hNext + r0 * H * 8, pa + r0 * H * 8, (r1 - r0) * H]);
-      }
+  // All perturbations (parameter index, element), +h and −h in adjacent slots.
+  let nPert = 0;
+  for (const name of PARAM_NAMES) nPert += 2 * par[name].length;
+  const pert = i32(2 * nPert);
+  let q = 0;
+  PARAM_NAMES.forEach((name, pi) => {
+    for (let i = 0; i < par[name].length; i++) {
+      for (let s = 0; s < 2; s++) { pert[q++] = pi; pert[q++] = i; }
     }
-    // Scores for every step and copy, vocabulary corrections, per-row losses.
-    fillRows(ptr(S), T * PN, V, ptr(par.b_vocab));
-    gemm(T * PN, V, H, ptr(Hb) + PN * H * 8, ptr(par.W_vocab), ptr(S), 1);
-    batch.forEach((q, c) => {
-      if (q.name === 'W_vocab') {
-        const i = Math.floor(q.e / V), j = q.e % V;
-        for (let t = 0; t < T; t++) {
-          for (let n = 0; n < N; n++) {
-            const r = t * PN + c * N + n;
-            S[r * V + j] += q.delta * Hb[PN * H + r * H + i];
-          }
-        }
-      } else if (q.name === 'b_vocab') {
-        for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) S[(t * PN + c * N + n) * V + q.e] += q.delta;
-      }
-    });
-    const ps = ptr(S), py = ptr(yT), pm = ptr(maskT), pl = ptr(rowLoss);
-    e.callRows('softmax_rows_loss', 'f64', T * PN, Math.ceil(32768 / V), (r0, r1) => [ps + r0 * V * 8, py + r0 * 4, pm + r0 * 4, r1 - r0, V, pl + r0 * 8]);
-    for (let c = 0; c < batch.length; c++) {
-      let s = 0;
-      for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) s += rowLoss[t * PN + c * N + n];
-      losses[b0 + c] = s / N;
-    }
+  });
+  const losses = f64(nPert);
+  const next = i32(1);
+  const threads = e.threads >= 2 && e.maxThreads >= 2 ? 2 : 1;
+  const desc = f64(D_LEN);
+  desc.set([N, T, D, W, H, V, P, lstm ? 1 : 0, h, nPert, ptr(F), ptr(X), ptr(XW), ptr(H0), ptr(idx), ptr(yT), ptr(maskT), ptr(pert), ptr(losses), ptr(next)]);
+  PARAM_NAMES.forEach((name, i) => (desc[D_PAR + i] = ptr(par[name])));
+  for (let slot = 0; slot < threads; slot++) {
+    const b = D_BUF + 8 * slot;
+    desc[b] = ptr(f64((T + 1) * PN * H)); // Hb: slot t = h_t for all copies, rows (copy, n)
+    desc[b + 1] = ptr(f64(PN * G)); // A
+    desc[b + 2] = ptr(f64(lstm ? PN * H : 1));
+    desc[b + 3] = ptr(f64(lstm ? PN * H : 1));
+    desc[b + 4] = ptr(f64(lstm ? PN * H : 1));
+    desc[b + 5] = ptr(f64(T * PN * V)); // S
+    desc[b + 6] = ptr(f64(T * PN)); // row losses
+    desc[b + 7] = e.ws[slot];
   }
-  for (let i = 0; i < perts.length; i += 2) {
-    const q = perts[i];
-    numerical[q.name][q.e] = (losses[i] - losses[i + 1]) / (2 * h);
+  const run = () => runGradcheckBatches(e.k, e.memory.buffer, ptr(desc), 0);
+  if (threads === 2) e.runJob(GRADCHECK_JOB, [ptr(desc), 1], run);
+  else run();
+  for (let i = 0; i < nPert; i += 2) {
+    const name = PARAM_NAMES[pert[2 * i]];
+    numerical[name][pert[2 * i + 1]] = (losses[i] - losses[i + 1]) / (2 * h);
   }
-  for (const a of [F, yT, maskT, idxW, X, XW, H0, Hb, A, C0, C1, TC, S, rowLoss, ...owned]) if (a) e.release(a);
-  return perts.length;
+  for (let i = allocs.length - 1; i >= 0; i--) e.release(allocs[i]);
+  return nPert;
 }

@@ -84,7 +84,7 @@ export const CTL_INTS = 64;
 /** Float arguments (and, in slot RET, the float result) of OP.CALL, as a Float64Array at this byte offset. */
 export const CTL_FLOAT_BYTE = 192;
 export const CTL_RET = 7;
-export const OP = { GEMM_F64: 1, GEMM_F32: 2, CALL: 3, QUIT: 99 } as const;
+export const OP = { GEMM_F64: 1, GEMM_F32: 2, CALL: 3, JOB: 4, QUIT: 99 } as const;
 
 /** The kernel names in a fixed order, so both threads can refer to a kernel by index. */
 export function kernelNames(k: KernelExports): string[] {
@@ -130,6 +130,8 @@ export class WasmEngine {
   readonly ws: [number, number];
   /** Products of at least this many flops are split with the helper thread (when attached). */
   splitFlops = 2e6;
+  /** Set to 1 to keep all work on the calling thread even with a helper attached. */
+  maxThreads = 2;
 
   private ctl: Int32Array | undefined;
   private seq = 0;
@@ -316,7 +318,7 @@ export class WasmEngine {
     B: number, ldb: number, C: number, ldc: number, beta: 0 | 1, threads = 2): void {
     const f = dtype === 'f64' ? this.k.gemm_f64 : this.k.gemm_f32;
     const TA = ta ? 1 : 0, TB = tb ? 1 : 0;
-    if (!this.ctl || threads < 2 || 2 * M * N * K < this.splitFlops || (M < 8 && N < 16)) {
+    if (!this.ctl || threads < 2 || this.maxThreads < 2 || 2 * M * N * K < this.splitFlops || (M < 8 && N < 16)) {
       f(TA, TB, M, N, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
       return;
     }
@@ -366,7 +368,7 @@ export class WasmEngine {
     floatArgs: readonly number[] = []): number {
     const f = this.kernel(name, dtype);
     const ctl = this.ctl;
-    if (!ctl || rows < minRows || rows < 2) return f(...args(0, rows));
+    if (!ctl || this.maxThreads < 2 || rows < minRows || rows < 2) return f(...args(0, rows));
     const r0 = rows >> 1;
     const full = dtype ? `${name}_${dtype}` : name;
     this.names ??= kernelNames(this.k);
@@ -394,6 +396,31 @@ export class WasmEngine {
     const mine = f(...args(0, r0));
     this.join();
     return (typeof mine === 'number' ? mine : 0) + fl[CTL_RET];
+  }
+
+  /**
+   * Runs a registered job (core/wasm/gemmWorker.ts knows them by id) on the helper thread with
+   * integer arguments, while this thread runs `mine`; returns when both are done. Without a helper,
+   * only `mine` runs (jobs are written so that either thread can do all of the work).
+   */
+  runJob(jobId: number, args: readonly number[], mine: () => void): void {
+    const ctl = this.ctl;
+    if (!ctl || this.maxThreads < 2) {
+      mine();
+      return;
+    }
+    for (let i = 0; i < args.length; i++) ctl[CTL.ARG0 + i] = args[i];
+    ctl[CTL.NARGS] = args.length;
+    ctl[CTL.FN] = jobId;
+    ctl[CTL.OP] = OP.JOB;
+    ctl[CTL.ERR] = 0;
+    Atomics.store(ctl, CTL.SEQ, ++this.seq);
+    Atomics.notify(ctl, CTL.SEQ);
+    try {
+      mine();
+    } finally {
+      this.join();
+    }
   }
 
   /** A kernel export by base name and dtype, e.g. kernel('tanh', 'f32') -> tanh_f32. */

@@ -5,11 +5,19 @@
  */
 import { workerData } from 'node:worker_threads';
 import { CTL, OP, kernelNames, runCtlJob, type KernelExports } from './engine';
+import { GRADCHECK_JOB, runGradcheckBatches } from '../fast/gradcheck';
 
 interface GemmWorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   ctl: Int32Array;
+}
+
+/** Jobs that run whole pieces of work on this thread (they share a work counter with the caller). */
+function runJob(k: KernelExports, memory: WebAssembly.Memory, ctl: Int32Array): void {
+  const id = ctl[CTL.FN];
+  if (id === GRADCHECK_JOB) runGradcheckBatches(k, memory.buffer, ctl[CTL.ARG0], ctl[CTL.ARG0 + 1]);
+  else throw new Error(`gemm helper: unknown job ${id}`);
 }
 
 function main(): void {
@@ -28,7 +36,8 @@ function main(): void {
     seen = s;
     if (ctl[CTL.OP] === OP.QUIT) break;
     try {
-      runCtlJob(k, ctl, names);
+      if (ctl[CTL.OP] === OP.JOB) runJob(k, memory, ctl);
+      else runCtlJob(k, ctl, names);
     } catch {
       ctl[CTL.ERR] = 1;
     }

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { CaptioningModel, PARAM_NAMES, type CellType } from '../../core/model';
 import { FastCaptioningModel } from '../../core/fast/model';
@@ -7,15 +7,17 @@ import { evalNumericalGradient } from '../../core/gradcheck';
 import { Rng } from '../../core/random';
 import { intTensor, tensor } from '../../core/tensor';
 import { WasmEngine } from '../../core/wasm/engine';
-import { detectNodeWasmSupport } from '../../core/node/fastEngine';
+import { createNodeEngine, detectNodeWasmSupport } from '../../core/node/fastEngine';
 
 // The batched numerical gradient (rank-one perturbations, P copies per batch) must give the same
 // centred differences as perturbing each parameter and calling the reference model's loss twice.
 detectNodeWasmSupport();
 const engine = new WasmEngine({ initialMiB: 16 });
+let threaded: WasmEngine | undefined;
+after(() => threaded?.detachHelper());
 
 for (const cell of ['rnn', 'lstm'] as CellType[]) {
-  test(`batched numerical gradient (${cell}) equals the reference's centred differences`, () => {
+  test(`batched numerical gradient (${cell}) equals the reference's centred differences`, async () => {
     const V = 6, N = 4, T = 5, D = 7, W = 5, H = 6;
     const wordToIdx: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2, a: 3, b: 4, c: 5 };
     const ref = new CaptioningModel({ wordToIdx, inputDim: D, wordvecDim: W, hiddenDim: H, cellType: cell, seed: 4 });
@@ -43,6 +45,13 @@ for (const cell of ['rnn', 'lstm'] as CellType[]) {
       assert.equal(r.lossEvaluations, 2 * total);
       assert.ok(r.worstRelError < 1e-3, `${cell}: worst rel error ${r.worstRelError}`); // tiny gradients: noise-dominated
     }
+    // With the helper thread taking batches off the shared counter: bit-identical results.
+    threaded ??= await createNodeEngine({ threads: 2, global: false, initialMiB: 16 });
+    const fast2 = new FastCaptioningModel({ wordToIdx, inputDim: D, wordvecDim: W, hiddenDim: H, cellType: cell, engine: threaded, params: ref.params });
+    const one = fastGradCheck(fast, features, captions, h, { copies: 2 });
+    const two = fastGradCheck(fast2, features, captions, h, { copies: 2 });
+    for (const name of PARAM_NAMES) assert.deepEqual([...two.numerical[name]], [...one.numerical[name]], `${cell} 2 threads d${name}`);
+    fast2.dispose();
     fast.dispose();
   });
 }
