@@ -176,14 +176,17 @@ export class CaptioningSolver {
   private readonly explodeFactor: number;
   private evalRows: { train: Int32Array; val: Int32Array | null } | undefined;
 
-  /** `resume` continues a saved run (its hyperparameters win over `opts` for the update rule and schedule). */
+  /**
+   * `resume` continues a saved run: its update rule, optimizer state, batch size, lr decay, seed and
+   * clipping win over `opts`; `opts.numEpochs`, when given, sets a new total (to train longer).
+   */
   constructor(model: CaptionModel, data: TrainData, opts: SolverOptions, resume?: SolverState) {
     this.model = model;
     this.data = data;
     const rule = resume?.updateRule ?? opts.updateRule;
     if (!isUpdateRule(rule)) throw new SolverError(`unknown update rule "${rule}": expected one of ${UPDATE_RULES.join(', ')}`);
     const batchSize = resume?.batchSize ?? opts.batchSize ?? 100;
-    const numEpochs = resume?.numEpochs ?? opts.numEpochs ?? 10;
+    const numEpochs = opts.numEpochs ?? resume?.numEpochs ?? 10;
     const lrDecay = resume?.lrDecay ?? opts.lrDecay ?? 1;
     const seed = resume?.seed ?? opts.seed ?? 0;
     const gradClip = resume ? resume.gradClip : (opts.gradClip ?? null);

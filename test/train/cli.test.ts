@@ -63,7 +63,27 @@ describe('gradlab train / sample', () => {
     assert.equal(t.code, 0, t.stderr);
     const recs = t.stdout.trim().split('\n').map((l) => JSON.parse(l) as { split: string; method: { kind: string } });
     assert.ok(recs.every((x) => x.split === 'train' && x.method.kind === 'temperature'));
+    // Resuming continues the saved run: 2 more epochs after the 2 saved ones.
+    const more = path.join(tmp, 'more.npz');
+    const rr = gradlab('train', ...tiny, '--epochs', '4', '--resume', file, '--save', more);
+    assert.equal(rr.code, 0, rr.stderr);
+    const ev = rr.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; iteration?: number; resumedAt?: number; lossHistory?: number[] });
+    assert.equal(ev[0].resumedAt, 24);
+    const steps = ev.filter((e) => e.type === 'step').map((e) => e.iteration);
+    assert.deepEqual(steps, Array.from({ length: 24 }, (_, i) => 25 + i));
+    const first = (events[events.length - 1] as { lossHistory?: number[] }).lossHistory!;
+    assert.deepEqual(ev[ev.length - 1].lossHistory!.slice(0, 24), first);
     // A checkpoint does not fit a dataset with another vocabulary.
     oneLineError(gradlab('sample', '--checkpoint', file, '--dataset', 'default'), /m\.npz: checkpoint vocabulary has V = 1004 words, but dataset default has V = \d+/);
+  });
+
+  it('a diverging run exits 1, says so, and keeps the last good parameters in its checkpoint', () => {
+    const file = path.join(tmp, 'div.npz');
+    const r = gradlab('train', ...tiny, '--update', 'sgd', '--lr', '1000', '--save', file);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr.trim(), /^gradlab train: diverged at iteration \d+: .* \(learning rate 1000\); kept the parameters after \d+ updates \(their loss [0-9.]+\)$/);
+    // The checkpoint loads (a non-finite parameter would be refused) and stops where the run was kept.
+    const s = gradlab('sample', '--checkpoint', file, '--dataset', COCO_MINI, '--n', '1');
+    assert.equal(s.code, 0, s.stderr);
   });
 });
