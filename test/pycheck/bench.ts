@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import { checkFunction, functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
+import { checkFile, checkFunction, functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
 
 const ROOT = path.resolve(__dirname, '../fixtures/pylayers');
 const repeats = Number(process.argv[2] ?? 3);
@@ -32,7 +32,17 @@ async function main(): Promise<void> {
       console.log(`${f.qualified.padEnd(28)} ${m((r) => r.ms).padStart(8)}  ${m((r) => r.timing?.processMs ?? 0).padStart(10)}  ${m((r) => r.timing?.userCodeMs ?? 0).padStart(12)}  ${m((r) => r.timing?.compareMs ?? 0).padStart(10)}  ${runs[0].status}`);
     }
   }
-  console.log(`median over functions ${median(all).toFixed(0)} ms, slowest ${Math.max(...all).toFixed(0)} ms (medians of ${repeats} runs)`);
+  console.log(`one function alone: median over functions ${median(all).toFixed(0)} ms, slowest ${Math.max(...all).toFixed(0)} ms (medians of ${repeats} runs)`);
+  for (const file of ['cs231n/rnn_layers.py', 'seed/student.py']) {
+    const times: number[] = [];
+    let n = 0;
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      n = (await checkFile(path.join(ROOT, file), { python: ['python3'], cwd: ROOT })).length;
+      times.push(performance.now() - t0);
+    }
+    console.log(`Check All Functions in ${file} (${n} functions, one process): ${median(times).toFixed(0)} ms`);
+  }
 }
 
 void main();
