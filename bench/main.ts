@@ -2,13 +2,14 @@
  * `npm run bench`: the engine and the numpy reference (bench/reference.py) on the same workloads, in
  * one run, side by side: medians, ratios engine/numpy (numpy with 1 and with 2 BLAS threads), GFLOP/s.
  *
- *   npm run bench -- [--workload NAME[,NAME…]] [--repeats N] [--json] [--no-numpy]
+ *   npm run bench -- [--workload NAME[,NAME…]] [--repeats N] [--json] [--no-numpy] [--no-rss]
  *
  * Ratios are given on wall-clock medians and on busy-CPU medians (the busiest thread's CPU time):
  * on a machine shared with other jobs the wall clock is inflated and erratic, the CPU time is not.
  * numpy's 2-thread figures are wall-clock only meaningful on an idle machine (OpenBLAS threads spin).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createNodeEngine } from '../core/node/fastEngine';
@@ -17,8 +18,9 @@ import { WORKLOADS, runEngineWorkload, type EngineResult } from './workloads';
 interface PyTiming { wall_ms: number; cpu_ms: number; samples: number; gflops?: number; worst_rel_error?: number | null }
 interface PyRun { numpy: string; blas_threads: string | null; results: Record<string, PyTiming> }
 
-function parseArgs(argv: string[]): { workloads: string[]; repeats: number; json: boolean; numpy: boolean } {
+function parseArgs(argv: string[]): { workloads: string[]; repeats: number; json: boolean; numpy: boolean; rss: boolean } {
   let workloads = WORKLOADS.map((w) => w.name);
+  let rss = true;
   let repeats = 7;
   let json = false;
   let numpy = true;
@@ -37,9 +39,10 @@ function parseArgs(argv: string[]): { workloads: string[]; repeats: number; json
       if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats needs a positive integer');
     } else if (a === '--json') json = true;
     else if (a === '--no-numpy') numpy = false;
+    else if (a === '--no-rss') rss = false;
     else throw new Error(`unknown option "${a}"`);
   }
-  return { workloads, repeats, json, numpy };
+  return { workloads, repeats, json, numpy, rss };
 }
 
 function numpyAvailable(): string | undefined {
@@ -54,6 +57,38 @@ function runNumpy(workloads: string[], threads: number, repeats: number): PyRun 
     { encoding: 'utf8', env, maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench/reference.py (${threads} BLAS threads) failed: ${(r.stderr || '').trim().split('\n').pop()}`);
   return JSON.parse(r.stdout) as PyRun;
+}
+
+interface RssRun { cell: string; dtype: string; iterations: number; maxRssMB: number; wasmMemoryMB: number; lastLoss: number }
+
+/**
+ * Peak RSS of a short training run (loss + Adam) at the overfit sizes, each in a fresh process. Runs
+ * the bundled form when `npm run build` has produced dist/gemmWorker.js (what the extension runs),
+ * else through tsx (which itself adds ~35 MB).
+ */
+async function measureRss(): Promise<{ how: string; runs: RssRun[] }> {
+  const root = join(__dirname, '..');
+  let cmd: string[];
+  let how: string;
+  if (existsSync(join(root, 'dist', 'gemmWorker.js'))) {
+    const esbuild = await import('esbuild');
+    await esbuild.build({ entryPoints: [join(__dirname, 'rss.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+      outfile: join(root, 'dist', 'bench-rss.js'), logLevel: 'warning', loader: { '.wasm': 'binary' } });
+    cmd = [join(root, 'dist', 'bench-rss.js')];
+    how = 'bundled (dist/bench-rss.js)';
+  } else {
+    cmd = ['--import', 'tsx', join(__dirname, 'rss.ts')];
+    how = 'through tsx (run npm run build first for the bundled figure)';
+  }
+  const runs: RssRun[] = [];
+  for (const cell of ['rnn', 'lstm']) {
+    for (const dt of ['f64', 'f32']) {
+      const r = spawnSync(process.execPath, [...cmd, cell, dt, '10'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`bench/rss.ts ${cell} ${dt} failed: ${(r.stderr || '').trim()}`);
+      runs.push(JSON.parse(r.stdout) as RssRun);
+    }
+  }
+  return { how, runs };
 }
 
 const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
@@ -81,6 +116,11 @@ async function main(): Promise<number> {
       process.stderr.write('numpy, 2 BLAS threads…\n');
       np2 = runNumpy(two, 2, opts.repeats);
     }
+  }
+  let rssRes: { how: string; runs: RssRun[] } | undefined;
+  if (opts.rss) {
+    process.stderr.write('peak RSS of training runs…\n');
+    rssRes = await measureRss();
   }
   const load1 = loadavg();
   const rows = engineRes.map((r) => {
@@ -111,6 +151,7 @@ async function main(): Promise<number> {
     loadavgAfter: load1,
     repeats: opts.repeats,
     rows,
+    peakRss: rssRes ?? null,
   };
   if (opts.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -142,6 +183,11 @@ async function main(): Promise<number> {
         `engine 2T / 1T ${f(g['2'] / g['1'], 2)} wall, ${f(g['2-cpu'] / g['1-cpu'], 2)} cpu`);
     }
     if (r.note && !r.gflops) out.push(`${r.workload}: ${r.note}${r.numpy1T?.worst_rel_error != null ? `; numpy worst rel error ${r.numpy1T.worst_rel_error.toExponential(2)}` : ''}`);
+  }
+  if (rssRes) {
+    out.push('');
+    out.push(`peak RSS of a 10-iteration training run (loss + gradients + Adam) at the overfit sizes, ${rssRes.how}; target < 300 MB:`);
+    for (const r of rssRes.runs) out.push(`  ${r.cell} ${r.dtype}: ${f(r.maxRssMB, 0)} MB (wasm memory ${f(r.wasmMemoryMB, 0)} MB), loss after 10 steps ${f(r.lastLoss, 3)}`);
   }
   process.stdout.write(out.join('\n') + '\n');
   return 0;
