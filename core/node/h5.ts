@@ -129,7 +129,7 @@ export async function openH5File(path: string): Promise<H5FileHandle> {
 
 export interface H5WriteSpec {
   name: string;
-  data: Int32Array | Float32Array | Float64Array;
+  data: Int32Array | BigInt64Array | Float32Array | Float64Array;
   shape: number[];
   /** Chunk shape; omit for contiguous storage. */
   chunks?: number[];
@@ -138,7 +138,7 @@ export interface H5WriteSpec {
   filter?: { id: number; opts: number[] };
 }
 
-const dtypeOf = (a: H5WriteSpec['data']): string => (a instanceof Int32Array ? '<i' : a instanceof Float32Array ? '<f' : '<d');
+const dtypeOf = (a: H5WriteSpec['data']): string => (a instanceof Int32Array ? '<i' : a instanceof BigInt64Array ? '<q' : a instanceof Float32Array ? '<f' : '<d');
 
 /**
  * Writes datasets at the root of a new HDF5 file, through a temp file and a rename (nothing

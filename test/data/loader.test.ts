@@ -19,6 +19,7 @@ import {
   sampleMinibatch,
 } from '../../core/data';
 import { fsAccess, openDatasetAt } from '../../core/node/fsAccess';
+import { writeH5File } from '../../core/node/h5';
 import { Rng } from '../../core/random';
 import { captionRow, D, featureValue, removeDir, T, WORDS, writeSmallDataset, type Layout } from './builders';
 
@@ -73,6 +74,28 @@ describe('storage layouts', () => {
     assert.equal(ds.pcaFeatures, false);
     assert.equal(ds.splits.train.featureFile, 'train2014_vgg16_fc7.h5');
     assert.deepEqual(Array.from(ds.splits.train.getFeatures([9]).data), expectedRow('train', 9));
+    ds.close();
+  });
+
+  it('int64 captions and image indices (numpy default integers) are read as int32', async () => {
+    const dir = await writeSmallDataset();
+    dirs.push(dir);
+    const src = await openDataset(fsAccess(dir));
+    const wide = (a: Int32Array): BigInt64Array => BigInt64Array.from(a, (v) => BigInt(v));
+    const specs = (['train', 'val'] as const).flatMap((split) => {
+      const s = src.splits[split];
+      return [
+        { name: `${split}_captions`, data: wide(s.captions.data), shape: [s.numCaptions, T] },
+        { name: `${split}_image_idxs`, data: wide(s.imageIdxs), shape: [s.numCaptions] },
+      ];
+    });
+    const before = Array.from(src.splits.train.captions.data);
+    src.close();
+    await writeH5File(path.join(dir, 'coco2014_captions.h5'), specs);
+    const ds = await openDataset(fsAccess(dir));
+    assert.match(ds.stats.layouts[0], /^coco2014_captions\.h5:train_captions <q \(24, 7\)/);
+    assert.deepEqual(Array.from(ds.splits.train.captions.data), before);
+    assert.ok(ds.splits.train.captions.data instanceof Int32Array);
     ds.close();
   });
 
