@@ -3,6 +3,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ShapeContextParams } from '../protocol/lsp';
 import type { TrainConfig } from '../protocol/webview';
 import { registerCommands } from './commands';
+import { registerExplore } from './explore';
 import { config } from './config';
 import { Cmd } from './constants';
 import { Ctx } from './ctx';
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi | und
     ctx = new Ctx(context);
     const c = ctx;
     registerCommands(c);
+    registerExplore(context, { log: c.log, datasetLocation: () => c.dataset?.location });
     c.trainingHandler = async (msg) => {
       switch (msg.type) {
         case 'editConfig':
