@@ -18,6 +18,7 @@ const entries = [
   { entry: 'cli/main.ts', out: 'dist/cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
   { entry: 'core/node/trainWorker.ts', out: 'dist/trainWorker.js', platform: 'node' },
   { entry: 'core/node/jobWorker.ts', out: 'dist/jobWorker.js', platform: 'node' },
+  { entry: 'core/node/pycheck/worker.ts', out: 'dist/pycheckWorker.js', platform: 'node' },
   { entry: 'core/wasm/gemmWorker.ts', out: 'dist/gemmWorker.js', platform: 'node' },
   { entry: 'webview/main.ts', out: 'dist/webview.js', platform: 'browser' },
   { entry: 'extension/exploreWorker.ts', out: 'dist/exploreWorker.js', platform: 'node' },

@@ -6,9 +6,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_THRESHOLDS, worstVerdict, type CheckReport, type Thresholds } from '../../core/gradcheck';
-import { checkFunctions, findFunctions, type FoundFunction, type FunctionResult } from '../../core/node/pycheck/index';
+import { findFunctions, type FoundFunction, type FunctionResult } from '../../core/node/pycheck/index';
 import { toDiagnostic } from './diagnostics';
 import { interpreterCandidates } from './interpreter';
+import { checkInWorker } from './worker';
 
 export const PyCmd = {
   checkFunction: 'gradientLab.checkPythonFunction',
@@ -46,6 +47,7 @@ const LENS_MARK: Record<FunctionResult['status'], string> = { pass: '✓ Check',
 
 export function registerPythonCheck(context: vscode.ExtensionContext, deps: PythonCheckDeps): PythonCheckApi {
   const driver = vscode.Uri.joinPath(context.extensionUri, 'python', 'driver.py').fsPath;
+  const distDir = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
   const diagnostics = vscode.languages.createDiagnosticCollection('gradientLab.python');
   const lensChanged = new vscode.EventEmitter<void>();
   const checked = new vscode.EventEmitter<FunctionResult>();
@@ -108,7 +110,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
       };
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Gradient Lab: checking ${label}` },
-        () => checkFunctions(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal }, onResult),
+        () => checkInWorker(distDir, doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal }, onResult, (m) => deps.log.warn(m)),
       );
     } catch (e) {
       deps.log.error(`checking ${label} failed`, e);
