@@ -5,34 +5,8 @@
  * failure is posted as one `error` event; the host also watches for the worker dying.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runTrainJob } from './trainJob';
-import type { DatasetSpec, TrainJob, TrainWorkerCommand, TrainWorkerEvent } from './trainProtocol';
-
-/** The extension's training form (protocol/webview TrainConfig) next to a DatasetSource. */
-interface PanelConfig {
-  cellType: 'rnn' | 'lstm';
-  hiddenDim: number;
-  wordvecDim: number;
-  updateRule: string;
-  learningRate: number;
-  batchSize: number;
-  numEpochs: number;
-  trainSubset?: number;
-  seed: number;
-  lrDecay?: number;
-}
-
-/** Accepts `{ job }` (trainHost) or `{ config, dataset }` (the extension's panel form). */
-export function jobFromWorkerData(data: unknown): TrainJob {
-  if (typeof data !== 'object' || data === null) throw new Error('training worker started without a job');
-  const d = data as { job?: TrainJob; config?: PanelConfig & Partial<TrainJob>; dataset?: DatasetSpec };
-  if (d.job) return d.job;
-  if (d.config && d.dataset) {
-    const { trainSubset, ...rest } = d.config;
-    return { ...rest, dataset: d.dataset, maxTrain: rest.maxTrain ?? trainSubset };
-  }
-  throw new Error('training worker: workerData needs { job } or { config, dataset }');
-}
+import { jobFromWorkerData, runTrainJob } from './trainJob';
+import type { TrainJob, TrainWorkerCommand, TrainWorkerEvent } from './trainProtocol';
 
 function main(): void {
   const port = parentPort;
