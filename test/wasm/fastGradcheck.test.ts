@@ -1,8 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { CaptioningModel, PARAM_NAMES, type CellType } from '../../core/model';
-import { FastCaptioningModel } from '../../core/fast/model';
-import { fastGradCheck } from '../../core/fast/gradcheck';
+import { FastCaptioningModel, createFastModel } from '../../core/fast/model';
+import { fastGradCheck, FLOAT32_CHECK_NOTE } from '../../core/fast/gradcheck';
 import { evalNumericalGradient } from '../../core/gradcheck';
 import { Rng } from '../../core/random';
 import { intTensor, tensor } from '../../core/tensor';
@@ -55,3 +55,31 @@ for (const cell of ['rnn', 'lstm'] as CellType[]) {
     fast.dispose();
   });
 }
+
+test('float32 exploration: the check runs and lands far above the float64 thresholds, as the note says', () => {
+  const wordToIdx: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2, a: 3 };
+  const fast = new FastCaptioningModel({ wordToIdx, inputDim: 5, wordvecDim: 4, hiddenDim: 6, cellType: 'rnn', dtype: 'f32', engine, seed: 2 });
+  const rng = new Rng(1);
+  const features = tensor([3, 5], rng.normals(15, 1));
+  const captions = intTensor([3, 4], [1, 3, 2, 0, 1, 2, 3, 2, 1, 3, 3, 0]);
+  const r = fastGradCheck(fast, features, captions, 1e-6);
+  assert.ok(r.worstRelError > 1e-4, `float32 worst rel error ${r.worstRelError} should fail the float64 'ok' threshold`);
+  assert.match(FLOAT32_CHECK_NOTE, /7 significant digits/);
+  fast.dispose();
+});
+
+test('createFastModel falls back to the pure-TS reference model when WebAssembly SIMD is missing', () => {
+  const wordToIdx: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2, a: 3 };
+  const saved = WebAssembly.validate;
+  try {
+    (WebAssembly as { validate: (b: Uint8Array) => boolean }).validate = () => false;
+    const m = createFastModel({ wordToIdx, inputDim: 5, wordvecDim: 4, hiddenDim: 6, cellType: 'lstm', dtype: 'f32', seed: 2 });
+    assert.ok(m instanceof CaptioningModel);
+    assert.equal(m.dtype, 'f64');
+  } finally {
+    (WebAssembly as { validate: (b: Uint8Array) => boolean }).validate = saved;
+  }
+  const m2 = createFastModel({ wordToIdx, inputDim: 5, wordvecDim: 4, hiddenDim: 6, cellType: 'lstm', dtype: 'f32', seed: 2 });
+  assert.ok(m2 instanceof FastCaptioningModel);
+  (m2 as FastCaptioningModel).dispose();
+});
