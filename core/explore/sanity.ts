@@ -2,7 +2,8 @@
  * The sanity suite: checks a gradient check cannot make, each a pass/fail line with its numbers.
  * Initial loss ≈ (mean caption length) × ln V; masked positions get exactly zero gradient; the
  * scores at step t do not depend on the word they predict (causality); the loss falls over the
- * first iterations on a small batch; 50 captions can be overfitted below 0.1; beam width 1 is greedy.
+ * first iterations on a small batch; 50 captions can be overfitted below 0.1; beam width 1 is greedy
+ * (core/sampling.ts's beam search against the model's greedy sampler).
  */
 import { createFastModel } from '../fast/model';
 import { REFERENCE_LAYERS, type LayerImpl } from '../layers/index';

@@ -14,14 +14,16 @@ async function defaultDataset() {
 }
 
 describe('sanity suite', () => {
-  it('the fast lines pass on a synthetic set, with their numbers', () => {
-    const r = runSanity(syntheticData(), { hiddenDim: 16, wordvecDim: 8, only: ['initial-loss', 'masked-zero-gradient', 'causality'] });
-    assert.equal(r.lines.length, 3);
+  it('the fast lines pass on a synthetic set, with their numbers (beam width 1 = greedy included)', () => {
+    const r = runSanity(syntheticData(), { hiddenDim: 16, wordvecDim: 8, only: ['initial-loss', 'masked-zero-gradient', 'causality', 'beam-greedy'] });
+    assert.equal(r.lines.length, 4);
     for (const l of r.lines) assert.equal(l.status, 'pass', `${l.title}: ${l.detail}`);
     const init = r.lines[0];
     assert.ok(Math.abs(init.values.ratio - 1) < 0.1);
     assert.equal(r.lines[1].values.nonzero, 0);
     assert.ok(r.lines[1].values.masked > 0);
+    assert.equal(r.lines[3].values.captions, 10);
+    assert.equal(r.lines[3].values.differing, 0);
   });
 
   it('passes on the default dataset (rnn: initial loss, masking, causality, loss falls, overfit 50 captions < 0.1)', async (t) => {
