@@ -376,3 +376,35 @@ describe('webview: training panel', () => {
     }
   });
 });
+
+describe('webview: narrow widths', () => {
+  it('every view fits a 360 px wide panel without horizontal scrolling, data strings as text', async () => {
+    const report = sampleReport();
+    report.report.layers[0].layer = EVIL;
+    report.report.layers[0].params[0].name = EVIL;
+    const cases: [Parameters<typeof openView>[1], Record<string, unknown>][] = [
+      ['report', { type: 'setReport', payload: report }],
+      ['hidden', { type: 'setHidden', payload: sampleHidden('lstm', 16, 512) }],
+      ['gradflow', { type: 'setGradFlow', payload: sampleGradFlow(16) }],
+      ['captions', { type: 'setCaptions', payload: sampleCaptions() }],
+      ['training', { type: 'setTraining', state: sampleTraining(500) }],
+    ];
+    for (const [view, msg] of cases) {
+      const v = await openView(browser, view, { width: 360, height: 700, extra: images });
+      try {
+        await v.send(msg);
+        const [scroll, client] = await v.page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+        assert.ok(scroll <= client + 1, `${view}: page is ${scroll}px wide in a ${client}px view`);
+        if (view === 'report') {
+          assert.equal(await v.page.locator('td.layer').first().textContent(), EVIL);
+          await v.page.locator('tr.param-row').first().click();
+          assert.match((await v.page.locator('.detail h2').textContent()) ?? '', /<img src=x onerror=alert\(1\)> · <img src=x onerror=alert\(1\)>/);
+          await v.page.screenshot({ path: join(SHOTS, 'report-narrow-dark.png'), fullPage: true });
+        }
+        await noHarm(v);
+      } finally {
+        await v.close();
+      }
+    }
+  });
+});
