@@ -1,0 +1,75 @@
+/**
+ * Shape hovers in the real VS Code: opening a CS231n-style Python file starts the language
+ * server; hovering a layer's name shows its shapes, and the file with shape bugs gets warnings.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { GradientLabApi } from '../../../extension/main';
+
+const EXT_ID = 'gradient-lab.gradient-lab';
+const SOURCE = 'Gradient Lab shapes';
+
+async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeout = 60_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const v = await f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+}
+
+function hoverText(hovers: vscode.Hover[] | undefined): string {
+  return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
+suite('Shape hovers (language server)', () => {
+  let ws: string;
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<GradientLabApi>(EXT_ID);
+    assert.ok(ext, `${EXT_ID} is not installed`);
+    await ext.activate();
+    // The fixtures: beside the extension when it runs from the repository; else (an installed
+    // .vsix) in the repository this suite was built from (out/test/vscode/suite → the root).
+    const fixtures = [ext.extensionPath, path.resolve(__dirname, '..', '..', '..', '..')]
+      .map((root) => path.join(root, 'test', 'fixtures', 'python'))
+      .find((dir) => fs.existsSync(path.join(dir, 'rnn_layers.py')));
+    assert.ok(fixtures, 'test/fixtures/python not found');
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace is open');
+    ws = path.join(folder.uri.fsPath, 'shapes');
+    fs.mkdirSync(ws, { recursive: true });
+    for (const f of ['rnn_layers.py', 'shape_bugs.py']) fs.copyFileSync(path.join(fixtures, f), path.join(ws, f));
+  });
+
+  test('hovering a layer name in an open Python file shows its shapes', async () => {
+    const uri = vscode.Uri.file(path.join(ws, 'rnn_layers.py'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    assert.equal(doc.languageId, 'python');
+    const at = doc.positionAt(doc.getText().indexOf('def rnn_step_forward') + 6);
+    const text = await until('a shape hover on rnn_step_forward', async () => {
+      const t = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, at));
+      return t.includes('rnn_step_forward(') ? t : undefined;
+    });
+    assert.ok(text.includes('rnn_step_forward(x: (N, D), prev_h: (N, H), Wx: (D, H), Wh: (H, H), b: (H,)) → next_h: (N, H), cache'), text);
+    const local = doc.positionAt(doc.getText().indexOf('temp1 = np.dot'));
+    const t2 = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, local));
+    assert.ok(/temp1: \(N, H\)/.test(t2), t2);
+  });
+
+  test('a file with shape bugs gets the proven mismatches as warnings', async () => {
+    const uri = vscode.Uri.file(path.join(ws, 'shape_bugs.py'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const diags = await until('shape warnings', () => {
+      const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === SOURCE);
+      return d.length > 0 ? d : undefined;
+    });
+    assert.equal(diags.length, 9, diags.map((d) => d.message).join('\n'));
+    assert.ok(diags.every((d) => d.severity === vscode.DiagnosticSeverity.Warning));
+    assert.ok(diags.some((d) => d.message === 'np.dot: prev_h (N, H) · Wx (D, H): inner dimensions H ≠ D'));
+  });
+});
