@@ -74,6 +74,7 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
       throw new DatasetError(`captions must be 2-D integers, found ${ci.dtype} ${fmtShape(ci.shape)}`, CAPTIONS_FILE, cName);
     }
     const [rows, t] = ci.shape;
+    if (rows === 0) throw new DatasetError('has no caption rows', CAPTIONS_FILE, cName);
     if (t < 2) throw new DatasetError(`captions have ${t} columns; need at least <START> and <END>`, CAPTIONS_FILE, cName);
     if (T >= 0 && t !== T) throw new DatasetError(`captions have T = ${t} columns but train_captions has ${T}`, CAPTIONS_FILE, cName);
     T = t;
@@ -113,6 +114,7 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
       throw new DatasetError(`features must be 2-D floats, found ${fi.dtype} ${fmtShape(fi.shape)}`, file, 'features');
     }
     const [rows, d] = fi.shape;
+    if (rows === 0 || d === 0) throw new DatasetError(`features have shape ${fmtShape(fi.shape)}; need at least one row and one column`, file, 'features');
     if (D >= 0 && d !== D) throw new DatasetError(`features have D = ${d} columns but the train features have ${D}`, file, 'features');
     D = d;
     const idxs = caps[split].imageIdxs;

@@ -116,6 +116,15 @@ describe('dataset validation', () => {
     await rejects(flat, /train_captions: captions must be 2-D integers, found <i \(168,\)/);
   });
 
+  it('empty captions or features', async () => {
+    const noRows = await good();
+    await writeH5File(path.join(noRows, CAPTIONS_FILE), [
+      { name: 'train_captions', data: new Int32Array(0), shape: [0, T] },
+      { name: 'train_image_idxs', data: new Int32Array(0), shape: [0] },
+    ]);
+    await rejects(noRows, /^coco2014_captions\.h5: train_captions: has no caption rows/);
+  });
+
   it('image indices: count mismatch and out of the feature rows', async () => {
     const dir = await damaged((a) => {
       a.captions.val.imageIdxs[3] = 5; // val has 5 images: rows 0..4
