@@ -547,11 +547,32 @@ class Analyzer {
 
   /** Anything the rules do not model: its names still get hovers; its value is unknown. */
   private generic(n: SyntaxNode, env: Env): Value {
+    const scope = this.innerScope(n, env);
     for (const c of children(n)) {
-      if (isExpr(c)) this.expr(c, env);
-      else if (c.name === 'ArgList' || c.name === 'Body') this.generic(c, env);
+      if (isExpr(c)) this.expr(c, scope);
+      else if (c.name === 'ArgList' || c.name === 'Body' || c.name === 'ParamList') this.generic(c, scope);
     }
     return UNKNOWN;
+  }
+
+  /**
+   * Comprehensions and lambdas bind their own names (`for x in xs`, `lambda x:`): inside them those
+   * names are not the function's x, so they are unknown there.
+   */
+  private innerScope(n: SyntaxNode, env: Env): Env {
+    const cs = children(n);
+    let bound: SyntaxNode[] = [];
+    if (n.name === 'LambdaExpression') bound = n.getChild('ParamList')?.getChildren('VariableName') ?? [];
+    else if (/Comprehension/.test(n.name)) {
+      cs.forEach((c, i) => {
+        if (c.name !== 'for') return;
+        for (let j = i + 1; j < cs.length && cs[j].name !== 'in'; j++) if (cs[j].name === 'VariableName') bound.push(cs[j]);
+      });
+    }
+    if (bound.length === 0) return env;
+    const inner = new Map(env);
+    for (const b of bound) inner.set(this.src(b), UNKNOWN);
+    return inner;
   }
 
   private binary(n: SyntaxNode, op: string, a: Value, b: Value, l: SyntaxNode, r: SyntaxNode): Value {

@@ -240,6 +240,23 @@ describe('edits in progress and other hovers', () => {
     assert.deepEqual(an.diagnostics.map((d) => d.message), ['rnn_step_backward returns db (N,) where the docstring says db: (H,): N ≠ H']);
   });
 
+  it('treats names bound by comprehensions and lambdas as their own, not the function\'s', () => {
+    const text = [
+      'def f(x, W):',
+      '    """',
+      '    - x: of shape (N, T, D)',
+      '    - W: of shape (H, H)',
+      '    """',
+      '    ys = [np.dot(x, W) for x in range(3)]',
+      '    g = lambda x: np.dot(x, W)',
+      '    z = np.dot(x[:, 0, :], W)',
+      '    return ys',
+    ].join('\n');
+    const an = analyzePython(text, EMPTY_SHAPE_CONTEXT);
+    assert.deepEqual(an.diagnostics.map((d) => `${line(text, d.from)}: ${d.message}`), ['8: np.dot: x[:, 0, :] (N, D) · W (H, H): inner dimensions D ≠ H']);
+    assert.equal(hover(an, at(text, 'np.dot(x, W) for', { delta: 7 })), null);
+  });
+
   it('matches a layer reached through its module (layers.rnn_forward)', () => {
     const text = [
       'from cs231n import rnn_layers as layers',
