@@ -74,6 +74,10 @@ interface Work {
   idx: Int32Array; // (T, N) captions_in, time-major
   y: Int32Array; // (T, N) captions_out
   mask: Int32Array; // (T, N)
+  urows: Int32Array; // time-major rows whose target counts (mask = 1), then unused
+  yc: Int32Array; // their targets
+  ones: Int32Array; // all 1: the mask of the compacted rows
+  hc: FloatArray; // (≤ T·N, H) hidden states of the counted rows, then their gradient
 }
 
 export class FastCaptioningModel implements CaptioningModelLike {
@@ -206,7 +210,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const wk = this.work;
     if (!wk) return;
     this.work = undefined;
-    for (const b of [wk.feat, wk.hbuf, wk.cbuf, wk.tc, wk.dc, wk.x, wk.a, wk.s, wk.dh, wk.dx, wk.dh0, wk.idx, wk.y, wk.mask]) {
+    for (const b of [wk.feat, wk.hbuf, wk.cbuf, wk.tc, wk.dc, wk.x, wk.a, wk.s, wk.dh, wk.dx, wk.dh0, wk.idx, wk.y, wk.mask, wk.urows, wk.yc, wk.ones, wk.hc]) {
       if (b) this.engine.release(b);
     }
   }
@@ -242,6 +246,10 @@ export class FastCaptioningModel implements CaptioningModelLike {
       idx: e.i32(t * n),
       y: e.i32(t * n),
       mask: e.i32(t * n),
+      urows: e.i32(t * n),
+      yc: e.i32(t * n),
+      ones: e.i32(t * n).fill(1),
+      hc: e.floats(dt, t * n * H),
     };
     return this.work;
   }
@@ -341,21 +349,39 @@ export class FastCaptioningModel implements CaptioningModelLike {
           [as + r0 * G * es, cp + r0 * H * es, cn + r0 * H * es, tc + r0 * H * es, hn + r0 * H * es, r1 - r0, H]);
       }
     }
-    // Scores and the masked softmax loss (dscores overwrite the scores).
+    // Scores and the masked softmax loss (dscores overwrite the scores). Positions whose target is
+    // <NULL> add nothing to the loss or to any gradient, so the vocabulary projection (more than half
+    // of all flops) runs on the MU counted rows only, gathered into hc.
+    let MU = 0;
+    for (let r = 0; r < TN; r++) {
+      if (wk.mask[r]) {
+        wk.urows[MU] = r;
+        wk.yc[MU++] = wk.y[r];
+      }
+    }
+    const compact = MU < TN;
+    const hs = compact ? P(wk.hc) : hb + NH * es;
+    if (compact) k('gather_rows')(hs, hb + NH * es, P(wk.urows), MU, H);
     const sb = P(wk.s);
-    k('fill_rows')(sb, TN, V, P(p.b_vocab));
-    gemm(false, false, TN, V, H, hb + NH * es, P(p.W_vocab), sb, 1);
-    const yb = P(wk.y), mb = P(wk.mask);
-    const lossSum = e.callRows('softmax_xent', dt, TN, Math.ceil(SOFTMAX_SPLIT / V), (r0, r1) =>
+    k('fill_rows')(sb, MU, V, P(p.b_vocab));
+    gemm(false, false, MU, V, H, hs, P(p.W_vocab), sb, 1);
+    const yb = P(wk.yc), mb = P(wk.ones);
+    const lossSum = e.callRows('softmax_xent', dt, MU, Math.ceil(SOFTMAX_SPLIT / V), (r0, r1) =>
       [sb + r0 * V * es, yb + r0 * 4, mb + r0 * 4, r1 - r0, V, 1 / n, backward ? 1 : 0], [5]);
     const loss = lossSum / n;
     if (!backward) return loss;
 
     const g = this.g;
-    // Vocabulary projection backward.
-    gemm(true, false, H, V, TN, hb + NH * es, sb, P(g.W_vocab), 0);
-    k('col_sums')(P(g.b_vocab), sb, TN, V, 0);
-    gemm(false, true, TN, H, V, sb, P(p.W_vocab), dhb, 0);
+    // Vocabulary projection backward (dh of the counted rows, scattered; zero elsewhere).
+    gemm(true, false, H, V, MU, hs, sb, P(g.W_vocab), 0);
+    k('col_sums')(P(g.b_vocab), sb, MU, V, 0);
+    if (compact) {
+      gemm(false, true, MU, H, V, sb, P(p.W_vocab), hs, 0);
+      wk.dh.fill(0);
+      k('scatter_add_rows')(dhb, hs, P(wk.urows), MU, H);
+    } else {
+      gemm(false, true, TN, H, V, sb, P(p.W_vocab), dhb, 0);
+    }
     // Backward through time: da_t in place, da_t·Whᵀ accumulated into dh_{t-1} (or dh0).
     const dh0 = P(wk.dh0);
     let da: number;

@@ -133,3 +133,18 @@ test('fast model rejects bad input with the reference messages', () => {
   fast.dispose();
   assert.throws(() => fast.loss(features, captions), /disposed/);
 });
+
+test('fast model matches the reference when no target is <NULL> and when every target is', () => {
+  const c = CASES[1];
+  const ref = refModel(c, 'rnn', 21);
+  const fast = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: 'rnn', engine: engine1, params: ref.params });
+  const { features, captions } = data(c, 22);
+  for (const fillWith of [3, 0]) {
+    const cap = intTensor(captions.shape, captions.data);
+    for (let i = 0; i < c.n; i++) for (let s = 1; s <= c.t; s++) cap.data[i * (c.t + 1) + s] = fillWith === 0 ? 0 : 3 + ((i + s) % (c.v - 3));
+    const want = ref.loss(features, cap), got = fast.loss(features, cap);
+    assert.ok(relError([got.loss], [want.loss]) < 1e-13 || (want.loss === 0 && got.loss === 0), `loss ${got.loss} vs ${want.loss}`);
+    for (const name of PARAM_NAMES) assert.ok(scaledError(got.grads[name].data, want.grads[name].data) < 1e-12, `d${name} (targets ${fillWith})`);
+  }
+  fast.dispose();
+});
