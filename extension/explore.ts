@@ -35,6 +35,8 @@ export interface ExploreDeps {
 export interface ExploreArg {
   name?: string;
   ref?: { layer: string; param: string };
+  /** A complete request: run it without asking (tests, other commands). */
+  request?: ExploreRequest;
 }
 
 const ITEMS: { name: ExploreName; label: string; detail: string }[] = [
@@ -145,8 +147,8 @@ class ExplorePanel implements vscode.Disposable {
     }
   }
 
-  /** Runs one exploration in a worker with a cancellable notification, then shows it. */
-  async run(request: ExploreRequest): Promise<void> {
+  /** Runs one exploration in a worker with a cancellable notification, then shows it (undefined: cancelled or failed). */
+  async run(request: ExploreRequest): Promise<ExplorePayload | undefined> {
     this.show();
     this.worker?.terminate().catch(() => undefined);
     const job: ExploreJob = { request, data: this.deps.datasetLocation?.() ?? 'default' };
@@ -185,17 +187,19 @@ class ExplorePanel implements vscode.Disposable {
         this.deps.log.info(`exploration ${request.name} cancelled`);
         if (this.state.type === 'setExplore') this.post(this.state);
         else this.post({ type: 'empty', message: `${label} was cancelled.` });
-        return;
+        return undefined;
       }
       const payload: ExplorePayload = { request, result: done.result, title: titleOf(request, done.result), ms: done.ms, choices: { checks: checkChoices(), bugs: BUGS.map((b) => ({ id: b.id, title: b.title })) } };
       this.deps.log.info(`exploration ${request.name} done in ${done.ms} ms`);
       this.post({ type: 'setExplore', payload });
+      return payload;
     } catch (err) {
       this.deps.log.error(`exploration ${request.name} failed`, err);
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
       this.post({ type: 'empty', message: `${label} failed: ${reason}` });
       const pick = await vscode.window.showErrorMessage(`Gradient Lab: ${label} failed: ${reason}`, 'Open Log');
       if (pick === 'Open Log') this.deps.log.show?.();
+      return undefined;
     }
   }
 
@@ -207,6 +211,10 @@ class ExplorePanel implements vscode.Disposable {
 
 /** Asks what to explore; undefined when the user backs out. `arg` presets the sweep (a report's "Explore…"). */
 async function pickRequest(arg?: ExploreArg): Promise<ExploreRequest | undefined> {
+  if (arg?.request) {
+    if (!ITEMS.some((i) => i.name === arg.request?.name)) throw new Error(`unknown exploration "${String(arg.request.name)}": expected one of ${ITEMS.map((i) => i.name).join(', ')}`);
+    return arg.request;
+  }
   const preset = arg?.name && ITEMS.some((i) => i.name === arg.name) ? (arg.name as ExploreName) : undefined;
   const chosen = preset ?? (await vscode.window.showQuickPick(ITEMS.map((i) => ({ ...i, description: arg?.ref && i.name === 'sweep' ? `${arg.ref.layer} ${arg.ref.param}` : undefined })), { title: 'Gradient Lab: Explore…', placeHolder: 'What to explore', matchOnDetail: true }))?.name;
   if (!chosen) return undefined;
@@ -233,18 +241,22 @@ async function pickRequest(arg?: ExploreArg): Promise<ExploreRequest | undefined
   }
 }
 
-/** Registers "Gradient Lab: Explore…" and its panel. Returns a way to run an exploration directly. */
-export function registerExplore(context: vscode.ExtensionContext, deps: ExploreDeps): { run(request: ExploreRequest): Promise<void> } {
+/**
+ * Registers "Gradient Lab: Explore…" and its panel. The command resolves to the payload it showed
+ * (tests read it). Returns a way to run an exploration directly.
+ */
+export function registerExplore(context: vscode.ExtensionContext, deps: ExploreDeps): { run(request: ExploreRequest): Promise<ExplorePayload | undefined> } {
   const panel = new ExplorePanel(context, deps);
   context.subscriptions.push(
     panel,
     vscode.commands.registerCommand(EXPLORE_COMMAND, async (arg?: ExploreArg) => {
       try {
         const req = await pickRequest(arg);
-        if (req) await panel.run(req);
+        return req ? await panel.run(req) : undefined;
       } catch (err) {
         deps.log.error('Explore…', err);
         void vscode.window.showErrorMessage(`Gradient Lab: Explore… failed: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
       }
     }),
   );
