@@ -455,7 +455,8 @@ class Analyzer {
           this.cell = savedCell;
         }
         if (branchCell !== null) seenCells = [...seenCells, branchCell];
-        branches.push(branch);
+        // A branch the current cell type never takes does not shape what follows.
+        if (!isDead) branches.push(branch);
         cond = null;
       } else if (isExpr(c)) {
         this.expr(c, env);
@@ -463,7 +464,7 @@ class Analyzer {
         if (!cond) seenCells = [seenCells[0] ?? 'rnn', 'lstm']; // any other condition: no inference for else
       }
     }
-    if (!hasElse) branches.push(before);
+    if (!hasElse || branches.length === 0) branches.push(before);
     const names = new Set(branches.flatMap((b) => [...b.keys()]));
     for (const name of names) {
       let v: Value | undefined;
@@ -775,7 +776,7 @@ class Analyzer {
       const obj = c.firstChild;
       if (!prop || !obj) return {};
       const path = this.src(c).replace(/\s+/g, '');
-      const m = /^(np|numpy)\.(.+)$/.exec(path);
+      const m = /^(np|numpy)\.([A-Za-z_][\w.]*)$/.exec(path);
       if (m && NUMPY_NAMES.has(m[1])) return { np: m[2] };
       return { method: { obj, name: this.src(prop) } };
     }
@@ -881,6 +882,7 @@ class Analyzer {
       const res = unify(spec.shape, b.value.shape, bind);
       if (res.rank) verified = false;
       else if (res.conflicts.length) {
+        verified = false; // the call fails at run time: nothing after it holds, so no cascade
         this.warn(b.node, `${name}: argument ${b.param} gets ${this.short(b.node)} ${fmtShape(b.value.shape)}, expected ${fmtShape(res.expected)}: ${fmtConflicts(res.conflicts)}`);
       }
     }

@@ -135,7 +135,10 @@ export function numpyCall(ops: Ops, n: SyntaxNode, name: string, a: CallArgs): V
     return array([null]);
   }
   if (name === 'eye' && first?.k === 'dim') return array([first.d, first.d]);
-  if (name === 'linspace' && a.pos[2]?.value.k === 'dim') return array([(a.pos[2].value as { d: Dim }).d]);
+  if (name === 'linspace') {
+    const count = a.kw.get('num')?.value ?? a.pos[2]?.value;
+    return count?.k === 'dim' ? array([count.d]) : a.pos.length >= 2 && !count ? array([num(50)]) : array([null]);
+  }
   if ((name === 'concatenate' || name === 'stack' || name === 'vstack' || name === 'hstack') && first?.k === 'tuple') {
     return array(joinShapes(name, first.items, axisArg(a.kw.get('axis')?.value ?? y?.value)));
   }

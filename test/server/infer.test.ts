@@ -257,6 +257,28 @@ describe('edits in progress and other hovers', () => {
     assert.equal(hover(an, at(text, 'np.dot(x, W) for', { delta: 7 })), null);
   });
 
+  it('reads a notebook-style gradient check with numbers (N, D, H = 3, 10, 4)', () => {
+    const text = [
+      'import numpy as np',
+      'N, D, H = 3, 10, 4',
+      'x = np.linspace(-0.4, 0.7, num=N*D).reshape(N, D)',
+      'prev_h = np.linspace(-0.2, 0.5, num=N*H).reshape(N, H)',
+      'Wx = np.linspace(-0.1, 0.9, num=D*H).reshape(D, H)',
+      'Wh = np.linspace(-0.3, 0.7, num=H*H).reshape(H, H)',
+      'b = np.linspace(-0.2, 0.4, num=H)',
+      'next_h, _ = rnn_step_forward(x, prev_h, Wx, Wh, b)',
+      'bad, _ = rnn_step_forward(x, prev_h, Wh, Wx, b)',
+    ].join('\n');
+    const an = analyzePython(text, EMPTY_SHAPE_CONTEXT);
+    assert.equal(hover(an, at(text, 'x = np')), 'x: (3, 10)');
+    assert.equal(hover(an, at(text, 'next_h')), 'next_h: (3, 4)');
+    assert.equal(hover(an, at(text, 'bad')), 'bad: array, shape not inferred');
+    assert.deepEqual(an.diagnostics.map((d) => d.message), [
+      'rnn_step_forward: argument Wx gets Wh (4, 4), expected (10, 4): 4 ≠ 10',
+      'rnn_step_forward: argument Wh gets Wx (10, 4), expected (4, 4): 10 ≠ 4',
+    ]);
+  });
+
   it('matches a layer reached through its module (layers.rnn_forward)', () => {
     const text = [
       'from cs231n import rnn_layers as layers',
