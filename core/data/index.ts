@@ -1,4 +1,14 @@
-/** Public surface of the dataset layer. */
+/**
+ * Public surface of the dataset layer (CS231n `coco_captioning` layout, read through a DataAccess).
+ *
+ * In Node (CLI, extension host, workers, tests) open with core/node/fsAccess.ts:
+ *   const ds = await openDatasetAt('default' | folder, { pcaFeatures: true, maxTrain: 50, seed: 231 });
+ *   const mb = sampleMinibatch(ds, 25, 'train', rng);   // captions (B,T) int32, features (B,D) float64
+ *   captionText(mb.captions, ds);                       // ['a red circle above a blue square', ...]
+ *   resolveImageRef(ds, mb.urls[0] ?? '');              // { kind: 'file', path } or { kind: 'url', url }
+ *   ds.close();
+ * A bad folder rejects with a DatasetError (`file: dataset: problem`, one line).
+ */
 export * from './types';
 export type { DataAccess, H5FileHandle, H5DatasetInfo, H5Kind, NumericArray } from './access';
 export { openDataset, CAPTIONS_FILE, VOCAB_FILE, SCENES_FILE, featureFile, urlsFile } from './loader';
