@@ -9,7 +9,7 @@ import { DEFAULT_THRESHOLDS, worstVerdict, type CheckReport, type Thresholds } f
 import { findFunctions, type FoundFunction, type FunctionResult } from '../../core/node/pycheck/index';
 import { toDiagnostic } from './diagnostics';
 import { interpreterCandidates } from './interpreter';
-import { checkInWorker } from './worker';
+import { PyCheckWorker } from './worker';
 
 export const PyCmd = {
   checkFunction: 'gradientLab.checkPythonFunction',
@@ -47,14 +47,14 @@ const LENS_MARK: Record<FunctionResult['status'], string> = { pass: '✓ Check',
 
 export function registerPythonCheck(context: vscode.ExtensionContext, deps: PythonCheckDeps): PythonCheckApi {
   const driver = vscode.Uri.joinPath(context.extensionUri, 'python', 'driver.py').fsPath;
-  const distDir = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
+  const worker = new PyCheckWorker(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath, (m) => deps.log.warn(m));
   const diagnostics = vscode.languages.createDiagnosticCollection('gradientLab.python');
   const lensChanged = new vscode.EventEmitter<void>();
   const checked = new vscode.EventEmitter<FunctionResult>();
   const results = new Map<string, Map<string, Stored>>();
   const running = new Set<string>();
   const abort = new AbortController();
-  const subs: vscode.Disposable[] = [diagnostics, lensChanged, checked, { dispose: () => abort.abort() }];
+  const subs: vscode.Disposable[] = [diagnostics, lensChanged, checked, { dispose: () => abort.abort() }, worker];
 
   const settings = (uri: vscode.Uri): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('gradientLab.python', uri);
 
@@ -110,7 +110,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
       };
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Gradient Lab: checking ${label}` },
-        () => checkInWorker(distDir, doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal }, onResult, (m) => deps.log.warn(m)),
+        () => worker.run(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal }, onResult),
       );
     } catch (e) {
       deps.log.error(`checking ${label} failed`, e);

@@ -53,7 +53,8 @@ export interface PyCheckOptions {
   driver?: string;
   seed?: number;
   signal?: AbortSignal;
-  /** The file's text when it differs from disk is NOT used: Python imports the saved file. */
+  /** Keep the next Python process started and waiting (long-lived hosts; see runner.disposeWarm). */
+  prewarm?: boolean;
 }
 
 const STATUS_ORDER: CheckStatus[] = ['pass', 'warn', 'fail', 'error'];
@@ -121,7 +122,7 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
     try {
       answer = await runDriver(
         { module: absFile, root: opts.cwd, h: 1e-5, cases: jobCases },
-        { python: opts.python, driver: opts.driver ?? defaultDriverPath(), cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 10000, signal: opts.signal, groups },
+        { python: opts.python, driver: opts.driver ?? defaultDriverPath(), cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 10000, signal: opts.signal, groups, prewarm: opts.prewarm },
       );
     } catch (e) {
       if (!(e instanceof PythonProblem)) throw e;

@@ -2,7 +2,7 @@
  * Runs python/driver.py in a subprocess: arguments as data (no shell), the workspace folder as
  * working directory, one JSON job on stdin, one JSON answer on stdout, killed after a time limit.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -52,6 +52,8 @@ export interface DriverAnswer {
   python?: string;
   numpy?: string;
   executable?: string;
+  /** The Python process that answered. */
+  pid?: number;
   error?: PyError;
   stdout?: string;
   /** Every case that finished, in order (all of them unless `stopped`). */
@@ -74,6 +76,71 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The job's case ids in order, each with its group (the function it checks). */
   groups: readonly { id: string; group: string }[];
+  /**
+   * After a run, start the next driver process (same interpreter, driver and folder) so that it
+   * imports numpy while nobody waits; the next run hands it its job. For long-lived hosts only
+   * (the editor's worker); call disposeWarm() when done.
+   */
+  prewarm?: boolean;
+}
+
+interface Warm {
+  child: ChildProcess;
+  dead: boolean;
+}
+
+/** At most one waiting driver per (interpreter, driver, folder). */
+const warmPool = new Map<string, Warm>();
+
+const warmKey = (py: string, opts: RunOptions): string => `${py}\0${opts.driver}\0${opts.cwd}`;
+
+function spawnDriver(py: string, opts: RunOptions): ChildProcess {
+  return spawn(py, [opts.driver], {
+    cwd: opts.cwd,
+    shell: false,
+    windowsHide: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1' },
+  });
+}
+
+function startWarm(py: string, opts: RunOptions): void {
+  const key = warmKey(py, opts);
+  if (warmPool.has(key)) return;
+  const w: Warm = { child: spawnDriver(py, opts), dead: false };
+  const gone = (): void => {
+    w.dead = true;
+    if (warmPool.get(key) === w) warmPool.delete(key);
+  };
+  w.child.on('error', gone);
+  w.child.on('exit', gone);
+  w.child.stdin?.on('error', () => undefined);
+  warmPool.set(key, w);
+}
+
+/** A waiting driver if there is a live one, else a new process. */
+function takeDriver(py: string, opts: RunOptions): ChildProcess {
+  const key = warmKey(py, opts);
+  const w = warmPool.get(key);
+  warmPool.delete(key);
+  if (w && !w.dead && w.child.exitCode === null && w.child.signalCode === null) {
+    w.child.removeAllListeners('exit');
+    w.child.removeAllListeners('error');
+    return w.child;
+  }
+  if (w) w.child.kill('SIGKILL');
+  return spawnDriver(py, opts);
+}
+
+/** Process ids of the drivers waiting for a job (for tests and logs). */
+export function warmPids(): number[] {
+  return [...warmPool.values()].filter((w) => !w.dead).map((w) => w.child.pid ?? -1);
+}
+
+/** Kills every waiting driver (the editor's worker calls this before it stops). */
+export function disposeWarm(): void {
+  for (const w of warmPool.values()) w.child.kill('SIGKILL');
+  warmPool.clear();
 }
 
 /** The driver shipped next to this code: python/driver.py in the package root (dist/.. when bundled). */
@@ -120,13 +187,10 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new PythonProblem('cancelled', 'cancelled'));
     const t0 = performance.now();
-    const child = spawn(py, [opts.driver], {
-      cwd: opts.cwd,
-      shell: false,
-      windowsHide: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1' },
-    });
+    const child = takeDriver(py, opts);
+    const stdout = child.stdout!;
+    const stderr = child.stderr!;
+    const stdin = child.stdin!;
     const groups = opts.groups;
     const index = new Map(groups.map((g, i) => [g.id, i]));
     const answer: DriverAnswer = { ok: false, results: [], groupDoneMs: {} };
@@ -190,7 +254,7 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
       // A new function starts: it gets its own time limit.
       if (g !== undefined && groups[i + 1] && groups[i + 1].group !== g) arm();
     };
-    child.stdout.on('data', (b: Buffer) => {
+    stdout.on('data', (b: Buffer) => {
       pending += b.toString('utf8');
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
@@ -198,14 +262,16 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
         pending = pending.slice(nl + 1);
       }
     });
-    child.stderr.on('data', (b: Buffer) => {
+    stderr.on('data', (b: Buffer) => {
       if (err.length < 65536) err += b.toString('utf8');
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
       finish(() => (e.code === 'ENOENT' || e.code === 'EACCES' ? reject(new NotFound(py)) : reject(new PythonProblem('crashed', `could not start ${py}: ${e.message}`))));
     });
-    child.stdin.on('error', () => undefined); // a child that dies early closes stdin; the exit says why
+    stdin.on('error', () => undefined); // a child that dies early closes stdin; the exit says why
     child.on('close', (code, sig) => {
+      // The next check finds numpy already imported (not after a missing numpy: it may get installed).
+      if (opts.prewarm && header && (answer.ok || answer.error?.phase !== 'numpy') && !opts.signal?.aborted) startWarm(py, opts);
       finish(() => {
         if (pending) line(pending);
         if (killedFor) {
@@ -224,6 +290,6 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
         reject(new PythonProblem('bad-answer', `${py} exited without an answer (${how})`, 'is it Python 3.8 or later?'));
       });
     });
-    child.stdin.end(JSON.stringify(job));
+    stdin.end(JSON.stringify(job));
   });
 }
