@@ -45,7 +45,7 @@ export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
     seed: intFlag(p, 'seed', 231),
     gradClip: clip,
     clipMode: choiceFlag(p, 'clip-mode', ['norm', 'value'] as const, 'norm'),
-    evalEvery: intFlag(p, 'eval-every', 1, 0),
+    evalEvery: p.flags.has('eval-every') ? intFlag(p, 'eval-every', 1, 0) : undefined,
     sampleEvery: p.flags.has('sample-every') ? intFlag(p, 'sample-every', 0, 0) : undefined,
     dtype: choiceFlag(p, 'dtype', ['f64', 'f32'] as const, 'f64'),
     threads: intFlag(p, 'threads', 1, 1),

@@ -127,8 +127,9 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
       seed: job.seed,
       gradClip: job.gradClip,
       clipMode: job.clipMode,
-      evalEvery: job.evalEvery ?? 1,
-      evalSize: job.evalSize ?? 100,
+      // About ten evaluations a run, on 50 captions per split: cheap next to the training itself.
+      evalEvery: job.evalEvery ?? Math.max(1, Math.ceil(job.numEpochs / 10)),
+      evalSize: job.evalSize ?? 50,
     };
     const solver = new CaptioningSolver(model, { train, val: ds.splits.val }, opts, resume?.solver as SolverState | undefined);
     const total = solver.totalIterations;

@@ -25,9 +25,9 @@ export interface TrainJob {
   seed: number;
   gradClip?: number;
   clipMode?: 'norm' | 'value';
-  /** Epochs between train/val loss evaluations (0 = never; default 1). */
+  /** Epochs between train/val loss evaluations (0 = never; default: about ten a run, and after the last epoch). */
   evalEvery?: number;
-  /** Captions per evaluation (default 100). */
+  /** Captions per split and evaluation (default 50). */
   evalSize?: number;
   /** 'f64' (default) or 'f32' arithmetic on the WebAssembly engine. */
   dtype?: 'f64' | 'f32';
