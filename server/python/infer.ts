@@ -13,7 +13,7 @@ import {
 import { parseDocstring, stringContent } from './docstring';
 import { methodCall, numpyCall, sliceLen, type CallArgs } from './numpy';
 import { parsePython } from './parse';
-import { engineSig, fromDocstring, hasShapes, type ShapeSig } from './signature';
+import { engineSig, fromDocstring, fromEngine, hasShapes, type ShapeSig } from './signature';
 import {
   array, broadcast, dimValue, fmtConflicts, joinValues, matmulShape, operandShape, transposeShape, unify, UNKNOWN, type Bindings, type DimConflict, type DType, type Value,
 } from './values';
@@ -179,7 +179,7 @@ class Analyzer {
     const names = params.map((p) => p.name).filter((p) => p !== 'self' && p !== 'cls');
     const fromDoc = doc !== null ? fromDocstring(name, names, parseDocstring(doc, names)) : null;
     const engine = engineSig(name);
-    const sig = fromDoc && (hasShapes(fromDoc) || !engine) ? fromDoc : engine ?? { name, params: names, inputs: [], outputs: [], source: 'docstring' as const };
+    const sig = fromDoc && (hasShapes(fromDoc) || !engine) ? fromDoc : engine ? fromEngine(engine, names) : { name, params: names, inputs: [], outputs: [], source: 'docstring' as const };
     return { name, nameNode, params, body, sig };
   }
 

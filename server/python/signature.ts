@@ -48,13 +48,37 @@ function fromLayer(l: LayerSignature): ShapeSig {
   return l.modelLetters ? { ...base, modelLetters: l.modelLetters } : base;
 }
 
+/**
+ * The engine's shape for the i-th of `params`: by name, else by position when the function takes
+ * as many parameters as the layer (callers pass them positionally: `bh` is the layer's `b`).
+ */
+function engineInput(engine: ShapeSig | undefined, params: readonly string[], i: number): SigArg | undefined {
+  if (!engine) return undefined;
+  const byName = engine.inputs.find((e) => e.name === params[i] && e.shape);
+  if (byName) return byName;
+  return params.length === engine.inputs.length && !engine.params.includes(params[i]) ? engine.inputs[i] : undefined;
+}
+
+/** A definition of an engine layer without a docstring: the table's shapes under its own names. */
+export function fromEngine(engine: ShapeSig, params: readonly string[]): ShapeSig {
+  const inputs = params.map((p, i) => {
+    const e = engineInput(engine, params, i);
+    return e?.shape ? { ...e, name: p } : { name: p };
+  });
+  return { ...engine, params, inputs };
+}
+
 export function fromDocstring(name: string, params: readonly string[], doc: DocSignature): ShapeSig {
   const engine = engineSig(name);
   // Every parameter is listed, in call order. One the docstring gives no shape takes the engine's
-  // shape for the same layer and name (CS231n's `- dnext_h: Gradient of loss …` names none).
-  const fill = (a: SigArg, table: readonly SigArg[] | undefined): SigArg => a.shape ? a : table?.find((e) => e.name === a.name && e.shape) ?? a;
-  const inputs = params.map((p) => fill(doc.inputs.find((a) => a.name === p) ?? { name: p }, engine?.inputs));
-  const outputs = doc.outputs.map((o) => fill(o, engine?.outputs));
+  // shape for the same layer (CS231n's `- dnext_h: Gradient of loss …` names none).
+  const inputs = params.map((p, i): SigArg => {
+    const a = doc.inputs.find((x) => x.name === p) ?? { name: p };
+    if (a.shape) return a;
+    const e = engineInput(engine, params, i);
+    return e?.shape ? { ...e, name: p } : a;
+  });
+  const outputs = doc.outputs.map((o) => (o.shape ? o : engine?.outputs.find((e) => e.name === o.name && e.shape) ?? o));
   const base = { name, params, inputs, outputs, source: 'docstring' as const };
   return engine?.modelLetters ? { ...base, modelLetters: engine.modelLetters } : base;
 }

@@ -279,6 +279,26 @@ describe('edits in progress and other hovers', () => {
     ]);
   });
 
+  it('gives an undocumented engine layer the table\'s shapes by position, under its own names', () => {
+    const text = [
+      'def rnn_step_forward(x, prev_h, Wx, Wh, bh):',
+      '    current_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + bh)',
+      '    cache = (x, prev_h, Wx, Wh, bh, current_h)',
+      '    return current_h, cache',
+      '',
+      'def rnn_step_backward(dcurrent_h, cache):',
+      '    (x, prev_h, Wx, Wh, bh, current_h) = cache',
+      '    dstate = dcurrent_h * (1 - np.square(current_h))',
+      '    dx = dstate.dot(Wx)',
+      '    return dx',
+    ].join('\n');
+    const an = analyzePython(text, EMPTY_SHAPE_CONTEXT);
+    assert.equal(hover(an, at(text, 'rnn_step_forward', { delta: 1 })),
+      'rnn_step_forward(x: (N, D), prev_h: (N, H), Wx: (D, H), Wh: (H, H), bh: (H,)) → next_h: (N, H), cache');
+    assert.equal(hover(an, at(text, 'dstate =')), 'dstate: (N, H)');
+    assert.deepEqual(an.diagnostics.map((d) => d.message), ['dstate.dot: (N, H) · Wx (D, H): inner dimensions H ≠ D']);
+  });
+
   it('matches a layer reached through its module (layers.rnn_forward)', () => {
     const text = [
       'from cs231n import rnn_layers as layers',
