@@ -330,12 +330,13 @@ export class FastCaptioningModel implements CaptioningModelLike {
     k('gather_rows')(P(wk.x), P(p.W_embed), P(wk.idx), TN, W);
     k('fill_rows')(ab, TN, G, P(p.b));
     gemm(false, false, TN, G, W, P(wk.x), P(p.Wx), ab, 1);
-    // The recurrence.
+    // The recurrence; Wh is packed once for all T steps.
     const Wh = P(p.Wh);
+    const pbWh = e.packB(dt, false, H, G, Wh, G);
     const minRows = Math.ceil(ELEMWISE_SPLIT / H), minRowsLstm = Math.ceil(ELEMWISE_SPLIT / 4 / H);
     if (!lstm) {
       for (let s = 0; s < T; s++) {
-        gemm(false, false, n, H, H, hb + s * NH * es, Wh, ab + s * NG * es, 1);
+        e.gemmPacked(false, n, hb + s * NH * es, H, pbWh, ab + s * NG * es, G, 1);
         const hn = hb + (s + 1) * NH * es, as = ab + s * NG * es;
         e.callRows('tanh', dt, n, minRows, (r0, r1) => [hn + r0 * H * es, as + r0 * H * es, (r1 - r0) * H]);
       }
@@ -343,12 +344,13 @@ export class FastCaptioningModel implements CaptioningModelLike {
       const cb = P(wk.cbuf!), tcb = P(wk.tc!);
       wk.cbuf!.fill(0, 0, NH);
       for (let s = 0; s < T; s++) {
-        gemm(false, false, n, G, H, hb + s * NH * es, Wh, ab + s * NG * es, 1);
+        e.gemmPacked(false, n, hb + s * NH * es, H, pbWh, ab + s * NG * es, G, 1);
         const as = ab + s * NG * es, cp = cb + s * NH * es, cn = cb + (s + 1) * NH * es, tc = tcb + s * NH * es, hn = hb + (s + 1) * NH * es;
         e.callRows('lstm_fwd', dt, n, minRowsLstm, (r0, r1) =>
           [as + r0 * G * es, cp + r0 * H * es, cn + r0 * H * es, tc + r0 * H * es, hn + r0 * H * es, r1 - r0, H]);
       }
     }
+    e.releasePacked(pbWh);
     // Scores and the masked softmax loss (dscores overwrite the scores). Positions whose target is
     // <NULL> add nothing to the loss or to any gradient, so the vocabulary projection (more than half
     // of all flops) runs on the MU counted rows only, gathered into hc.
@@ -384,13 +386,14 @@ export class FastCaptioningModel implements CaptioningModelLike {
     }
     // Backward through time: da_t in place, da_t·Whᵀ accumulated into dh_{t-1} (or dh0).
     const dh0 = P(wk.dh0);
+    const pbWhT = e.packB(dt, true, G, H, Wh, G); // Whᵀ, packed once for all steps
     let da: number;
     if (!lstm) {
       const back = k('tanh_back');
       for (let s = T - 1; s >= 0; s--) {
         back(dhb + s * NH * es, hb + (s + 1) * NH * es, NH);
-        if (s > 0) gemm(false, true, n, H, H, dhb + s * NH * es, Wh, dhb + (s - 1) * NH * es, 1);
-        else gemm(false, true, n, H, H, dhb, Wh, dh0, 0);
+        if (s > 0) e.gemmPacked(false, n, dhb + s * NH * es, G, pbWhT, dhb + (s - 1) * NH * es, H, 1);
+        else e.gemmPacked(false, n, dhb, G, pbWhT, dh0, H, 0);
       }
       da = dhb;
     } else {
@@ -400,11 +403,12 @@ export class FastCaptioningModel implements CaptioningModelLike {
         const as = ab + s * NG * es, dh = dhb + s * NH * es, cp = cb + s * NH * es, tc = tcb + s * NH * es;
         e.callRows('lstm_bwd', dt, n, minRowsLstm * 2, (r0, r1) =>
           [as + r0 * G * es, dh + r0 * H * es, dcb + r0 * H * es, cp + r0 * H * es, tc + r0 * H * es, r1 - r0, H]);
-        if (s > 0) gemm(false, true, n, H, G, ab + s * NG * es, Wh, dhb + (s - 1) * NH * es, 1);
-        else gemm(false, true, n, H, G, ab, Wh, dh0, 0);
+        if (s > 0) e.gemmPacked(false, n, ab + s * NG * es, G, pbWhT, dhb + (s - 1) * NH * es, H, 1);
+        else e.gemmPacked(false, n, ab, G, pbWhT, dh0, H, 0);
       }
       da = ab;
     }
+    e.releasePacked(pbWhT);
     // Parameter gradients of the recurrence over all T·N rows at once.
     gemm(true, false, W, G, TN, P(wk.x), da, P(g.Wx), 0);
     gemm(true, false, H, G, TN, hb, da, P(g.Wh), 0);
@@ -457,11 +461,15 @@ export class FastCaptioningModel implements CaptioningModelLike {
     c.fill(0);
     words.fill(this.startIdx);
     const out = intTensor([n, maxLength]);
+    // The three weights are packed once for all steps.
+    const pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
+    const pbWh = e.packB(dt, false, H, G, P(p.Wh), G);
+    const pbWv = e.packB(dt, false, H, V, P(p.W_vocab), V);
     for (let step = 0; step < maxLength; step++) {
       gather(P(x), P(p.W_embed), P(words), n, W);
       fillRows(P(a), n, G, P(p.b));
-      gemm(n, G, W, P(x), P(p.Wx), P(a), 1);
-      gemm(n, G, H, P(h), P(p.Wh), P(a), 1);
+      e.gemmPacked(false, n, P(x), W, pbWx, P(a), G, 1);
+      e.gemmPacked(false, n, P(h), H, pbWh, P(a), G, 1);
       const pa = P(a), pc = P(c), pcn = P(cn), ptc = P(tc), phn = P(hn);
       if (lstm) {
         e.callRows('lstm_fwd', dt, n, minRowsLstm, (r0, r1) =>
@@ -470,12 +478,15 @@ export class FastCaptioningModel implements CaptioningModelLike {
         e.callRows('tanh', dt, n, minRows, (r0, r1) => [phn + r0 * H * es, pa + r0 * H * es, (r1 - r0) * H]);
       }
       fillRows(P(s), n, V, P(p.b_vocab));
-      gemm(n, V, H, P(hn), P(p.W_vocab), P(s), 1);
+      e.gemmPacked(false, n, P(hn), H, pbWv, P(s), V, 1);
       argmax(P(s), n, V, P(words));
       for (let i = 0; i < n; i++) out.data[i * maxLength + step] = words[i];
       [h, hn] = [hn, h];
       [c, cn] = [cn, c];
     }
+    e.releasePacked(pbWv);
+    e.releasePacked(pbWh);
+    e.releasePacked(pbWx);
     return out;
   }
 }

@@ -77,8 +77,8 @@ export function detectWasmSupport(): WasmSupport {
 export const CTL = {
   SEQ: 0, DONE: 1, OP: 2, ERR: 3, TA: 4, TB: 5, M: 6, N: 7, K: 8, A: 9, LDA: 10, B: 11, LDB: 12,
   C: 13, LDC: 14, BETA: 15, WS: 16, READY: 17,
-  /** OP.CALL: integer arguments ARG0…ARG0+9, their count, a bit mask of float arguments, the kernel index. */
-  ARG0: 18, NARGS: 28, FMASK: 29, FN: 30,
+  /** OP.CALL: integer arguments ARG0…ARG0+13, their count, a bit mask of float arguments, the kernel index. */
+  ARG0: 18, NARGS: 32, FMASK: 33, FN: 34,
 } as const;
 export const CTL_INTS = 64;
 /** Float arguments (and, in slot RET, the float result) of OP.CALL, as a Float64Array at this byte offset. */
@@ -120,6 +120,15 @@ export interface EngineOptions {
 }
 
 interface Block { ptr: number; size: number }
+
+/** op(B) packed once by WasmEngine.packB for repeated products. */
+export interface PackedB {
+  readonly ptr: number;
+  readonly dtype: DType;
+  readonly K: number;
+  readonly N: number;
+  readonly Npad: number;
+}
 
 export class WasmEngine {
   readonly module: WebAssembly.Module;
@@ -296,7 +305,7 @@ export class WasmEngine {
     Atomics.notify(ctl, CTL.SEQ);
   }
 
-  private join(): void {
+  private join(): number {
     const ctl = this.ctl!;
     for (;;) {
       const d = Atomics.load(ctl, CTL.DONE);
@@ -306,6 +315,7 @@ export class WasmEngine {
       }
     }
     if (ctl[CTL.ERR] !== 0) throw new Error(`wasm engine: the gemm helper thread failed (code ${ctl[CTL.ERR]})`);
+    return new Float64Array(ctl.buffer, CTL_FLOAT_BYTE, 8)[CTL_RET];
   }
 
   // ---------------------------------------------------------------- GEMM
@@ -367,19 +377,25 @@ export class WasmEngine {
   callRows(name: string, dtype: DType | undefined, rows: number, minRows: number, args: (r0: number, r1: number) => number[],
     floatArgs: readonly number[] = []): number {
     const f = this.kernel(name, dtype);
-    const ctl = this.ctl;
-    if (!ctl || this.maxThreads < 2 || rows < minRows || rows < 2) return f(...args(0, rows));
+    if (!this.ctl || this.maxThreads < 2 || rows < minRows || rows < 2) return f(...args(0, rows));
     const r0 = rows >> 1;
-    const full = dtype ? `${name}_${dtype}` : name;
+    this.postCall(dtype ? `${name}_${dtype}` : name, args(r0, rows), floatArgs);
+    const mine = f(...args(0, r0));
+    return (typeof mine === 'number' ? mine : 0) + this.join();
+  }
+
+  /** Posts one kernel call to the helper thread (join() waits for it and returns its float result). */
+  private postCall(full: string, a: readonly number[], floatArgs: readonly number[]): void {
+    const ctl = this.ctl!;
     this.names ??= kernelNames(this.k);
     const fn = this.names.indexOf(full);
-    const a = args(r0, rows);
-    if (a.length > 10) throw new Error(`callRows: ${full} takes ${a.length} arguments (at most 10)`);
+    if (fn < 0) throw new Error(`wasm engine: the kernel module has no export ${full}`);
+    if (a.length > 14) throw new Error(`wasm engine: ${full} takes ${a.length} arguments (at most 14 can be posted)`);
     const fl = new Float64Array(ctl.buffer, CTL_FLOAT_BYTE, 8);
     let mask = 0;
     for (let i = 0; i < a.length; i++) {
       if (floatArgs.includes(i)) {
-        if (i >= 7) throw new Error('callRows: float arguments must come among the first 7');
+        if (i >= 7) throw new Error('wasm engine: float arguments must come among the first 7');
         fl[i] = a[i];
         mask |= 1 << i;
       } else {
@@ -393,9 +409,41 @@ export class WasmEngine {
     ctl[CTL.ERR] = 0;
     Atomics.store(ctl, CTL.SEQ, ++this.seq);
     Atomics.notify(ctl, CTL.SEQ);
-    const mine = f(...args(0, r0));
+  }
+
+  // ---------------------------------------------------------------- prepacked weights
+
+  /**
+   * Packs op(B) (K×N; B is N×K when tb) once for many products with the same right operand (a
+   * recurrent weight at every time step). Release with releasePacked.
+   */
+  packB(dtype: DType, tb: boolean, K: number, N: number, B: number, ldb: number): PackedB {
+    const nr = dtype === 'f64' ? 4 : 8, es = dtype === 'f64' ? 8 : 4;
+    const Npad = Math.ceil(N / nr) * nr;
+    const ptr = this.alloc(Math.max(1, K * Npad) * es);
+    this.kernel('packB_full', dtype)(tb ? 1 : 0, B, ldb, K, N, ptr);
+    return { ptr, dtype, K, N, Npad };
+  }
+
+  releasePacked(pb: PackedB): void {
+    this.release(pb.ptr);
+  }
+
+  /** C = beta·C + op(A)·B with B prepacked; split along N with the helper for large products. */
+  gemmPacked(ta: boolean, M: number, A: number, lda: number, pb: PackedB, C: number, ldc: number, beta: 0 | 1): void {
+    const { dtype, K, N, Npad } = pb;
+    const f = this.kernel('gemm_pp', dtype);
+    const TA = ta ? 1 : 0;
+    const nr = dtype === 'f64' ? 4 : 8, es = dtype === 'f64' ? 8 : 4;
+    const nTiles = Math.ceil(N / nr);
+    if (!this.ctl || this.maxThreads < 2 || 2 * M * N * K < this.splitFlops || nTiles < 2) {
+      f(TA, M, N, K, A, lda, pb.ptr, Npad, 0, C, ldc, beta, this.ws[0]);
+      return;
+    }
+    const n0 = Math.ceil(nTiles / 2) * nr;
+    this.postCall(`gemm_pp_${dtype}`, [TA, M, N - n0, K, A, lda, pb.ptr, Npad, n0, C + n0 * es, ldc, beta, this.ws[1]], []);
+    f(TA, M, n0, K, A, lda, pb.ptr, Npad, 0, C, ldc, beta, this.ws[0]);
     this.join();
-    return (typeof mine === 'number' ? mine : 0) + fl[CTL_RET];
   }
 
   /**

@@ -155,3 +155,27 @@ test('row-parallel kernels split with the helper give the single-thread results 
   assert.ok(Math.abs(l2 - l1) <= 1e-12 * Math.abs(l1), `split loss ${l2} vs ${l1}`);
   assert.deepEqual([...a], [...b]);
 });
+
+test('products with a prepacked right operand equal the packing products bit for bit, 1 and 2 threads', async () => {
+  threaded ??= await createNodeEngine({ threads: 2, global: false, initialMiB: 32 });
+  const rng = new Rng(5);
+  for (const e of [engines[0].e, threaded]) {
+    for (const dtype of ['f64', 'f32'] as DType[]) {
+      for (const [M, N, K] of [[50, 512, 300], [7, 13, 5], [64, 1004, 40], [3, 2100, 9]] as [number, number, number][]) {
+        for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+          const A = e.floats(dtype, M * K), B = e.floats(dtype, K * N), C1 = e.floats(dtype, M * N), C2 = e.floats(dtype, M * N);
+          fill(A, rng); fill(B, rng); fill(C1, rng);
+          C2.set(C1);
+          const pb = e.packB(dtype, tb, K, N, e.ptr(B), tb ? K : N);
+          e.gemm(ta, tb, M, N, K, A, B, C1, 1);
+          e.gemmPacked(ta, M, e.ptr(A), ta ? M : K, pb, e.ptr(C2), N, 1);
+          let same = true;
+          for (let i = 0; i < C1.length; i++) if (!Object.is(C1[i], C2[i])) { same = false; break; }
+          assert.ok(same, `${dtype} ${M}x${N}x${K} ta=${ta} tb=${tb} threads=${e.threads}: prepacked product differs`);
+          e.releasePacked(pb);
+          e.release(C2); e.release(C1); e.release(B); e.release(A);
+        }
+      }
+    }
+  }
+});

@@ -350,3 +350,125 @@ export function gemm_f32(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
     }
   }
 }
+
+// ---------------------------------------------------------------- prepacked op(B), f64
+
+/**
+ * Packs all of op(B) (K×N) once, for products that reuse it (the recurrent weights at every time
+ * step): K-blocks of KC rows, each block holding Npad/NR panels of kc×NR, block base pc·Npad.
+ */
+export function packB_full_f64(tb: i32, B: usize, ldb: i32, K: i32, N: i32, Bp: usize): void {
+  const Npad = (N + NR64 - 1) / NR64 * NR64;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    packB64(tb, B, ldb, pc, 0, kc, N, Bp + <usize>pc * Npad * 8);
+  }
+}
+
+/**
+ * C = beta·C + op(A)·op(B)[:, n0:n0+N] with op(B) prepacked by packB_full_f64 (row length Npad);
+ * n0 must be a multiple of NR.
+ */
+export function gemm_pp_f64(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32, Bp: usize, Npad: i32, n0: i32,
+  C: usize, ldc: i32, beta: i32, ws: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!beta) for (let i = 0; i < M; i++) memory.fill(C + <usize>i * ldc * 8, 0, <usize>N * 8);
+    return;
+  }
+  const Ap = ws;
+  const tmp = Ap + <usize>((MC64 + MR) * KC + (NC + NR64) * KC) * 8;
+  const ldcB = <usize>ldc * 8;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const Bblk = Bp + (<usize>pc * Npad + <usize>n0 * kc) * 8;
+    const bt = pc == 0 ? beta : 1;
+    for (let ic = 0; ic < M; ic += MC64) {
+      const mc = min(MC64, M - ic);
+      packA64(ta, A, lda, ic, pc, mc, kc, Ap);
+      for (let jr = 0; jr < N; jr += NR64) {
+        const nr = min(NR64, N - jr);
+        const bpan = Bblk + <usize>(jr * kc) * 8;
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          const apan = Ap + <usize>(ir * kc) * 8;
+          const c = C + (<usize>(ic + ir) * ldc + jr) * 8;
+          if (mr == MR && nr == NR64) {
+            ukr64(kc, apan, bpan, c, ldcB, bt);
+          } else {
+            ukr64(kc, apan, bpan, tmp, NR64 * 8, 0);
+            for (let i = 0; i < mr; i++) {
+              const crow = c + <usize>i * ldcB;
+              const trow = tmp + <usize>(i * NR64) * 8;
+              for (let j = 0; j < nr; j++) {
+                const v = load<f64>(trow + <usize>j * 8);
+                store<f64>(crow + <usize>j * 8, bt ? load<f64>(crow + <usize>j * 8) + v : v);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- prepacked op(B), f32
+
+/**
+ * Packs all of op(B) (K×N) once, for products that reuse it (the recurrent weights at every time
+ * step): K-blocks of KC rows, each block holding Npad/NR panels of kc×NR, block base pc·Npad.
+ */
+export function packB_full_f32(tb: i32, B: usize, ldb: i32, K: i32, N: i32, Bp: usize): void {
+  const Npad = (N + NR32 - 1) / NR32 * NR32;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    packB32(tb, B, ldb, pc, 0, kc, N, Bp + <usize>pc * Npad * 4);
+  }
+}
+
+/**
+ * C = beta·C + op(A)·op(B)[:, n0:n0+N] with op(B) prepacked by packB_full_f32 (row length Npad);
+ * n0 must be a multiple of NR.
+ */
+export function gemm_pp_f32(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32, Bp: usize, Npad: i32, n0: i32,
+  C: usize, ldc: i32, beta: i32, ws: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!beta) for (let i = 0; i < M; i++) memory.fill(C + <usize>i * ldc * 4, 0, <usize>N * 4);
+    return;
+  }
+  const Ap = ws;
+  const tmp = Ap + <usize>((MC32 + MR) * KC + (NC + NR32) * KC) * 4;
+  const ldcB = <usize>ldc * 4;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const Bblk = Bp + (<usize>pc * Npad + <usize>n0 * kc) * 4;
+    const bt = pc == 0 ? beta : 1;
+    for (let ic = 0; ic < M; ic += MC32) {
+      const mc = min(MC32, M - ic);
+      packA32(ta, A, lda, ic, pc, mc, kc, Ap);
+      for (let jr = 0; jr < N; jr += NR32) {
+        const nr = min(NR32, N - jr);
+        const bpan = Bblk + <usize>(jr * kc) * 4;
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          const apan = Ap + <usize>(ir * kc) * 4;
+          const c = C + (<usize>(ic + ir) * ldc + jr) * 4;
+          if (mr == MR && nr == NR32) {
+            ukr32(kc, apan, bpan, c, ldcB, bt);
+          } else {
+            ukr32(kc, apan, bpan, tmp, NR32 * 4, 0);
+            for (let i = 0; i < mr; i++) {
+              const crow = c + <usize>i * ldcB;
+              const trow = tmp + <usize>(i * NR32) * 4;
+              for (let j = 0; j < nr; j++) {
+                const v = load<f32>(trow + <usize>j * 4);
+                store<f32>(crow + <usize>j * 4, bt ? load<f32>(crow + <usize>j * 4) + v : v);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
