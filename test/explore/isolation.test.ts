@@ -2,14 +2,19 @@
 // the solver, the model or the reference layers import (transitively) reaches core/explore.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
 
-/** Relative imports of a TypeScript file (static, re-exports and dynamic). */
+/**
+ * Relative imports of a TypeScript file that exist at run time (static, re-exports, dynamic).
+ * `import type` / `export type … from` are erased by the compiler and load nothing, so they are
+ * left out (the protocol names the explorations' result types that way).
+ */
 function importsOf(file: string): string[] {
-  const src = readFileSync(file, 'utf8');
+  const src = readFileSync(file, 'utf8').replace(/^\s*(?:import|export)\s+type\s[^;]*;/gm, '');
   const out: string[] = [];
   for (const m of src.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) out.push(m[1]);
   return out;
@@ -45,6 +50,12 @@ function tsFiles(dir: string): string[] {
 }
 
 describe('core/explore isolation', () => {
+  it('the import walker sees value imports and re-exports, and skips type-only ones', () => {
+    const f = path.join(mkdtempSync(path.join(tmpdir(), 'gradlab-iso-')), 'a.ts');
+    writeFileSync(f, "import type { A } from './types';\nexport type { B } from './types2';\nimport { c } from './values';\nexport * from './more';\nconst d = import('./lazy');\n");
+    assert.deepEqual(importsOf(f).sort(), ['./lazy', './more', './values']);
+  });
+
   it('no training module imports core/explore, directly or through anything it imports', () => {
     const entries = [
       'core/solver.ts',
