@@ -163,11 +163,22 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
     },
   };
 
+  // The first check of a folder should not wait for Python to start and import numpy either.
+  const warmed = new Set<string>();
+  const warmFor = async (doc: vscode.TextDocument): Promise<void> => {
+    const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
+    if (warmed.has(folder)) return;
+    warmed.add(folder);
+    const { candidates } = await interpreterCandidates(doc.uri);
+    if (candidates[0]) worker.warm(candidates[0], driver, folder);
+  };
+
   const lensProvider: vscode.CodeLensProvider = {
     onDidChangeCodeLenses: lensChanged.event,
     provideCodeLenses(doc) {
       if (!settings(doc.uri).get<boolean>('codeLens', true)) return [];
       const found = findFunctions(doc.getText());
+      if (found.length > 0 && vscode.workspace.isTrusted) void warmFor(doc).catch((e: unknown) => deps.log.warn(`starting Python ahead of time failed: ${String(e)}`));
       const stored = results.get(doc.uri.toString());
       return found.map((f) => {
         const range = new vscode.Range(f.defLine, 0, f.defLine, 0);

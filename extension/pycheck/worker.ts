@@ -49,6 +49,12 @@ export class PyCheckWorker {
     });
   }
 
+  /** Starts the worker and a Python process ahead of the first check (nothing without the bundle). */
+  warm(python: string, driver: string, cwd: string): void {
+    const script = path.join(this.distDir, 'pycheckWorker.js');
+    if (existsSync(script)) this.post({ type: 'warm', python, driver, cwd }, this.ensure(script));
+  }
+
   private post(m: ToPyWorker, w = this.worker): void {
     w?.postMessage(m);
   }

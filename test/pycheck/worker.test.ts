@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import { functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
-import { defaultDriverPath, disposeWarm, runDriver, warmPids } from '../../core/node/pycheck/runner';
+import { defaultDriverPath, disposeWarm, runDriver, warmPids, warmUp } from '../../core/node/pycheck/runner';
 import { PyCheckWorker } from '../../extension/pycheck/worker';
 
 const ROOT = path.resolve(__dirname, '../fixtures/pylayers');
@@ -57,6 +57,19 @@ describe('a warm Python process', () => {
     disposeWarm();
     assert.deepEqual(warmPids(), []);
     assert.ok(await until(() => !alive(next)), 'the waiting process is gone');
+  });
+});
+
+describe('warming up ahead of the first check', () => {
+  after(() => disposeWarm());
+
+  it('the process started by warmUp answers the first job', async () => {
+    warmUp('python3', defaultDriverPath(), ROOT);
+    const [warm] = warmPids();
+    assert.ok(warm > 0);
+    const a = await runDriver({ module: path.join(ROOT, 'cs231n/rnn_layers.py'), root: ROOT, cases: [] }, { python: ['python3'], driver: defaultDriverPath(), cwd: ROOT, timeoutMs: 20000, groups: [] });
+    assert.equal(a.pid, warm);
+    assert.deepEqual(warmPids(), [], 'no prewarm asked: nothing waits after the run');
   });
 });
 

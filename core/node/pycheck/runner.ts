@@ -132,6 +132,11 @@ function takeDriver(py: string, opts: RunOptions): ChildProcess {
   return spawnDriver(py, opts);
 }
 
+/** Starts a driver that waits for its job (numpy imported), e.g. when a Python file with layer functions opens. */
+export function warmUp(py: string, driver: string, cwd: string): void {
+  startWarm(py, { python: [py], driver, cwd, timeoutMs: 0, groups: [] });
+}
+
 /** Process ids of the drivers waiting for a job (for tests and logs). */
 export function warmPids(): number[] {
   return [...warmPool.values()].filter((w) => !w.dead).map((w) => w.child.pid ?? -1);

@@ -7,11 +7,13 @@
 import { parentPort } from 'node:worker_threads';
 import { checkFunctions, type FunctionResult, type PyCheckOptions } from './check';
 import type { FoundFunction } from './finder';
-import { disposeWarm } from './runner';
+import { disposeWarm, warmUp } from './runner';
 
 export type ToPyWorker =
   | { type: 'check'; id: number; file: string; functions: FoundFunction[]; opts: Omit<PyCheckOptions, 'signal'> }
   | { type: 'cancel'; id: number }
+  /** Start a Python process ahead of the first check. */
+  | { type: 'warm'; python: string; driver: string; cwd: string }
   | { type: 'shutdown' };
 
 export type FromPyWorker =
@@ -38,6 +40,9 @@ if (port) {
       }
       case 'cancel':
         running.get(m.id)?.abort();
+        break;
+      case 'warm':
+        warmUp(m.python, m.driver, m.cwd);
         break;
       case 'shutdown':
         for (const ac of running.values()) ac.abort();
