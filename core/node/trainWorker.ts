@@ -28,7 +28,9 @@ function main(): void {
     .then((summary) => post({ type: 'done', ...summary }))
     .catch((e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
-      post({ type: 'error', message: err.message.split('\n')[0], stack: err.stack });
+      // Bad input (a dataset, checkpoint or option problem) is one line; anything else keeps its stack.
+      const expected = ['Error', 'DatasetError', 'SolverError', 'CheckpointError', 'ShapeError', 'NpzError'].includes(err.name);
+      post({ type: 'error', message: err.message.split('\n')[0], stack: expected ? undefined : err.stack });
     })
     .finally(() => port.close());
 }
