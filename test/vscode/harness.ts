@@ -196,19 +196,32 @@ export async function waitForWorkbench(page: Page, knownFile?: string, timeout =
 /** Runs a command from the palette; reopens it when the extension's commands were not registered yet. */
 export async function runCommand(page: Page, title: string, timeout = 30_000): Promise<void> {
   const deadline = Date.now() + timeout;
+  const input = page.locator('.quick-input-widget input');
   while (true) {
+    if (Date.now() > deadline) throw new Error(`command "${title}" not found in the palette`);
+    // A webview that has keyboard focus keeps F1 from the workbench: give the focus back first.
+    await page.locator('.part.titlebar').first().click({ timeout: 5000 }).catch(() => undefined);
     await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
+    try {
+      await input.waitFor({ state: 'visible', timeout: 3000 });
+      await input.fill(`>${title}`, { timeout: 3000 });
+    } catch {
+      continue; // the palette closed again (focus moved while the workbench was still settling)
+    }
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
       await row.waitFor({ timeout: 2000 });
-      await page.keyboard.press('Enter');
+      await row.click({ timeout: 3000 });
       return;
     } catch {
       await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw new Error(`command "${title}" not found in the palette`);
     }
   }
+}
+
+/** Picks an item of an open quick pick by its text (clicking the row: Enter would go wherever the focus is). */
+export async function pickQuick(page: Page, text: string, timeout = 30_000): Promise<void> {
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout });
+  await row.click();
 }

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { CodeServer, launchBrowser, RESULTS_DIR, ROOT, runCommand, sleep, VSIX, waitForWorkbench } from './harness';
+import { CodeServer, launchBrowser, pickQuick, RESULTS_DIR, ROOT, runCommand, sleep, VSIX, waitForWorkbench } from './harness';
 
 const useVsix = process.argv.includes('--vsix');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -76,10 +76,7 @@ const TESTS: UiTest[] = [
     async run(page) {
       await openSidebar(page);
       await runCommand(page, 'Gradient Lab: Run Gradient Check');
-      const input = page.locator('.quick-input-widget input');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Every layer and both models' }).first().waitFor();
-      await input.fill('Every layer');
-      await page.keyboard.press('Enter');
+      await pickQuick(page, 'Every layer and both models');
       const f = await viewFrame(page, 'report', 120_000);
       const rows = f.locator('table tbody tr');
       await until('the report table', async () => (await rows.count()) >= 40);
@@ -164,7 +161,7 @@ const TESTS: UiTest[] = [
       await set('hiddenDim', '64');
       await set('wordvecDim', '32');
       await set('batchSize', '25');
-      await set('numEpochs', '200');
+      await set('numEpochs', '1000');
       await set('trainSubset', '50');
       await f.locator('button', { hasText: 'Start' }).click();
       const status = f.locator('p.status');
