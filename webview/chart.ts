@@ -34,6 +34,10 @@ export interface ChartSpec {
   xTitle: string;
   yTitle: string;
   yLog: boolean;
+  /** Log-scale x (numeric x only, values > 0, increasing): step-size sweeps. */
+  xLog?: boolean;
+  /** Vertical markers at data x (the best step size). */
+  vlines?: { x: number; color: ColorKey; label: string }[];
   /** Force the y range (charts meant to be compared share it). */
   yDomain?: [number, number];
   hlines?: { y: number; color: ColorKey; label: string }[];
@@ -111,7 +115,12 @@ export class Chart {
   /** x pixel of a data x (CSS pixels, relative to the canvas). */
   xToPx(x: number): number {
     const p = this.plot;
-    return p.x + ((x - p.x0) / (p.x1 - p.x0 || 1)) * p.w;
+    return p.x + ((this.tx(x) - p.x0) / (p.x1 - p.x0 || 1)) * p.w;
+  }
+
+  /** Data x to axis space (log10 on a log axis). */
+  private tx(x: number): number {
+    return this.spec?.xLog ? Math.log10(x) : x;
   }
 
   private yToPx(y: number, log: boolean): number {
@@ -146,8 +155,8 @@ export class Chart {
       const n = s.length ?? s.ys.length;
       if (s.kind === 'bar') hasBars = true;
       if (n > 0) {
-        x0 = Math.min(x0, s.xs ? s.xs[0] : 0);
-        x1 = Math.max(x1, s.xs ? s.xs[n - 1] : n - 1);
+        x0 = Math.min(x0, s.xs ? this.tx(s.xs[0]) : 0);
+        x1 = Math.max(x1, s.xs ? this.tx(s.xs[n - 1]) : n - 1);
       }
       for (let i = 0; i < n; i++) {
         const y = s.ys[i];
@@ -230,9 +239,10 @@ export class Chart {
         ctx.fillText(lab, this.xToPx(i), p.y + p.h + 4);
       }
     } else {
-      for (const v of linTicks(x0, x1, Math.max(2, Math.floor(p.w / 80)))) {
-        const lab = num(v, 4);
-        const px = this.xToPx(v);
+      const ticks = spec.xLog ? logTicks(x0, x1) : linTicks(x0, x1, Math.max(2, Math.floor(p.w / 80)));
+      for (const v of ticks) {
+        const lab = spec.xLog ? decade(v) : num(v, 4);
+        const px = p.x + ((v - x0) / (x1 - x0 || 1)) * p.w;
         const half = ctx.measureText(lab).width / 2;
         if (px + half <= width && px - half >= 0) ctx.fillText(lab, px, p.y + p.h + 4);
       }
@@ -260,6 +270,24 @@ export class Chart {
       const below = py - 14 < p.y;
       ctx.textBaseline = below ? 'top' : 'bottom';
       ctx.fillText(hl.label, p.x + p.w - 3, below ? py + 2 : py - 1);
+    }
+
+    for (const vl of spec.vlines ?? []) {
+      if (!Number.isFinite(this.tx(vl.x))) continue;
+      const px = Math.round(this.xToPx(vl.x)) + 0.5;
+      if (px < p.x || px > p.x + p.w) continue;
+      ctx.save();
+      ctx.setLineDash([2, 3]);
+      ctx.strokeStyle = color(t, vl.color);
+      ctx.beginPath();
+      ctx.moveTo(px, p.y);
+      ctx.lineTo(px, p.y + p.h);
+      ctx.stroke();
+      ctx.restore();
+      ctx.fillStyle = color(t, vl.color);
+      ctx.textBaseline = 'top';
+      ctx.textAlign = px > p.x + p.w / 2 ? 'right' : 'left';
+      ctx.fillText(vl.label, px + (px > p.x + p.w / 2 ? -4 : 4), p.y + 2);
     }
 
     // Series.
@@ -372,7 +400,7 @@ export class Chart {
         const y = s.ys[i];
         if (!Number.isFinite(y) || (log && y <= 0)) continue;
         const x = s.xs ? s.xs[i] : i;
-        const c = Math.min(cols - 1, Math.max(0, Math.floor(((x - p.x0) / span) * cols)));
+        const c = Math.min(cols - 1, Math.max(0, Math.floor(((this.tx(x) - p.x0) / span) * cols)));
         if (c !== col) {
           flush();
           col = c;
@@ -394,7 +422,7 @@ export class Chart {
     const rect = this.canvas.getBoundingClientRect();
     const p = this.plot;
     const x = p.x0 + ((clientX - rect.left - p.x) / p.w) * (p.x1 - p.x0);
-    return x;
+    return spec.xLog ? Math.pow(10, x) : x;
   }
 
   private hover(e: MouseEvent): void {
@@ -446,8 +474,8 @@ export class Chart {
     const cat = spec.xLabels !== undefined || !s0.xs;
     const dir = e.key === 'ArrowLeft' ? -1 : e.key === 'ArrowRight' ? 1 : 0;
     if (e.key === 'Home' || e.key === 'End') {
-      this.moveTo(e.key === 'Home' ? -Infinity : Infinity);
-      if (cat) this.moveTo(e.key === 'Home' ? 0 : (spec.xLabels?.length ?? s0.ys.length) - 1);
+      const last = cat ? (spec.xLabels?.length ?? s0.length ?? s0.ys.length) - 1 : Infinity;
+      this.moveTo(e.key === 'Home' ? (cat ? 0 : -Infinity) : last);
       e.preventDefault();
       return;
     }

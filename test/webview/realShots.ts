@@ -55,7 +55,14 @@ async function main(): Promise<void> {
 
   // One caption, traced through both models.
   const split = ds.splits.val;
-  const index = 3;
+  // The longest of the first 500 val captions: more unmasked steps for the gradient to travel.
+  let index = 0;
+  let best = -1;
+  for (let r = 0; r < Math.min(500, split.numCaptions); r++) {
+    let len = 0;
+    for (let t = 0; t < ds.T; t++) if (split.captions.data[r * ds.T + t] !== ds.nullIdx) len++;
+    if (len > best) [best, index] = [len, r];
+  }
   const row = split.captions.data.subarray(index * ds.T, (index + 1) * ds.T);
   const captions = intTensor([1, ds.T], row);
   const features = split.getFeatures([split.imageIdxs[index]]);
