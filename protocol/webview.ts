@@ -258,7 +258,7 @@ export interface ViewErrorMessage { type: 'viewError'; message: string }
 export interface ExportMessage { type: 'export'; format: 'json' | 'png'; fileName: string; data: string }
 /** The user selected a parameter in the report (the host may reveal it in the tree). */
 export interface ParamSelectedMessage { type: 'paramSelected'; ref: ParamRef }
-/** Open an exploration (issue 10) for a parameter of the report. */
+/** Open an exploration (issue 10) for a parameter of the report; `name: 'pick'` asks the user which (the report's Explore… button). */
 export interface ExploreMessage { type: 'explore'; name: string; ref?: ParamRef }
 /** Trace another caption (hidden states and gradients per timestep). */
 export interface ChooseCaptionMessage { type: 'chooseCaption'; split: Split; index: number; sampled: boolean }
@@ -662,7 +662,7 @@ const exploreResult: Parser<ExploreResult> = (v, at) => {
         seed: int,
         hs: nums,
         defaultH: num,
-        curves: arr(obj({ precision: oneOf<'float64' | 'float32'>(['float64', 'float32']), relError: nums, medianError: nums, best: obj({ h: num, relError: num, verdict }), slopeRight: (x, a) => (x === null ? null : num(x, a)), slopeLeft: (x, a) => (x === null ? null : num(x, a)), why: str })),
+        curves: arr(obj({ precision: oneOf<'float64' | 'float32'>(['float64', 'float32']), label: opt(str), relError: nums, medianError: nums, best: obj({ h: num, relError: num, verdict }), slopeRight: (x, a) => (x === null ? null : num(x, a)), slopeLeft: (x, a) => (x === null ? null : num(x, a)), why: str })),
       })(o.sweep, `${at}.sweep`);
       s.curves.forEach((c, i) => {
         sameLength(`${at}.sweep.curves[${i}].relError`, s.hs.length, c.relError, 'errors');
