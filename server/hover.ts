@@ -66,7 +66,7 @@ export function layerLines(sig: ShapeSig, ctx: ShapeContextParams, ts = false): 
   const inputs = sig.inputs.map((a) => argText(a, ts ? camel(a.name) : a.name)).join(', ');
   const outs = sig.outputs.map((a) => argText(a, ts ? camel(a.name) : a.name));
   const outText = ts ? `{ ${outs.join(', ')} }` : outs.join(', ');
-  const lines = [`${name}(${inputs}) → ${outText}`];
+  const lines = [outs.length ? `${name}(${inputs}) → ${outText}` : `${name}(${inputs})`];
   const sizes = sizesFor(ctx, sig.modelLetters);
   for (const a of [...sig.inputs, ...sig.outputs]) {
     if (!a.shape || a.shape.length === 0) continue;

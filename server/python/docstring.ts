@@ -16,6 +16,8 @@ export interface DocArg {
   readonly name: string;
   /** Undefined when the bullet names no shape. */
   readonly shape?: readonly Poly[];
+  /** The bullet writes a shape this reader cannot follow, e.g. `(N, d_1, ..., d_k)`. */
+  readonly unreadable?: boolean;
 }
 
 export interface DocSignature {
@@ -92,7 +94,8 @@ export function parseDocstring(doc: string, params: readonly string[]): DocSigna
   const paramSet = new Set(params);
   for (const b of bullets) {
     const shape = shapeIn(b.text);
-    const arg: DocArg = shape ? { name: b.name, shape } : { name: b.name };
+    const unreadable = !shape && /\(\s*[A-Za-z0-9_]+\s*,[^()]*\)/.test(b.text);
+    const arg: DocArg = shape ? { name: b.name, shape } : unreadable ? { name: b.name, unreadable } : { name: b.name };
     if (b.section === 'outputs') outputs.push(arg);
     else if (paramSet.has(b.name)) inputs.push(arg);
   }

@@ -1,7 +1,7 @@
 /** Layer signatures as the inference uses them: the engine's table or a function's docstring. */
 import { findSignature, type ArgSpec, type LayerSignature } from '../../core/signatures';
 import { parseDim, type Poly } from './dims';
-import type { DocSignature } from './docstring';
+import type { DocArg, DocSignature } from './docstring';
 import type { DType } from './values';
 
 export interface SigArg {
@@ -74,11 +74,13 @@ export function fromDocstring(name: string, params: readonly string[], doc: DocS
   // shape for the same layer (CS231n's `- dnext_h: Gradient of loss …` names none).
   const inputs = params.map((p, i): SigArg => {
     const a = doc.inputs.find((x) => x.name === p) ?? { name: p };
-    if (a.shape) return a;
+    // A shape the docstring writes but we cannot read (`(N, d_1, ..., d_k)`) is not replaced.
+    if (a.shape || (a as DocArg).unreadable) return { name: p, ...(a.shape ? { shape: a.shape } : {}) };
     const e = engineInput(engine, params, i);
     return e?.shape ? { ...e, name: p } : a;
   });
-  const outputs = doc.outputs.map((o) => (o.shape ? o : engine?.outputs.find((e) => e.name === o.name && e.shape) ?? o));
+  // No Returns section: the layer's outputs as the table has them.
+  const outputs = doc.outputs.length === 0 && engine ? engine.outputs : doc.outputs.map((o) => (o.shape ? o : engine?.outputs.find((e) => e.name === o.name && e.shape) ?? o));
   const base = { name, params, inputs, outputs, source: 'docstring' as const };
   return engine?.modelLetters ? { ...base, modelLetters: engine.modelLetters } : base;
 }

@@ -299,6 +299,24 @@ describe('edits in progress and other hovers', () => {
     assert.deepEqual(an.diagnostics.map((d) => d.message), ['dstate.dot: (N, H) · Wx (D, H): inner dimensions H ≠ D']);
   });
 
+  it('keeps a documented shape it cannot read unknown instead of the table\'s (N, d_1, ..., d_k)', () => {
+    const text = [
+      'def affine_forward(x, w, b):',
+      '    """',
+      '    Inputs:',
+      '    - x: A numpy array containing input data, of shape (N, d_1, ..., d_k)',
+      '    - w: A numpy array of weights, of shape (D, M)',
+      '    - b: A numpy array of biases, of shape (M,)',
+      '    """',
+      '    out = x.reshape(x.shape[0], -1).dot(w) + b',
+      '    return out, (x, w, b)',
+    ].join('\n');
+    const an = analyzePython(text, EMPTY_SHAPE_CONTEXT);
+    assert.equal(hover(an, at(text, 'affine_forward', { delta: 1 })), 'affine_forward(x, w: (D, M), b: (M,)) → out: (N, M), cache');
+    assert.equal(hover(an, at(text, 'x, w, b):')), null);
+    assert.deepEqual(an.diagnostics, []);
+  });
+
   it('matches a layer reached through its module (layers.rnn_forward)', () => {
     const text = [
       'from cs231n import rnn_layers as layers',
