@@ -105,8 +105,7 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi | und
           await vscode.commands.executeCommand(Cmd.sampleCaptions, { split: msg.split, count: msg.count });
           break;
         case 'explore':
-          if ((await vscode.commands.getCommands(true)).includes('gradientLab.explore')) await vscode.commands.executeCommand('gradientLab.explore', msg);
-          else void vscode.window.showInformationMessage('Explorations (step-size sweeps, float32 against float64) are not part of this build.');
+          await vscode.commands.executeCommand('gradientLab.explore', { name: msg.name, ref: msg.ref });
           break;
         default:
           c.log.warn(`${view} view sent ${msg.type}, which nothing handles`);
