@@ -107,7 +107,7 @@ export function formatResult(r: ExploreResult): string {
   switch (r.kind) {
     case 'sweep': {
       const s = r.sweep;
-      const head = ['h', ...s.curves.map((c) => c.precision)];
+      const head = ['h', ...s.curves.map((c) => c.label ?? c.precision)];
       const rows = s.hs.map((h, i) => [e1(h), ...s.curves.map((c) => e1(c.relError[i]) + (c.best.h === h ? ' ←best' : ''))]);
       return [`Step-size sweep of ${s.check} ${s.param} (seed ${s.seed}; relative error of the worst element)`, table(head, rows), '', ...s.curves.map((c) => c.why)].join('\n');
     }

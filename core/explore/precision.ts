@@ -10,6 +10,7 @@ import { compareGradients, DEFAULT_THRESHOLDS, worstVerdict, type LayerCheck, ty
 import { REFERENCE_LAYERS, type LayerImpl } from '../layers/index';
 import type { LstmCache, LstmStepCache } from '../layers/lstm';
 import type { RnnCache, RnnStepCache } from '../layers/rnn';
+import { createFastModel } from '../fast/model';
 import { CaptioningModel, PARAM_NAMES, type CellType } from '../model';
 import { sliceTime, writeTime } from '../ops';
 import { Rng } from '../random';
@@ -141,6 +142,8 @@ export interface Problem {
   objective(): number;
   analytic(): Record<string, Tensor>;
   precision: Precision;
+  /** Frees engine memory (the wasm model). */
+  dispose?(): void;
 }
 
 const MODEL_SIZES = { N: 2, T: 3, D: 4, W: 5, H: 6, V: 3 };
@@ -191,6 +194,49 @@ export function makeProblem(name: string, seed: number, precision: Precision = '
     objective: () => round(model.loss(features, captions).loss),
     analytic: () => model.loss(features, captions).grads,
     precision,
+  };
+}
+
+/**
+ * The model check's problem on the wasm engine in real float32 arithmetic (core/fast; float64
+ * master parameters demoted at every loss, so x ± h is rounded to float32 there). Undefined for
+ * layers, and where the runtime has no WebAssembly SIMD (createFastModel then falls back to the
+ * float64 reference, which would not be float32 at all).
+ */
+export function makeWasmFloat32Problem(name: string, seed: number): Problem | undefined {
+  const cell = name === 'captioning_rnn' ? 'rnn' : name === 'captioning_lstm' ? 'lstm' : undefined;
+  if (!cell) return undefined;
+  const rng = new Rng(seed);
+  const { N, T, D, W, H } = MODEL_SIZES;
+  // Same draws as makeProblem / checkModel; a <START> and <END> are added because the fast model needs them.
+  const wordToIdx = { '<NULL>': 0, '<START>': 1, cat: 2, '<END>': 3 };
+  const captions: IntTensor = intTensor([N, T], Array.from({ length: N * T }, () => rng.int(3)));
+  const features: Tensor = { shape: [N, D], data: rng.normals(N * D) };
+  let model: ReturnType<typeof createFastModel>;
+  try {
+    model = createFastModel({ wordToIdx, inputDim: D, wordvecDim: W, hiddenDim: H, cellType: cell, seed: seed + 1, dtype: 'f32' });
+  } catch {
+    return undefined;
+  }
+  const dispose = () => (model as { dispose?: () => void }).dispose?.();
+  if (model.dtype !== 'f32') {
+    dispose();
+    return undefined;
+  }
+  for (const p of PARAM_NAMES) roundInPlace(model.params[p].data);
+  roundInPlace(features.data);
+  const gradNames: Record<string, string> = {};
+  for (const p of [...PARAM_NAMES].sort()) gradNames[p] = p;
+  return {
+    name,
+    sizes: { ...MODEL_SIZES, V: 4 },
+    params: model.params,
+    gradNames,
+    timeAxis: {},
+    objective: () => model.loss(features, captions).loss,
+    analytic: () => model.loss(features, captions).grads,
+    precision: 'float32',
+    dispose,
   };
 }
 

@@ -5,7 +5,7 @@
  * like u·|f|/h. The best h sits where they cross, near u^(1/3).
  */
 import { classify, compareGradients } from '../gradcheck';
-import { allIndices, makeProblem, numericAt, UNIT_ROUNDOFF, type Precision } from './precision';
+import { allIndices, makeProblem, makeWasmFloat32Problem, numericAt, UNIT_ROUNDOFF, type Precision, type Problem } from './precision';
 import type { SweepCurve, SweepResult } from './types';
 export type { SweepCurve, SweepResult };
 
@@ -36,7 +36,7 @@ function logSlope(xs: number[], ys: number[]): number | null {
 const e1 = (x: number): string => x.toExponential(0);
 
 /** Sweeps h for one gradient of one check (a layer, or captioning_rnn / captioning_lstm). */
-export function sweep(opts: { check: string; param?: string; seed?: number; hs?: readonly number[]; precisions?: Precision[] }): SweepResult {
+export function sweep(opts: { check: string; param?: string; seed?: number; hs?: readonly number[]; precisions?: Precision[]; wasm?: boolean }): SweepResult {
   const seed = opts.seed ?? 231;
   const hs = [...(opts.hs ?? SWEEP_HS)];
   const probe = makeProblem(opts.check, seed, 'float64');
@@ -45,8 +45,18 @@ export function sweep(opts: { check: string; param?: string; seed?: number; hs?:
   const input = inputs.find((k) => probe.gradNames[k] === wanted || k === wanted);
   if (!input) throw new Error(`${opts.check} has no gradient "${wanted}": expected one of ${inputs.map((k) => probe.gradNames[k]).join(', ')}`);
   const curves: SweepCurve[] = [];
-  for (const precision of opts.precisions ?? (['float64', 'float32'] as Precision[])) {
-    const p = makeProblem(opts.check, seed, precision);
+  const runs: { precision: Precision; label?: string; make: () => Problem | undefined }[] = (opts.precisions ?? (['float64', 'float32'] as Precision[])).map((precision) => ({
+    precision,
+    make: () => makeProblem(opts.check, seed, precision),
+  }));
+  // The models also run on the wasm engine's real float32 arithmetic, where the runtime has it.
+  if (opts.wasm !== false && (opts.precisions ?? ['float32']).includes('float32')) {
+    runs.push({ precision: 'float32', label: 'float32 (wasm engine)', make: () => makeWasmFloat32Problem(opts.check, seed) });
+  }
+  for (const run of runs) {
+    const precision = run.precision;
+    const p = run.make();
+    if (!p) continue;
     const analytic = p.analytic()[input];
     const idx = allIndices(p.params[input]);
     const relError: number[] = [];
@@ -76,11 +86,12 @@ export function sweep(opts: { check: string; param?: string; seed?: number; hs?:
     const sat = saturatesAt !== undefined ? `; from h = ${e1(saturatesAt)} down, the worst element’s f(x+h) − f(x−h) is all round-off (or x ± h rounds back to x) and the error is 1` : '';
     const why =
       bi === 0
-        ? `${head}, the largest step tried: the objective is linear in this input, so the centred difference has no truncation error and only round-off remains (${roundoff}), growing like h^${slopeLeft === null ? '−1' : slopeLeft.toFixed(1)} as h shrinks${sat}.`
+        ? `${head}, the largest step tried: over this range the truncation error never rises above the round-off (the objective is linear, or nearly, in this input at this scale), so only round-off shows (${roundoff}), growing like h^${slopeLeft === null ? '−1' : slopeLeft.toFixed(1)} as h shrinks${sat}.`
         : `${head}: to the right it grows like h^${slopeRight === null ? '2' : slopeRight.toFixed(1)} (truncation error of the centred difference, ∝ h²), ` +
           `to the left like h^${slopeLeft === null ? '−1' : slopeLeft.toFixed(1)} (${roundoff})${sat}; ` +
           `the two balance near h ≈ (3u)^(1/3) ≈ ${e1(theory)}.`;
-    curves.push({ precision, relError, medianError, best, slopeRight, slopeLeft, why });
+    p.dispose?.();
+    curves.push({ precision, ...(run.label ? { label: run.label } : {}), relError, medianError, best, slopeRight, slopeLeft, why: run.label ? why.replace(`In ${precision}`, `In ${run.label}`) : why });
   }
   return { check: opts.check, param: probe.gradNames[input], seed, hs, curves, defaultH: 1e-5 };
 }

@@ -52,6 +52,8 @@ export interface BugRun {
 
 export interface SweepCurve {
   precision: Precision;
+  /** Legend name when it is not just the precision ("float32 (wasm engine)"). */
+  label?: string;
   /** Relative error (CS231n rel_error, worst element) at each h of `hs`. */
   relError: number[];
   /** Median element-wise relative error at each h (less sensitive to one tiny gradient element). */

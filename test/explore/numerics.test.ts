@@ -39,7 +39,17 @@ describe('step-size sweep', () => {
     const c = sweep({ check: 'affine', param: 'dw', precisions: ['float64'] }).curves[0];
     assert.equal(c.best.h, 1e-1);
     assert.ok(c.relError.at(-1)! > 1e4 * c.relError[0]);
-    assert.match(c.why, /linear/);
+    assert.match(c.why, /linear, or nearly/);
+  });
+
+  it('the models also sweep on the wasm engine in real float32 arithmetic, worse than float64 like the emulation', () => {
+    const r = sweep({ check: 'captioning_rnn', param: 'Wh' });
+    const wasm = r.curves.find((c) => c.label === 'float32 (wasm engine)');
+    assert.ok(wasm, `curves: ${r.curves.map((c) => c.label ?? c.precision).join(', ')}`);
+    assert.equal(wasm.precision, 'float32');
+    assert.ok(wasm.best.relError > 100 * r.curves[0].best.relError);
+    assert.ok(wasm.best.h >= 1e-4, `wasm float32 best h ${wasm.best.h}`);
+    assert.equal(sweep({ check: 'rnn', precisions: ['float64', 'float32'] }).curves.length, 2, 'layers have no wasm curve');
   });
 
   it('float32: the best h is much larger and the best error much worse than in float64', () => {

@@ -18,10 +18,11 @@ export function sweepView(p: ExplorePayload, s: Sweep, host: ExploreHost): HTMLE
   const chart = new Chart(`Relative error against step size h for ${s.check} ${s.param}`);
   const series: ChartSeries[] = [];
   for (const c of s.curves) {
-    const col = c.precision === 'float64' ? 'blue' : 'orange';
-    series.push({ name: `${c.precision} (worst element)`, ys: order.map((i) => c.relError[i]), color: col, kind: 'line', width: 2 });
-    series.push({ name: `${c.precision} (median element)`, ys: order.map((i) => c.medianError[i]), color: col, kind: 'line', dash: [4, 3], alpha: 0.7 });
-    series.push({ name: `best h, ${c.precision}: ${sci(c.best.h, 0)}`, ys: order.map((i) => (s.hs[i] === c.best.h ? c.relError[i] : NaN)), color: c.precision === 'float64' ? 'green' : 'red', kind: 'points', width: 6 });
+    const name = c.label ?? c.precision;
+    const col = c.label ? 'purple' : c.precision === 'float64' ? 'blue' : 'orange';
+    series.push({ name: `${name} (worst element)`, ys: order.map((i) => c.relError[i]), color: col, kind: 'line', width: 2 });
+    series.push({ name: `${name} (median element)`, ys: order.map((i) => c.medianError[i]), color: col, kind: 'line', dash: [4, 3], alpha: 0.7 });
+    series.push({ name: `best h, ${name}: ${sci(c.best.h, 0)}`, ys: order.map((i) => (s.hs[i] === c.best.h ? c.relError[i] : NaN)), color: c.precision === 'float64' ? 'green' : 'red', kind: 'points', width: 6 });
   }
   chart.set({
     series,
@@ -61,8 +62,8 @@ export function sweepView(p: ExplorePayload, s: Sweep, host: ExploreHost): HTMLE
     button('Sweep', () => host.post({ type: 'runExplore', request: { name: 'sweep', check, param, seed: s.seed } }), { class: 'primary' }),
     button('Export PNG', () => host.post({ type: 'export', format: 'png', fileName: `sweep-${s.check}-${s.param}.png`, data: pngDataUrl(chart.canvas) })),
   );
-  const why = el('div', { class: 'why' }, ...s.curves.map((c) => el('p', { class: `why-${c.precision}` }, el('strong', {}, `${c.precision}: `), c.why)));
+  const why = el('div', { class: 'why' }, ...s.curves.map((c) => el('p', { class: `why-${c.precision}` }, el('strong', {}, `${c.label ?? c.precision}: `), c.why)));
   const rows = order.map((i) => [sci(s.hs[i], 1), ...s.curves.flatMap((c) => [sci(c.relError[i], 2), sci(c.medianError[i], 2)])]);
-  const table = valuesTable('Values', ['h', ...s.curves.flatMap((c) => [`${c.precision} worst`, `${c.precision} median`])], rows);
+  const table = valuesTable('Values', ['h', ...s.curves.flatMap((c) => [`${c.label ?? c.precision} worst`, `${c.label ?? c.precision} median`])], rows);
   return el('section', { class: 'explore-sweep' }, controls, chart.root, why, table);
 }
