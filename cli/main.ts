@@ -4,6 +4,7 @@
  */
 import { UsageError } from './args';
 import * as check from './commands/check';
+import * as demo from './commands/demo';
 import * as evalCmd from './commands/eval';
 import * as checkPython from './commands/checkPython';
 import * as bench from './commands/bench';
@@ -19,6 +20,7 @@ interface Command {
 
 /** One line per subcommand; each lives in cli/commands/<name>.ts. */
 const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'the main job: check every layer, overfit the default dataset, sample captions', mod: demo },
   check: { summary: 'gradient-check every layer and the captioning model', mod: check },
   eval: { summary: 'evaluate one operation in the JSON exchange format', mod: evalCmd },
   'check-python': { summary: "check a student's numpy layer functions (FILE.py) against the engine", mod: checkPython },

@@ -1,0 +1,73 @@
+/**
+ * `gradlab demo`: the main job on the embedded default dataset, as the CS231n notebook runs it —
+ * the gradient check of every layer and both models, then the overfit check (50 training captions,
+ * 100 iterations) printed like the notebook, then captions sampled from the overfit model.
+ */
+import { runChecks } from '../../core/checks';
+import { startTraining } from '../../core/node/trainHost';
+import type { SampledCaptionInfo, TrainJob } from '../../core/node/trainProtocol';
+import { intFlag, parseArgs, strFlag } from '../args';
+import { failures, formatTable } from './check';
+
+export const usage = 'gradlab demo [--dataset PATH|default] [--seed S] [--save FILE.npz]';
+
+/**
+ * The default dataset has 5 captions per image and only 1,600 images, so a 50-caption draw with
+ * replacement often holds two different captions of one image, which no model can fit at once.
+ * Seed 1 draws none; with seed 231 the loss stops near 0.28 for that reason alone.
+ */
+const DEMO_SEED = 1;
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['dataset', 'seed', 'save'], []);
+  const out = process.stdout;
+  out.write('1. Gradient check of every layer and of the captioning model (float64, seed 231)\n\n');
+  const report = runChecks({ seed: 231 });
+  const bad = failures(report);
+  out.write(formatTable(report) + `\n${bad.length === 0 ? 'All checks pass.' : `${bad.length} check(s) FAIL.`}\n\n`);
+
+  const job: TrainJob = {
+    dataset: strFlag(p, 'dataset') ?? 'default',
+    cellType: 'rnn',
+    hiddenDim: 512,
+    wordvecDim: 256,
+    updateRule: 'adam',
+    learningRate: 5e-3,
+    lrDecay: 0.95,
+    batchSize: 25,
+    numEpochs: 50,
+    maxTrain: 50,
+    seed: intFlag(p, 'seed', DEMO_SEED),
+    evalEvery: 0,
+    sampleEvery: 0,
+    sampleCount: 4,
+    save: strFlag(p, 'save'),
+  };
+  out.write(`2. Overfit 50 training captions (rnn, H=512, W=256, adam lr 5e-3, batch 25, 50 epochs, seed ${job.seed})\n\n`);
+  let samples: SampledCaptionInfo[] = [];
+  const handle = startTraining(job, {
+    onEvent: (e) => {
+      if (e.type === 'started') out.write(`   on ${e.dataset}, ${e.engine}\n`);
+      if (e.type === 'step' && (e.iteration - 1) % 10 === 0) out.write(`(Iteration ${e.iteration} / ${e.progress.totalIterations}) loss: ${e.loss.toFixed(6)}\n`);
+      if (e.type === 'samples') samples = e.captions;
+    },
+  });
+  const onSigint = (): void => handle.cancel();
+  process.on('SIGINT', onSigint);
+  let summary;
+  try {
+    summary = await handle.done;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const final = summary.lossHistory[summary.lossHistory.length - 1];
+  out.write(`final loss ${final?.toFixed(6)} after ${summary.iteration} iterations, ${(summary.wallMs / 1000).toFixed(1)} s — ${final !== undefined && final < 0.1 ? 'overfit: success' : 'did not reach 0.1'}\n`);
+  if (summary.checkpoint) out.write(`saved ${summary.checkpoint}\n`);
+
+  out.write('\n3. Greedy captions from the overfit model (train: memorised; val: unseen images)\n\n');
+  for (const c of samples) {
+    out.write(`[${c.split}] ${c.imageRef ?? `image ${c.imageIndex}`}\n   truth:  ${c.groundTruth}\n   sample: ${c.text}\n`);
+  }
+  if (summary.status !== 'done') return 1;
+  return bad.length === 0 && final < 0.1 ? 0 : 1;
+}
