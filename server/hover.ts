@@ -138,7 +138,10 @@ export function pythonHover(an: PyAnalysis, offset: number, ctx: ShapeContextPar
     const shape = `(${ds.shape.join(', ')}${ds.shape.length === 1 ? ',' : ''})`;
     return { lines: [`${key}: ${ds.dtype} ${shape}`], notes: ds.file ? [`In the open dataset, ${ds.file}.`] : ['In the open dataset.'], from: str.from, to: str.to };
   }
-  if (str.parent?.name === 'MemberExpression' && str.parent.getChild('[')) {
+  // `self.params['Wx']`, `grads['W_vocab']`, or a name in a list of parameters; a bare 'b'
+  // outside a subscript is too common a string ('b' is also a colour) to claim.
+  const inSubscript = str.parent?.name === 'MemberExpression' && str.parent.getChild('[') !== null;
+  if (inSubscript || key !== 'b') {
     const lines = paramLines(key, ctx);
     if (lines) return { lines, notes: ['Captioning-model parameter.'], from: str.from, to: str.to };
   }

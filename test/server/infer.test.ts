@@ -149,6 +149,10 @@ describe('captioning_rnn.py (the seed\'s model)', () => {
     assert.equal(hover(an, key), 'Wx: (W, H) (rnn)\nWx: (W, 4H) (lstm)');
     assert.equal(hover(an, key, COCO), 'Wx: (W, 4H) = (256, 2048) (lstm)');
     assert.equal(hover(an, at(text, "self.params['W_vocab']", { after: 'def loss', delta: 14 })), 'W_vocab: (H, V)');
+    const list = "for k in ['W_vocab', 'b']:\n    pass\n";
+    const la = analyzePython(list, EMPTY_SHAPE_CONTEXT);
+    assert.equal(hover(la, at(list, 'W_vocab')), 'W_vocab: (H, V)');
+    assert.equal(hover(la, at(list, "'b'", { delta: 1 })), null);
     // Without a cell type, what both cells agree on is still known.
     assert.equal(hover(an, at(text, 'Wx, Wh, b = self.params', { after: 'def loss' })), 'Wx: (W, ?)');
   });
