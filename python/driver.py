@@ -144,7 +144,9 @@ def load_module(path, root):
         if parent == top:
             break
         top = parent
-    for p in (folder, root, top):
+    # A package's own folder is not put on the path: its module names (cs231n/layers.py) must not
+    # shadow anything; its files import each other through the package, as in the notebooks.
+    for p in ((folder,) if len(parts) == 1 else ()) + (root, top):
         if p and p not in sys.path:
             sys.path.insert(0, p)
     if all(p.isidentifier() for p in parts):

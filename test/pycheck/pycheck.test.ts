@@ -65,6 +65,13 @@ describe('correct implementations pass', () => {
   });
 });
 
+describe('imports', () => {
+  it('a module inside a package imports its siblings relatively (from ..rnn_layers import *)', async () => {
+    const r = await one('cs231n/classifiers/relative_rnn.py', 'CaptioningRNN.loss');
+    assert.equal(r.status, 'pass', r.summary);
+  });
+});
+
 describe("the seed student's code, verbatim", () => {
   it('passes every layer and the loss; sample() fails on a batch of three at captions[:,0] = [1,1]', async () => {
     const rs = await checkFile(fx('seed/student.py'), opts);
