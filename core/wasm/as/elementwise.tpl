@@ -8,16 +8,35 @@
 /** dst[i] = exp(src[i]) (dst may equal src). */
 export function exp_SUF(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  for (; i + 2 * LN <= n; i += 2 * LN) {
+    const a = vexpB(v128.load(src + <usize>i * ES));
+    const b = vexpB(v128.load(src + <usize>(i + LN) * ES));
+    v128.store(dst + <usize>i * ES, a);
+    v128.store(dst + <usize>(i + LN) * ES, b);
+  }
   for (; i + LN <= n; i += LN) v128.store(dst + <usize>i * ES, vexpB(v128.load(src + <usize>i * ES)));
   for (; i < n; i++) st1_SUF(dst + <usize>i * ES, vexpB(ld1_SUF(src + <usize>i * ES)));
 }
 export function tanh_SUF(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  // Two independent vectors per iteration: the evaluation is latency-bound.
+  for (; i + 2 * LN <= n; i += 2 * LN) {
+    const a = vtanhB(v128.load(src + <usize>i * ES));
+    const b = vtanhB(v128.load(src + <usize>(i + LN) * ES));
+    v128.store(dst + <usize>i * ES, a);
+    v128.store(dst + <usize>(i + LN) * ES, b);
+  }
   for (; i + LN <= n; i += LN) v128.store(dst + <usize>i * ES, vtanhB(v128.load(src + <usize>i * ES)));
   for (; i < n; i++) st1_SUF(dst + <usize>i * ES, vtanhB(ld1_SUF(src + <usize>i * ES)));
 }
 export function sigmoid_SUF(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  for (; i + 2 * LN <= n; i += 2 * LN) {
+    const a = vsigmoidB(v128.load(src + <usize>i * ES));
+    const b = vsigmoidB(v128.load(src + <usize>(i + LN) * ES));
+    v128.store(dst + <usize>i * ES, a);
+    v128.store(dst + <usize>(i + LN) * ES, b);
+  }
   for (; i + LN <= n; i += LN) v128.store(dst + <usize>i * ES, vsigmoidB(v128.load(src + <usize>i * ES)));
   for (; i < n; i++) st1_SUF(dst + <usize>i * ES, vsigmoidB(ld1_SUF(src + <usize>i * ES)));
 }

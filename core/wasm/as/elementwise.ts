@@ -31,16 +31,35 @@ export function promote(dst: usize, src: usize, n: i32): void {
 /** dst[i] = exp(src[i]) (dst may equal src). */
 export function exp_f64(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  for (; i + 2 * 2 <= n; i += 2 * 2) {
+    const a = vexp64(v128.load(src + <usize>i * 8));
+    const b = vexp64(v128.load(src + <usize>(i + 2) * 8));
+    v128.store(dst + <usize>i * 8, a);
+    v128.store(dst + <usize>(i + 2) * 8, b);
+  }
   for (; i + 2 <= n; i += 2) v128.store(dst + <usize>i * 8, vexp64(v128.load(src + <usize>i * 8)));
   for (; i < n; i++) st1_f64(dst + <usize>i * 8, vexp64(ld1_f64(src + <usize>i * 8)));
 }
 export function tanh_f64(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  // Two independent vectors per iteration: the evaluation is latency-bound.
+  for (; i + 2 * 2 <= n; i += 2 * 2) {
+    const a = vtanh64(v128.load(src + <usize>i * 8));
+    const b = vtanh64(v128.load(src + <usize>(i + 2) * 8));
+    v128.store(dst + <usize>i * 8, a);
+    v128.store(dst + <usize>(i + 2) * 8, b);
+  }
   for (; i + 2 <= n; i += 2) v128.store(dst + <usize>i * 8, vtanh64(v128.load(src + <usize>i * 8)));
   for (; i < n; i++) st1_f64(dst + <usize>i * 8, vtanh64(ld1_f64(src + <usize>i * 8)));
 }
 export function sigmoid_f64(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  for (; i + 2 * 2 <= n; i += 2 * 2) {
+    const a = vsigmoid64(v128.load(src + <usize>i * 8));
+    const b = vsigmoid64(v128.load(src + <usize>(i + 2) * 8));
+    v128.store(dst + <usize>i * 8, a);
+    v128.store(dst + <usize>(i + 2) * 8, b);
+  }
   for (; i + 2 <= n; i += 2) v128.store(dst + <usize>i * 8, vsigmoid64(v128.load(src + <usize>i * 8)));
   for (; i < n; i++) st1_f64(dst + <usize>i * 8, vsigmoid64(ld1_f64(src + <usize>i * 8)));
 }
@@ -292,16 +311,35 @@ export function gather_rows_f64(dst: usize, src: usize, idx: usize, rows: i32, c
 /** dst[i] = exp(src[i]) (dst may equal src). */
 export function exp_f32(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  for (; i + 2 * 4 <= n; i += 2 * 4) {
+    const a = vexp32(v128.load(src + <usize>i * 4));
+    const b = vexp32(v128.load(src + <usize>(i + 4) * 4));
+    v128.store(dst + <usize>i * 4, a);
+    v128.store(dst + <usize>(i + 4) * 4, b);
+  }
   for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, vexp32(v128.load(src + <usize>i * 4)));
   for (; i < n; i++) st1_f32(dst + <usize>i * 4, vexp32(ld1_f32(src + <usize>i * 4)));
 }
 export function tanh_f32(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  // Two independent vectors per iteration: the evaluation is latency-bound.
+  for (; i + 2 * 4 <= n; i += 2 * 4) {
+    const a = vtanh32(v128.load(src + <usize>i * 4));
+    const b = vtanh32(v128.load(src + <usize>(i + 4) * 4));
+    v128.store(dst + <usize>i * 4, a);
+    v128.store(dst + <usize>(i + 4) * 4, b);
+  }
   for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, vtanh32(v128.load(src + <usize>i * 4)));
   for (; i < n; i++) st1_f32(dst + <usize>i * 4, vtanh32(ld1_f32(src + <usize>i * 4)));
 }
 export function sigmoid_f32(dst: usize, src: usize, n: i32): void {
   let i = 0;
+  for (; i + 2 * 4 <= n; i += 2 * 4) {
+    const a = vsigmoid32(v128.load(src + <usize>i * 4));
+    const b = vsigmoid32(v128.load(src + <usize>(i + 4) * 4));
+    v128.store(dst + <usize>i * 4, a);
+    v128.store(dst + <usize>(i + 4) * 4, b);
+  }
   for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, vsigmoid32(v128.load(src + <usize>i * 4)));
   for (; i < n; i++) st1_f32(dst + <usize>i * 4, vsigmoid32(ld1_f32(src + <usize>i * 4)));
 }
