@@ -98,8 +98,30 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
 }
 
+/** "3-9" style runs of the steps whose error is above 1e-2. */
+function badSteps(errs: readonly number[]): string {
+  const bad = errs.map((e, t) => (!(e <= 1e-2) ? t : -1)).filter((t) => t >= 0);
+  const runs: string[] = [];
+  for (let i = 0; i < bad.length; i++) {
+    let j = i;
+    while (j + 1 < bad.length && bad[j + 1] === bad[j] + 1) j++;
+    runs.push(i === j ? `${bad[i]}` : `${bad[i]}-${bad[j]}`);
+    i = j;
+  }
+  return runs.join(',');
+}
+
 function failing(r: CheckReport): string {
-  const bad = r.layers.flatMap((l) => l.params.filter((p) => p.verdict === 'wrong' || p.verdict === 'warn').map((p) => `${l.layer}.${p.name}`));
+  const bad = r.layers.flatMap((l) =>
+    l.params
+      .filter((p) => p.verdict === 'wrong' || p.verdict === 'warn')
+      .map((p) => {
+        if (!p.perTimestep || p.perTimestep.length === 0) return `${l.layer}.${p.name}`;
+        const steps = badSteps(p.perTimestep);
+        const all = steps === `0-${p.perTimestep.length - 1}`;
+        return all || steps === '' ? `${l.layer}.${p.name}` : `${l.layer}.${p.name} (${p.perTimestepKind === 'loss-step' ? 'loss steps' : 'steps'} ${steps})`;
+      }),
+  );
   return bad.length === 0 ? 'everything passes' : bad.join(', ');
 }
 

@@ -24,7 +24,7 @@ describe('gradlab explore', () => {
     const { code, out } = await capture(['bugs', '--bug', 'dwh-not-accumulated']);
     assert.equal(code, 0);
     assert.match(out, /dWh not accumulated/);
-    assert.match(out, /with the bug: rnn\.dWh, captioning_rnn\.Wh/);
+    assert.match(out, /with the bug: rnn\.dWh \(loss steps 1-9\), captioning_rnn\.Wh/);
     assert.match(out, /shows what it promises/);
   });
 
