@@ -356,7 +356,7 @@ describe('webview: training panel', () => {
       assert.ok(drawn > 0 && drawn <= 2 * 4 * Math.ceil(p.w) + 10, `drawn ${drawn} vertices for a ${p.w}px plot`);
       assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /Iteration100000 \/ 100000Epoch2 \/ 2Speed813 it\/s/);
       await v.page.mouse.move(p.left + p.x + p.w * 0.9, p.top + p.y + p.h / 2);
-      const hover = /^iteration (\d+) · loss \(raw\) = ([\d.]+) · loss \(smoothed\) = [\d.]+/.exec((await v.page.locator('.chart .readout').textContent()) ?? '');
+      const hover = /^iteration (\d+) · loss \(raw\) = ([\d.]+) · loss \(smoothed, 500 it\) = [\d.]+/.exec((await v.page.locator('.chart .readout').textContent()) ?? '');
       assert.ok(hover, 'hover reads a point');
       const it = Number(hover[1]);
       assert.ok(it > 85000 && it < 95000, `iteration ${it} near 90% of the axis`);

@@ -21,34 +21,58 @@ import {
   UPDATE_RULES,
 } from '../../protocol/webview';
 
-/** Growing columnar store of the raw curve plus its exponential moving average (bias-corrected). */
+/**
+ * Growing columnar store of the raw curve plus its exponential moving average (bias-corrected).
+ * The smoothing window follows the run's length (about 1% of it, 5 to 500 iterations), so a short
+ * run's smoothed curve does not lag far behind and a long one's is not noise; when the window
+ * doubles, the average is recomputed over all points (O(n), a few times per run).
+ */
 export class LossStore {
   iteration: Float64Array<ArrayBuffer> = new Float64Array(1024);
   loss: Float64Array<ArrayBuffer> = new Float64Array(1024);
   smooth: Float64Array<ArrayBuffer> = new Float64Array(1024);
   length = 0;
+  private window = 5;
   private ema = 0;
   private weight = 0;
 
-  constructor(private readonly beta = 0.98) {}
-
   clear(): void {
     this.length = 0;
+    this.window = 5;
     this.ema = 0;
     this.weight = 0;
   }
 
+  /** Iterations the moving average spans (1 / (1 − β)). */
+  get smoothingWindow(): number {
+    return this.window;
+  }
+
   append(points: LossSeries): void {
     const n = points.iteration.length;
-    this.reserve(this.length + n);
+    const start = this.length;
+    this.reserve(start + n);
     for (let k = 0; k < n; k++) {
-      const y = points.loss[k];
-      const i = this.length++;
-      this.iteration[i] = points.iteration[k];
-      this.loss[i] = y;
+      this.iteration[start + k] = points.iteration[k];
+      this.loss[start + k] = points.loss[k];
+    }
+    this.length = start + n;
+    const ideal = Math.max(5, Math.min(500, Math.floor(this.length / 100)));
+    if (ideal >= 2 * this.window || (ideal === 500 && this.window !== 500)) {
+      this.window = ideal;
+      this.ema = 0;
+      this.weight = 0;
+      this.smoothFrom(0);
+    } else this.smoothFrom(start);
+  }
+
+  private smoothFrom(from: number): void {
+    const beta = 1 - 1 / this.window;
+    for (let i = from; i < this.length; i++) {
+      const y = this.loss[i];
       if (Number.isFinite(y)) {
-        this.ema = this.beta * this.ema + (1 - this.beta) * y;
-        this.weight = this.beta * this.weight + (1 - this.beta);
+        this.ema = beta * this.ema + (1 - beta) * y;
+        this.weight = beta * this.weight + (1 - beta);
       }
       this.smooth[i] = this.weight > 0 ? this.ema / this.weight : NaN;
     }
@@ -204,8 +228,8 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
   function drawChart(): void {
     const n = store.length;
     const series: ChartSeries[] = [
-      { name: 'loss (raw)', xs: store.iteration, ys: store.loss, length: n, color: 'blue', kind: 'line', width: 1, alpha: 0.35 },
-      { name: 'loss (smoothed)', xs: store.iteration, ys: store.smooth, length: n, color: 'blue', kind: 'line', width: 2 },
+      { name: 'loss (raw)', xs: store.iteration, ys: store.loss, length: n, color: 'blue', kind: 'line', width: 1, alpha: 0.45 },
+      { name: `loss (smoothed, ${store.smoothingWindow} it)`, xs: store.iteration, ys: store.smooth, length: n, color: 'blue', kind: 'line', width: 2 },
     ];
     const tr = epochs.filter((e) => e.trainLoss !== undefined);
     const va = epochs.filter((e) => e.valLoss !== undefined);
