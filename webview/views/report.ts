@@ -127,7 +127,7 @@ export function reportView(root: HTMLElement, host: Host<'report'>): { receive(m
       tr.addEventListener('keydown', (e) => rowKey(e, tr));
       tbody.appendChild(tr);
     }
-    if (!tbody.firstChild) tbody.appendChild(el('tr', {}, el('td', { attrs: { colspan: 6 }, class: 'empty' }, 'Every parameter is good.')));
+    if (!tbody.firstChild) tbody.appendChild(el('tr', {}, el('td', { attrs: { colspan: 6 }, class: 'empty' }, rows.length ? 'Every parameter is good.' : 'No parameters were checked.')));
     else if (!tbody.querySelector('[tabindex="0"]')) tbody.querySelector('tr')?.setAttribute('tabindex', '0');
   }
 
