@@ -154,6 +154,8 @@ describe('exploration panel (headless Chromium)', () => {
     const v = await open();
     await v.send({ type: 'setExplore', payload: payload({ name: 'precision' }, 'float32 against float64') });
     assert.equal(await v.page.locator('.precision-table tbody tr').count(), 45);
+    assert.ok((await v.page.locator('.precision-table tr.changed').count()) > 0);
+    await v.page.screenshot({ path: join(SHOTS, 'explore-precision.png'), fullPage: false });
     await v.send({ type: 'setExplore', payload: payload({ name: 'sparse', cells: ['rnn'], sizes: { N: 3, T: 4, D: 5, W: 6, H: 7, V: 9 }, directions: 3 }, 'Sparse checks') });
     assert.equal(await v.page.locator('.explore-sparse table.params tbody tr').count(), 8);
     await v.send({ type: 'setExplore', payload: { title: 'x' } });
