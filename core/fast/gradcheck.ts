@@ -86,7 +86,8 @@ export const GRADCHECK_JOB = 1;
 const D_N = 0, D_T = 1, D_D = 2, D_W = 3, D_H = 4, D_V = 5, D_P = 6, D_LSTM = 7, D_STEP = 8, D_NPERT = 9;
 const D_F = 10, D_X = 11, D_XW = 12, D_H0 = 13, D_IDX = 14, D_Y = 15, D_MASK = 16, D_PERT = 17, D_LOSS = 18, D_NEXT = 19;
 const D_PAR = 20; // 8 parameter pointers in PARAM_NAMES order
-const D_BUF = 28; // per thread: Hb, A, C0, C1, TC, S, rowLoss, ws (8 slots each)
+const D_VP = 28, D_WVP = 29, D_BVP = 30; // padded vocabulary width, W_vocab and b_vocab padded to it
+const D_BUF = 31; // per thread: Hb, A, C0, C1, TC, S, rowLoss, ws (8 slots each)
 const D_LEN = D_BUF + 16;
 
 /** The views a thread needs on one job, rebuilt from the descriptor (works on either thread). */
@@ -101,13 +102,13 @@ function views(buf: ArrayBufferLike, d: Float64Array, slot: number) {
   const par = {} as Record<ParamName, number>;
   PARAM_NAMES.forEach((name, i) => (par[name] = d[D_PAR + i]));
   return {
-    N, T, D, W, H, V, P, G, PN, lstm, step: d[D_STEP], nPert: d[D_NPERT], par,
+    N, T, D, W, H, V, P, G, PN, lstm, step: d[D_STEP], nPert: d[D_NPERT], par, Vp: d[D_VP], WvP: d[D_WVP], bvP: d[D_BVP],
     F: f64(d[D_F], N * D), X: f64(d[D_X], T * N * W), XW: f64(d[D_XW], T * N * G), H0: f64(d[D_H0], N * H),
     idx: i32(d[D_IDX], T * N), yT: d[D_Y], maskT: d[D_MASK], pert: i32(d[D_PERT], 2 * d[D_NPERT]),
     losses: f64(d[D_LOSS], d[D_NPERT]), next: i32(d[D_NEXT], 1),
     Wx: f64(par.Wx, W * G),
     Hb: f64(d[b], (T + 1) * PN * H), A: f64(d[b + 1], PN * G), C0: d[b + 2], C1: d[b + 3], TC: d[b + 4],
-    S: f64(d[b + 5], T * PN * V), rowLoss: f64(d[b + 6], T * PN), ws: d[b + 7],
+    S: f64(d[b + 5], T * PN * d[D_VP]), rowLoss: f64(d[b + 6], T * PN), ws: d[b + 7],
   };
 }
 
@@ -118,7 +119,7 @@ function views(buf: ArrayBufferLike, d: Float64Array, slot: number) {
 export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, descPtr: number, slot: number): void {
   const d = new Float64Array(buf, descPtr, D_LEN);
   const v = views(buf, d, slot);
-  const { N, T, D, W, H, V, P, G, PN, lstm, par, F, X, XW, H0, idx, pert, losses, next, Wx, Hb, A, S, rowLoss } = v;
+  const { N, T, D, W, H, V, Vp, P, G, PN, lstm, par, F, X, XW, H0, idx, pert, losses, next, Wx, Hb, A, S, rowLoss } = v;
   const gemm = (M: number, Nn: number, K: number, pa: number, pb: number, pc: number, beta: number) =>
     k.gemm_f64(0, 0, M, Nn, K, pa, K, pb, Nn, pc, Nn, beta, v.ws);
   const fn = (name: string) => k[name] as (...a: number[]) => number;
@@ -180,8 +181,9 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
       }
     }
     // Scores for every step and copy, vocabulary corrections, per-row losses.
-    fillRows(S.byteOffset, T * PN, V, par.b_vocab);
-    gemm(T * PN, V, H, pHb + PN * H * 8, par.W_vocab, S.byteOffset, 1);
+    // Scores in rows of Vp >= V (W_vocab zero-padded): whole micro-tiles, no edge path.
+    fillRows(S.byteOffset, T * PN, Vp, v.bvP);
+    gemm(T * PN, Vp, H, pHb + PN * H * 8, v.WvP, S.byteOffset, 1);
     for (let c = 0; c < count; c++) {
       const name = pname(c), e = pidx(c), dl = delta(c);
       if (name === 'W_vocab') {
@@ -189,14 +191,14 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
         for (let t = 0; t < T; t++) {
           for (let n = 0; n < N; n++) {
             const r = t * PN + c * N + n;
-            S[r * V + j] += dl * Hb[PN * H + r * H + i];
+            S[r * Vp + j] += dl * Hb[PN * H + r * H + i];
           }
         }
       } else if (name === 'b_vocab') {
-        for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) S[(t * PN + c * N + n) * V + e] += dl;
+        for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) S[(t * PN + c * N + n) * Vp + e] += dl;
       }
     }
-    rowsLoss(S.byteOffset, v.yT, v.maskT, T * PN, V, rowLoss.byteOffset);
+    rowsLoss(S.byteOffset, v.yT, v.maskT, T * PN, V, Vp, rowLoss.byteOffset);
     for (let c = 0; c < count; c++) {
       let sum = 0;
       for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) sum += rowLoss[t * PN + c * N + n];
@@ -276,6 +278,13 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   const desc = f64(D_LEN);
   desc.set([N, T, D, W, H, V, P, lstm ? 1 : 0, h, nPert, ptr(F), ptr(X), ptr(XW), ptr(H0), ptr(idx), ptr(yT), ptr(maskT), ptr(pert), ptr(losses), ptr(next)]);
   PARAM_NAMES.forEach((name, i) => (desc[D_PAR + i] = ptr(par[name])));
+  const Vp = Math.ceil(V / 4) * 4;
+  const WvP = f64(H * Vp), bvP = f64(Vp);
+  for (let i = 0; i < H; i++) WvP.set(par.W_vocab.subarray(i * V, (i + 1) * V), i * Vp);
+  bvP.set(par.b_vocab);
+  desc[D_VP] = Vp;
+  desc[D_WVP] = ptr(WvP);
+  desc[D_BVP] = ptr(bvP);
   for (let slot = 0; slot < threads; slot++) {
     const b = D_BUF + 8 * slot;
     desc[b] = ptr(f64((T + 1) * PN * H)); // Hb: slot t = h_t for all copies, rows (copy, n)
@@ -283,7 +292,7 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
     desc[b + 2] = ptr(f64(lstm ? PN * H : 1));
     desc[b + 3] = ptr(f64(lstm ? PN * H : 1));
     desc[b + 4] = ptr(f64(lstm ? PN * H : 1));
-    desc[b + 5] = ptr(f64(T * PN * V)); // S
+    desc[b + 5] = ptr(f64(T * PN * Vp)); // S
     desc[b + 6] = ptr(f64(T * PN)); // row losses
     desc[b + 7] = e.ws[slot];
   }
