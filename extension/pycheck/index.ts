@@ -110,7 +110,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
       };
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Gradient Lab: checking ${label}` },
-        () => worker.run(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal }, onResult),
+        () => worker.run(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal, thresholds: deps.thresholds?.() }, onResult),
       );
     } catch (e) {
       deps.log.error(`checking ${label} failed`, e);

@@ -65,6 +65,14 @@ describe('correct implementations pass', () => {
   });
 });
 
+describe('thresholds', () => {
+  it("the user's thresholds decide the verdicts (absurdly strict ones fail a correct forward)", async () => {
+    const strict = await one('cs231n/rnn_layers.py', 'rnn_forward', { thresholds: { good: 1e-20, ok: 1e-19, warn: 1e-18 } });
+    assert.equal(strict.status, 'fail');
+    assert.equal(strict.cases[0].thresholds.warn, 1e-18);
+  });
+});
+
 describe('imports', () => {
   it('a module inside a package imports its siblings relatively (from ..rnn_layers import *)', async () => {
     const r = await one('cs231n/classifiers/relative_rnn.py', 'CaptioningRNN.loss');

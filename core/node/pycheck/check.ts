@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { worstVerdict, type LayerCheck, type Verdict } from '../../gradcheck';
+import { worstVerdict, type LayerCheck, type Thresholds, type Verdict } from '../../gradcheck';
 import { casesFor, type CheckCase } from './cases';
 import { caseLines, compareCase, type CaseResult, type PyParamCheck } from './compare';
 import { findFunctions, type FoundFunction } from './finder';
@@ -55,6 +55,8 @@ export interface PyCheckOptions {
   signal?: AbortSignal;
   /** Keep the next Python process started and waiting (long-lived hosts; see runner.disposeWarm). */
   prewarm?: boolean;
+  /** Verdict thresholds; CS231n's (1e-7, 1e-4, 1e-2) by default. */
+  thresholds?: Thresholds;
 }
 
 const STATUS_ORDER: CheckStatus[] = ['pass', 'warn', 'fail', 'error'];
@@ -153,7 +155,7 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
         const processMs = (answer.groupDoneMs[f.qualified] ?? prevDone) - prevDone;
         prevDone = answer.groupDoneMs[f.qualified] ?? prevDone;
         const results = cases.map((c) => byId.get(`${f.qualified}::${c.id}`)!);
-        emit(f, assemble(f, absFile, cases, results, answer, processMs));
+        emit(f, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds));
       } else if (answer.stopped && answer.stopped.group === f.qualified) {
         const p = answer.stopped.problem;
         emit(f, { ...problemResult(f, absFile, { kind: p.kind, message: p.message, hint: p.hint }, performance.now() - t0 - prevDone), ...metaPy(answer) });
@@ -176,9 +178,9 @@ function meta(f: FoundFunction, file: string, a: DriverAnswer & { interpreter?: 
 }
 
 /** One function's result from its cases' driver results: compare, pick the worst case, say it. */
-function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number): FunctionResult {
+function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number, thresholds?: Thresholds): FunctionResult {
   const tCmp = performance.now();
-  const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }));
+  const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }, thresholds));
   const compareMs = performance.now() - tCmp;
   const timing = { processMs, userCodeMs: driverResults.reduce((s, r) => s + r.ms, 0), compareMs };
   // The worst case speaks for the function; ties go to the first (the notebook's inputs).

@@ -4,7 +4,7 @@
  * element, per-element errors, per-timestep errors), plus what only a Python check can add
  * (wrong return shapes by name, LSTM gate order, embedding rows that lost their accumulation).
  */
-import { classify, compareGradients, relError, worstVerdict, type ParamCheck, type Verdict } from '../../gradcheck';
+import { classify, compareGradients, DEFAULT_THRESHOLDS, relError, worstVerdict, type ParamCheck, type Thresholds, type Verdict } from '../../gradcheck';
 import { fmtShape, type IntTensor, type Tensor } from '../../tensor';
 import type { CheckCase } from './cases';
 import { fromExFloat } from './exchange';
@@ -40,9 +40,9 @@ export interface CaseResult {
   error?: PyError;
   stdout?: string;
   ms: number;
+  /** The thresholds the verdicts were classified with (CS231n's unless the user changed them). */
+  thresholds: Thresholds;
 }
-
-const EXACT = { good: 1e-7, ok: 1e-4, warn: 1e-2 };
 
 function squeezeEq(a: readonly number[], b: readonly number[]): boolean {
   const s = (x: readonly number[]): number[] => x.filter((d) => d !== 1);
@@ -53,7 +53,7 @@ function squeezeEq(a: readonly number[], b: readonly number[]): boolean {
 
 /** Compares one named tensor; a wrong shape becomes a problem line instead. */
 function compareNamed(
-  name: string, user: unknown, ref: Tensor, against: 'engine' | 'numeric', problems: string[], timeAxis?: number,
+  name: string, user: unknown, ref: Tensor, against: 'engine' | 'numeric', problems: string[], timeAxis: number | undefined, t: Thresholds,
 ): PyParamCheck | undefined {
   if (user === undefined) {
     problems.push(`${name} is missing`);
@@ -65,7 +65,7 @@ function compareNamed(
     return undefined;
   }
   const ax = timeAxis !== undefined && ref.shape.length === 3 ? timeAxis : undefined;
-  const pc = compareGradients(name, { shape: ref.shape, data: u.data }, ref, { timeAxis: ax, thresholds: EXACT });
+  const pc = compareGradients(name, { shape: ref.shape, data: u.data }, ref, { timeAxis: ax, thresholds: t });
   const out: PyParamCheck = { ...pc, against };
   if (ax !== undefined) out.timestepsFrom = 'axis';
   return out;
@@ -74,12 +74,12 @@ function compareNamed(
 const bad = (p: PyParamCheck): boolean => !isRight(p.verdict);
 
 /** One line about one tensor: "dWh: relative error 3.1e-02, worst at [2, 1] (yours …, expected …), timesteps 0-2 wrong, 3-9 right". */
-export function describe(p: PyParamCheck, expectedWord = 'expected'): string {
+export function describe(p: PyParamCheck, expectedWord = 'expected', t: Thresholds = DEFAULT_THRESHOLDS): string {
   const parts = [`${p.name}: relative error ${fmtE(p.relError)}`];
   if (p.shape.length > 0) parts.push(`worst at ${fmtIndex(p.worst.index)} (yours ${fmtV(p.worst.analytic)}, ${expectedWord} ${fmtV(p.worst.numeric)})`);
   else parts.push(`yours ${fmtV(p.worst.analytic)}, ${expectedWord} ${fmtV(p.worst.numeric)}`);
   if (p.perTimestep && p.perTimestep.length > 1) {
-    const runs = timestepRuns(p.perTimestep);
+    const runs = timestepRuns(p.perTimestep, t);
     parts.push(p.timestepsFrom === 'upstream' ? `${runs} (upstream gradient at one timestep at a time)` : runs);
   }
   let s = parts.join(', ');
@@ -120,13 +120,13 @@ function detectGradBlocks(user: Tensor, ref: Tensor): string | undefined {
 }
 
 /** word_embedding_backward: rows that are wrong, and whether they are the repeated words. */
-function embeddingRows(p: PyParamCheck, x: IntTensor): string | undefined {
+function embeddingRows(p: PyParamCheck, x: IntTensor, t: Thresholds): string | undefined {
   const [v, d] = p.shape;
   const wrongRows: number[] = [];
   for (let r = 0; r < v; r++) {
     let m = 0;
     for (let j = 0; j < d; j++) m = Math.max(m, p.errors[r * d + j]);
-    if (!isRight(classify(m))) wrongRows.push(r);
+    if (!isRight(classify(m, t))) wrongRows.push(r);
   }
   if (wrongRows.length === 0) return undefined;
   const count = new Array<number>(v).fill(0);
@@ -136,21 +136,21 @@ function embeddingRows(p: PyParamCheck, x: IntTensor): string | undefined {
   return repeated ? `${rows}: words that occur more than once in x; accumulate their gradients (np.add.at), don't assign` : rows;
 }
 
-function errorCase(c: CheckCase, r: DriverCaseResult | undefined): CaseResult | undefined {
+function errorCase(c: CheckCase, r: DriverCaseResult | undefined, thresholds: Thresholds): CaseResult | undefined {
   if (r && r.ok) return undefined;
   const error: PyError = r?.error ?? { phase: 'call', type: 'NoResult', message: 'the driver returned no result for this case', frames: [], traceback: '' };
-  return { id: c.id, label: c.label, sizes: c.sizes, verdict: 'error', checks: [], numeric: [], forward: [], problems: [], notes: [], error, stdout: r?.stdout, ms: r?.ms ?? 0 };
+  return { id: c.id, label: c.label, sizes: c.sizes, verdict: 'error', checks: [], numeric: [], forward: [], problems: [], notes: [], error, stdout: r?.stdout, ms: r?.ms ?? 0, thresholds };
 }
 
-function finish(c: CheckCase, r: DriverCaseResult, parts: Omit<CaseResult, 'id' | 'label' | 'sizes' | 'verdict' | 'ms' | 'stdout'>): CaseResult {
+function finish(c: CheckCase, r: DriverCaseResult, parts: Omit<CaseResult, 'id' | 'label' | 'sizes' | 'verdict' | 'ms' | 'stdout' | 'thresholds'>, thresholds: Thresholds): CaseResult {
   const vs = [...parts.checks, ...parts.numeric].map((p) => p.verdict);
   if (parts.problems.length > 0) vs.push('wrong');
-  return { id: c.id, label: c.label, sizes: c.sizes, verdict: worstVerdict(vs), ms: r.ms, stdout: r.stdout, ...parts };
+  return { id: c.id, label: c.label, sizes: c.sizes, verdict: worstVerdict(vs), ms: r.ms, stdout: r.stdout, ...parts, thresholds };
 }
 
 /** Compares one case of one function. */
-export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResult | undefined): CaseResult {
-  const err = errorCase(c, r);
+export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResult | undefined, t: Thresholds = DEFAULT_THRESHOLDS): CaseResult {
+  const err = errorCase(c, r, t);
   if (err || !r) return err!;
   const problems: string[] = [];
   const notes: string[] = [];
@@ -169,7 +169,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
     const timeAxis = o.sequence ? 1 : undefined;
     const fwdUser = spec.kind === 'forward' ? outs : r.forward_outputs ?? {};
     const fwdInto = spec.kind === 'forward' ? checks : forward;
-    for (const n of o.outputs) push(fwdInto, compareNamed(n, fwdUser[n], eng.outputs[n], 'engine', spec.kind === 'forward' ? problems : [], timeAxis));
+    for (const n of o.outputs) push(fwdInto, compareNamed(n, fwdUser[n], eng.outputs[n], 'engine', spec.kind === 'forward' ? problems : [], timeAxis, t));
     if (o.gates && fwdInto.some(bad)) {
       const g = detectGateOrder(c, spec, fwdUser);
       if (g) notes.push(g);
@@ -184,7 +184,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
           : undefined
         : undefined;
       for (const g of o.grads) {
-        const p = compareNamed(g, outs[g], ref[g], 'engine', problems, timeAxis);
+        const p = compareNamed(g, outs[g], ref[g], 'engine', problems, timeAxis, t);
         if (!p) continue;
         if (!p.perTimestep && masked && refMasked) {
           const per: number[] = [];
@@ -201,25 +201,25 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
           if (note) p.note = note;
         }
         if (bad(p) && o.op === 'word_embedding' && g === 'dW') {
-          const note = embeddingRows(p, inputs.x.t as IntTensor);
+          const note = embeddingRows(p, inputs.x.t as IntTensor, t);
           if (note) p.note = note;
         }
         checks.push(p);
         const wrt = o.gradOf[g];
         const num = wrt ? r.numeric?.[wrt] : undefined;
-        if (num !== undefined) push(numeric, compareNamed(g, outs[g], fromExFloat(num, `numeric ${wrt}`), 'numeric', [], timeAxis));
+        if (num !== undefined) push(numeric, compareNamed(g, outs[g], fromExFloat(num, `numeric ${wrt}`), 'numeric', [], timeAxis, t));
       }
       if (problems.length > 0 || checks.some(bad)) {
         const order = returnOrder(o.grads, outs, ref);
         if (order) notes.unshift(order);
       }
     }
-    return finish(c, r, { checks, numeric, forward, problems, notes });
+    return finish(c, r, { checks, numeric, forward, problems, notes }, t);
   }
 
   if (spec.kind === 'loss') {
     const ref = engineLoss(c);
-    const loss = compareNamed('loss', outs.loss, ref.loss, 'engine', problems);
+    const loss = compareNamed('loss', outs.loss, ref.loss, 'engine', problems, undefined, t);
     if (loss) {
       checks.push(loss);
       if (bad(loss)) {
@@ -233,29 +233,29 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
         }
       }
     }
-    push(checks, compareNamed('dx', outs.dx, ref.dx, 'engine', problems, 1));
+    push(checks, compareNamed('dx', outs.dx, ref.dx, 'engine', problems, 1, t));
     const num = r.numeric?.x;
-    if (num !== undefined) push(numeric, compareNamed('dx', outs.dx, fromExFloat(num, 'numeric x'), 'numeric', [], 1));
-    return finish(c, r, { checks, numeric, forward, problems, notes });
+    if (num !== undefined) push(numeric, compareNamed('dx', outs.dx, fromExFloat(num, 'numeric x'), 'numeric', [], 1, t));
+    return finish(c, r, { checks, numeric, forward, problems, notes }, t);
   }
 
   const m = c.model!;
   if (spec.kind === 'model_loss') {
     const ref = engineModelLoss(m);
-    for (const [k, t] of Object.entries(ref)) {
-      const p = compareNamed(k, outs[k], t, 'engine', problems);
+    for (const [k, want] of Object.entries(ref)) {
+      const p = compareNamed(k, outs[k], want, 'engine', problems, undefined, t);
       if (!p) continue;
       checks.push(p);
       const num = r.numeric?.[k];
-      if (num !== undefined) push(numeric, compareNamed(k, outs[k], fromExFloat(num, `numeric ${k}`), 'numeric', []));
+      if (num !== undefined) push(numeric, compareNamed(k, outs[k], fromExFloat(num, `numeric ${k}`), 'numeric', [], undefined, t));
     }
-    return finish(c, r, { checks, numeric, forward, problems, notes });
+    return finish(c, r, { checks, numeric, forward, problems, notes }, t);
   }
 
   // model_sample: word indices must agree exactly.
   const ref = engineSample(m);
   const refF: Tensor = { shape: ref.shape, data: Float64Array.from(ref.data) };
-  const p = compareNamed('captions', outs.captions, refF, 'engine', problems);
+  const p = compareNamed('captions', outs.captions, refF, 'engine', problems, undefined, t);
   if (p) {
     checks.push(p);
     if (bad(p)) {
@@ -272,7 +272,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
         : `captions differ at ${fmtIndex(p.worst.index)}: yours ${p.worst.analytic}, expected ${p.worst.numeric}`;
     }
   }
-  return finish(c, r, { checks, numeric, forward, problems, notes });
+  return finish(c, r, { checks, numeric, forward, problems, notes }, t);
 }
 
 /** Results that are all right but returned in another order: "you return dx, dWx, dprev_h, …". */
@@ -311,26 +311,26 @@ export function caseLines(spec: FunctionSpec, cr: CaseResult, who: string = spec
   const wrong = cr.checks.filter(bad);
   const fwdWrong = cr.forward.filter(bad);
   const fwdName = spec.op?.forward;
-  for (const p of wrong) details.push(describe(p));
+  for (const p of wrong) details.push(describe(p, 'expected', cr.thresholds));
   if (spec.kind === 'backward' || spec.kind === 'loss' || spec.kind === 'model_loss') {
     const numWrong = cr.numeric.filter(bad);
     const own = spec.kind === 'backward' ? `your ${fwdName}` : spec.kind === 'loss' ? 'your loss' : 'your loss()';
     // The numerical gradient only adds news where it disagrees with the engine's verdict.
     const contradict = numWrong.filter((p) => !wrong.some((q) => q.name === p.name));
-    for (const p of contradict) details.push(`against the numerical gradient of ${own}: ${describe(p, 'numerical')}`);
+    for (const p of contradict) details.push(`against the numerical gradient of ${own}: ${describe(p, 'numerical', cr.thresholds)}`);
     if (wrong.length > 0 && fwdWrong.length === 0 && wrong.every((p) => numWrong.some((q) => q.name === p.name))) {
       details.push(`the numerical gradient of ${own} agrees with the engine: the mistake is in ${who}`);
     }
-    for (const p of fwdWrong) details.push(`your ${fwdName}: ${describe(p)}`);
+    for (const p of fwdWrong) details.push(`your ${fwdName}: ${describe(p, 'expected', cr.thresholds)}`);
     if (wrong.length === 0 && cr.problems.length === 0) {
       if (fwdWrong.length > 0) {
-        return { status: 'warn', summary: `${who}: gradients right, but your ${fwdName} differs from the engine (${describe(fwdWrong[0])})`, details };
+        return { status: 'warn', summary: `${who}: gradients right, but your ${fwdName} differs from the engine (${describe(fwdWrong[0], 'expected', cr.thresholds)})`, details };
       }
       if (numWrong.length > 0) {
-        return { status: 'warn', summary: `${who}: gradients match the engine but not the numerical gradient of ${own} (${describe(numWrong[0], 'numerical')})`, details };
+        return { status: 'warn', summary: `${who}: gradients match the engine but not the numerical gradient of ${own} (${describe(numWrong[0], 'numerical', cr.thresholds)})`, details };
       }
     } else if (wrong.length > 0 && fwdWrong.length > 0 && wrong.every((p) => !cr.numeric.some((q) => q.name === p.name && bad(q)))) {
-      const lead = cr.notes[0] ?? describe(fwdWrong[0]);
+      const lead = cr.notes[0] ?? describe(fwdWrong[0], 'expected', cr.thresholds);
       return {
         status: 'fail',
         summary: `${who}: your gradients match the numerical gradient of your ${fwdName}, but ${fwdName} itself is wrong (${lead}): fix ${fwdName} first`,
@@ -345,11 +345,11 @@ export function caseLines(spec: FunctionSpec, cr: CaseResult, who: string = spec
   if (order) return { status: 'fail', summary: `${who}: ${order}`, details };
   if (cr.problems.length > 0) return { status, summary: `${who}: ${cr.problems[0]}`, details };
   if (spec.kind === 'model_sample' && wrong[0].note) return { status, summary: `${who}: ${wrong[0].note}`, details };
-  if (wrong.length === 1 && cr.notes.length === 0) return { status, summary: describe(wrong[0]), details };
+  if (wrong.length === 1 && cr.notes.length === 0) return { status, summary: describe(wrong[0], 'expected', cr.thresholds), details };
   const total = cr.checks.length;
   const noun = spec.kind === 'backward' || spec.kind === 'model_loss' ? 'gradients' : 'outputs';
   const head = `${wrong.length} of ${total} ${noun} wrong: ${listNames(wrong.map((p) => p.name))}`;
-  return { status, summary: cr.notes.length > 0 ? `${head}; ${cr.notes[0]}` : `${head}; ${describe(wrong[0])}`, details };
+  return { status, summary: cr.notes.length > 0 ? `${head}; ${cr.notes[0]}` : `${head}; ${describe(wrong[0], 'expected', cr.thresholds)}`, details };
 }
 
 function phaseWho(spec: FunctionSpec, phase: string, who: string): string {

@@ -1,5 +1,5 @@
 /** How check results read: numbers like numpy prints them, index lists, timestep runs. */
-import { classify, type Verdict } from '../../gradcheck';
+import { classify, DEFAULT_THRESHOLDS, type Thresholds, type Verdict } from '../../gradcheck';
 import { fmtShape } from '../../tensor';
 
 /** 3.1e-02, as Python's '%.1e' prints it. */
@@ -29,9 +29,9 @@ export const isRight = (v: Verdict): boolean => v === 'good' || v === 'ok';
  * "timesteps 0-2 wrong, 3-9 right": runs of right and wrong steps in time order.
  * A step is wrong when its error classifies as warn or wrong (CS231n thresholds).
  */
-export function timestepRuns(perTimestep: readonly number[]): string {
+export function timestepRuns(perTimestep: readonly number[], t: Thresholds = DEFAULT_THRESHOLDS): string {
   if (perTimestep.length === 0) return '';
-  const wrong = perTimestep.map((e) => !isRight(classify(e)));
+  const wrong = perTimestep.map((e) => !isRight(classify(e, t)));
   const runs: { from: number; to: number; wrong: boolean }[] = [];
   for (let t = 0; t < wrong.length; t++) {
     const last = runs[runs.length - 1];
