@@ -18,6 +18,14 @@ export interface DocArg {
   readonly shape?: readonly Poly[];
   /** The bullet writes a shape this reader cannot follow, e.g. `(N, d_1, ..., d_k)`. */
   readonly unreadable?: boolean;
+  /** From the words: `Integer array`, `indices`, `Boolean array`. */
+  readonly dtype?: 'int' | 'bool';
+}
+
+function dtypeIn(text: string): 'int' | 'bool' | undefined {
+  if (/\b(integer|int32|int64|indices)\b|整数/i.test(text)) return 'int';
+  if (/\b(boolean|bool)\b|布尔/i.test(text)) return 'bool';
+  return undefined;
 }
 
 export interface DocSignature {
@@ -95,7 +103,8 @@ export function parseDocstring(doc: string, params: readonly string[]): DocSigna
   for (const b of bullets) {
     const shape = shapeIn(b.text);
     const unreadable = !shape && /\(\s*[A-Za-z0-9_]+\s*,[^()]*\)/.test(b.text);
-    const arg: DocArg = shape ? { name: b.name, shape } : unreadable ? { name: b.name, unreadable } : { name: b.name };
+    const dtype = dtypeIn(b.text);
+    const arg: DocArg = shape ? (dtype ? { name: b.name, shape, dtype } : { name: b.name, shape }) : unreadable ? { name: b.name, unreadable } : { name: b.name };
     if (b.section === 'outputs') outputs.push(arg);
     else if (paramSet.has(b.name)) inputs.push(arg);
   }

@@ -8,10 +8,11 @@ import type { SyntaxNode, Tree } from '@lezer/common';
 import { MODEL_PARAMS, type CellType } from '../../core/signatures';
 import type { DatasetKeyInfo } from '../../protocol/lsp';
 import {
-  add, constValue, div, fmtShape, mul, neg, num, parseDim, polyEq, sub, substitute, type Dim, type Poly, type Shape,
+  add, constValue, div, fmtShape, letters, mul, neg, num, parseDim, polyEq, sub, substitute, type Dim, type Poly,
 } from './dims';
 import { parseDocstring, stringContent } from './docstring';
-import { methodCall, numpyCall, sliceLen, type CallArgs } from './numpy';
+import { applyIndex, sliceLen, type IndexPart } from './indexing';
+import { methodCall, numpyCall, type CallArgs } from './numpy';
 import { parsePython } from './parse';
 import { engineSig, fromDocstring, fromEngine, hasShapes, type ShapeSig } from './signature';
 import {
@@ -684,8 +685,7 @@ class Analyzer {
   }
 
   private index(shape: readonly Dim[], dtype: DType | undefined, groups: SyntaxNode[][], env: Env): Value {
-    type Part = { k: 'slice'; len: Dim } | { k: 'drop' } | { k: 'new' } | { k: 'adv'; shape: Shape } | { k: 'ellipsis' } | { k: 'unknown' };
-    const parts: Part[] = [];
+    const parts: IndexPart[] = [];
     let axis = 0;
     for (const g of groups) {
       const hasColon = g.some((c) => c.name === ':');
@@ -714,45 +714,12 @@ class Analyzer {
       const v = this.expr(e, env);
       axis++;
       if (v.k === 'dim') parts.push({ k: 'drop' });
-      else if (v.k === 'array' && v.dtype !== 'bool' && v.dtype !== 'float') parts.push({ k: 'adv', shape: v.shape });
-      else if (v.k === 'array' && v.dtype === 'float' && v.shape !== null && v.shape.length === 0) parts.push({ k: 'drop' });
+      // Only integer arrays index by position; a mask (or an array of unknown dtype) may be boolean.
+      else if (v.k === 'array' && v.dtype === 'int') parts.push({ k: 'adv', shape: v.shape });
       else if (v.k === 'tuple' && v.list && v.items.every((x) => x.k === 'dim')) parts.push({ k: 'adv', shape: [num(v.items.length)] });
       else parts.push({ k: 'unknown' });
     }
-    if (parts.some((p) => p.k === 'unknown' || p.k === 'ellipsis')) return array(null);
-    const used = parts.filter((p) => p.k !== 'new').length;
-    if (used > shape.length) return array(null);
-    const out: Dim[] = [];
-    let advShape: Shape | undefined;
-    let advAt = -1;
-    let lastAdv = -2;
-    let adjacent = true;
-    let ax = 0;
-    parts.forEach((p, i) => {
-      if (p.k === 'slice') {
-        out.push(p.len);
-        ax++;
-      } else if (p.k === 'new') out.push(num(1));
-      else if (p.k === 'drop') ax++;
-      else if (p.k === 'adv') {
-        if (advShape === undefined) {
-          advShape = p.shape;
-          advAt = out.length;
-        } else {
-          if (lastAdv !== i - 1) adjacent = false;
-          advShape = broadcast(advShape, p.shape).shape;
-        }
-        lastAdv = i;
-        ax++;
-      }
-    });
-    for (let i = ax; i < shape.length; i++) out.push(shape[i]);
-    if (advShape !== undefined) {
-      if (advShape === null) return array(null);
-      const pos = adjacent ? advAt : 0;
-      out.splice(pos, 0, ...advShape);
-    }
-    return array(out, dtype);
+    return applyIndex(shape, dtype, parts);
   }
 
   private modelParam(key: string): Value {
@@ -866,29 +833,30 @@ class Analyzer {
       if (param !== undefined) bound.push({ param, node: p.node, value: p.value });
     });
     for (const [k, v] of a.kw) bound.push({ param: k, node: v.node, value: v.value });
-    // The outputs' shapes hold only if every shaped input was seen to fit its signature. Layers
-    // accept more than their docstrings say (word_embedding_forward takes (N,) as well as (N, T)),
-    // so a rank that differs is not warned about; it only leaves the outputs unknown.
-    let verified = true;
-    const passed = new Set(bound.map((b) => b.param));
-    for (const input of sig.inputs) if (input.shape && !passed.has(input.name)) verified = false;
+    // An output's shape holds when every letter in it comes from an argument seen to have its
+    // documented rank. Layers accept more than their docstrings say (word_embedding_forward takes
+    // (N,) as well as (N, T)), so a different rank is not warned about; it only leaves unknown
+    // the outputs whose letters depended on it. A proven conflict fails the call at run time:
+    // nothing after it holds, so its outputs are unknown too (no cascade of warnings).
+    let failed = false;
+    const seen = new Set<string>();
     for (const b of bound) {
       const spec = byName.get(b.param);
-      if (!spec?.shape) continue;
-      if (b.value.k !== 'array' || b.value.shape === null) {
-        verified = false;
-        continue;
-      }
+      if (!spec?.shape || b.value.k !== 'array' || b.value.shape === null) continue;
       const res = unify(spec.shape, b.value.shape, bind);
-      if (res.rank) verified = false;
-      else if (res.conflicts.length) {
-        verified = false; // the call fails at run time: nothing after it holds, so no cascade
+      if (res.rank) continue;
+      for (const p of spec.shape) for (const l of letters(p)) seen.add(l);
+      if (res.conflicts.length) {
+        failed = true;
         this.warn(b.node, `${name}: argument ${b.param} gets ${this.short(b.node)} ${fmtShape(b.value.shape)}, expected ${fmtShape(res.expected)}: ${fmtConflicts(res.conflicts)}`);
       }
     }
+    // Letters no input names (D of rnn_backward comes from the cache) are unknown sizes, not doubts.
+    const fromInputs = new Set(sig.inputs.flatMap((i) => (i.shape ?? []).flatMap((p) => letters(p))));
     const outs = sig.outputs.map((o): Value => {
       if (!o.shape) return UNKNOWN;
-      return verified ? array(o.shape.map((p) => substitute(p, bind)), o.dtype) : array(null, o.dtype);
+      const grounded = !failed && o.shape.every((p) => letters(p).every((l) => seen.has(l) || !fromInputs.has(l)));
+      return grounded ? array(o.shape.map((p) => substitute(p, bind)), o.dtype) : array(null, o.dtype);
     });
     if (outs.length === 0) return UNKNOWN;
     return outs.length === 1 ? outs[0] : { k: 'tuple', items: outs };

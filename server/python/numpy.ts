@@ -237,20 +237,3 @@ function squeeze(s: Shape): Shape {
   return s.filter((d) => d === null || constValue(d) !== 1);
 }
 
-/** Length of `start:stop:step` on a dimension d (negative constants count from the end). */
-export function sliceLen(d: Dim, start: Value | null, stop: Value | null, step: Value | null): Dim {
-  const asDim = (v: Value | null | undefined): Dim | undefined => (v === null || v === undefined ? undefined : v.k === 'dim' ? v.d : null);
-  const st = asDim(step);
-  if (st !== undefined && (st === null || constValue(st) !== 1)) return null;
-  const resolve = (v: Dim | undefined, dflt: Dim): Dim => {
-    if (v === undefined) return dflt;
-    if (v === null) return null;
-    const c = constValue(v);
-    if (c !== null && c < 0) return d === null ? null : add(d, v);
-    return v;
-  };
-  const a = resolve(asDim(start), num(0));
-  const b = resolve(asDim(stop), d);
-  if (a === null || b === null) return null;
-  return sub(b, a);
-}

@@ -73,10 +73,15 @@ export function fromDocstring(name: string, params: readonly string[], doc: DocS
   // Every parameter is listed, in call order. One the docstring gives no shape takes the engine's
   // shape for the same layer (CS231n's `- dnext_h: Gradient of loss …` names none).
   const inputs = params.map((p, i): SigArg => {
-    const a = doc.inputs.find((x) => x.name === p) ?? { name: p };
-    // A shape the docstring writes but we cannot read (`(N, d_1, ..., d_k)`) is not replaced.
-    if (a.shape || (a as DocArg).unreadable) return { name: p, ...(a.shape ? { shape: a.shape } : {}) };
+    const a: DocArg = doc.inputs.find((x) => x.name === p) ?? { name: p };
     const e = engineInput(engine, params, i);
+    if (a.shape) {
+      // The dtype from the docstring's words, else from the table when the ranks agree.
+      const dtype = a.dtype ?? (e?.shape?.length === a.shape.length ? e.dtype : undefined);
+      return dtype ? { name: p, shape: a.shape, dtype } : { name: p, shape: a.shape };
+    }
+    // A shape the docstring writes but we cannot read (`(N, d_1, ..., d_k)`) is not replaced.
+    if (a.unreadable) return { name: p };
     return e?.shape ? { ...e, name: p } : a;
   });
   // No Returns section: the layer's outputs as the table has them.
