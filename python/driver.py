@@ -1,6 +1,6 @@
 """Gradient Lab's Python driver: runs a user's numpy layer code on inputs the engine chose.
 
-Reads one JSON job on stdin, writes one JSON answer on stdout, and nothing else touches stdout
+Reads one JSON job on stdin and answers in JSON lines on stdout; nothing else reaches stdout
 (the user's prints are captured and returned as text). Tensors use the `gradlab eval` exchange
 format: {"shape": [...], "dtype": "float64" | "int64" | "bool", "data": [flat, row-major]};
 non-finite floats travel as the strings "nan", "inf", "-inf".
@@ -95,7 +95,7 @@ def from_tensor(np, t):
     dtype = {"float64": np.float64, "int64": np.int64, "bool": np.bool_}[t.get("dtype", "float64")]
     data = t["data"]
     if dtype is np.float64:
-        data = [float(v) if not isinstance(v, str) else float(v) for v in data]
+        data = [float(v) for v in data]  # also "nan", "inf", "-inf"
     return np.array(data, dtype=dtype).reshape(t["shape"])
 
 
