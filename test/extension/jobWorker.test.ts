@@ -1,0 +1,153 @@
+/**
+ * The job worker the extension runs engine work in (core/node/jobWorker.ts), started as a real
+ * worker thread from source: every job kind, its progress messages, and its one-line errors.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { saveCheckpoint } from '../../core/node/checkpointFile';
+import { openDefaultDataset } from '../../core/node/fsAccess';
+import { CaptioningModel } from '../../core/model';
+import { DEFAULT_THRESHOLDS } from '../../core/gradcheck';
+import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
+
+const WORKER = path.resolve(__dirname, '../../core/node/jobWorker.ts');
+const FIXTURE = path.resolve(__dirname, '../fixtures/coco-mini');
+
+interface Outcome<K extends JobRequest['kind']> {
+  result?: JobResults[K];
+  error?: string;
+  progress: { message: string; fraction?: number }[];
+}
+
+function run<K extends JobRequest['kind']>(req: Extract<JobRequest, { kind: K }>): Promise<Outcome<K>> {
+  return new Promise((resolve, reject) => {
+    // The worker runs from source: tsx's CommonJS hook first, then the module (as esbuild bundles it, CJS).
+    const w = new Worker(`require('tsx/cjs'); require(${JSON.stringify(WORKER)});`, { eval: true, workerData: req });
+    const out: Outcome<K> = { progress: [] };
+    w.on('message', (m: FromJobWorker) => {
+      if (m.type === 'progress') out.progress.push({ message: m.message, fraction: m.fraction });
+      else {
+        if (m.type === 'done') out.result = m.result as JobResults[K];
+        else out.error = m.message;
+        void w.terminate().then(() => resolve(out));
+      }
+    });
+    w.on('error', reject);
+  });
+}
+
+describe('job worker', () => {
+  it('runs one layer\u2019s gradient check and reports progress per layer', async () => {
+    const o = await run({ kind: 'check', layer: 'rnn', cell: 'rnn', seed: 231, h: 1e-5, thresholds: DEFAULT_THRESHOLDS });
+    assert.equal(o.error, undefined);
+    const r = o.result!;
+    assert.deepEqual(r.layers.map((l) => l.layer), ['rnn']);
+    assert.deepEqual(r.layers[0].params.map((p) => p.name), ['dx', 'dh0', 'dWx', 'dWh', 'db']);
+    for (const p of r.layers[0].params) assert.ok(p.relError < 1e-6, `${p.name} ${p.relError}`);
+    assert.equal(o.progress.at(-1)?.fraction, 1);
+  });
+
+  it('restricts "model" to the requested cell', async () => {
+    const o = await run({ kind: 'check', layer: 'model', cell: 'lstm', seed: 1, h: 1e-5, thresholds: DEFAULT_THRESHOLDS });
+    assert.deepEqual(o.result!.layers.map((l) => l.layer), ['captioning_lstm']);
+  });
+
+  it('checks the model at given sizes sparsely: 10 entries per parameter, the shapes of those sizes', async () => {
+    const sizes = { N: 2, T: 5, D: 7, W: 4, H: 6, V: 12 };
+    const o = await run({ kind: 'check', layer: 'model', cell: 'lstm', seed: 3, h: 1e-5, thresholds: DEFAULT_THRESHOLDS, sizes });
+    assert.equal(o.error, undefined);
+    const l = o.result!.layers[0];
+    assert.deepEqual(l.sizes, sizes);
+    const byName = Object.fromEntries(l.params.map((p) => [p.name, p]));
+    assert.deepEqual(byName.Wx.shape, [4, 24]);
+    assert.deepEqual(byName.W_vocab.shape, [6, 12]);
+    assert.equal(byName.b_proj.checked, 6, 'a parameter of ≤ 10 entries is checked whole');
+    assert.equal(byName.W_vocab.checked, 10);
+    for (const p of l.params) assert.ok(p.relError < 1e-5, `${p.name} ${p.relError}`);
+  });
+
+  it('names a bad layer in one line', async () => {
+    const o = await run({ kind: 'check', layer: 'gru', cell: 'rnn', seed: 1, h: 1e-5, thresholds: DEFAULT_THRESHOLDS });
+    assert.match(o.error!, /^unknown layer "gru": expected one of /);
+  });
+
+  it('summarises a CS231n-layout folder with the stored dtype and shape of each array', async () => {
+    const o = await run({ kind: 'datasetInfo', source: { kind: 'folder', path: FIXTURE } });
+    assert.equal(o.error, undefined);
+    const d = o.result!;
+    assert.equal(d.vocabSize, 1004);
+    assert.equal(d.captionLength, 17);
+    assert.equal(d.featureDim, 512);
+    assert.deepEqual(d.splits.map((s) => s.name), ['train', 'val']);
+    const caps = d.keys.find((k) => k.key === 'train_captions')!;
+    assert.equal(caps.dtype, 'int32');
+    assert.deepEqual(caps.shape, [d.splits[0].captions, 17]);
+    const feats = d.keys.find((k) => k.key === 'val_features')!;
+    assert.deepEqual(feats.shape, [d.splits[1].images, 512]);
+    assert.equal(feats.file, 'val2014_vgg16_fc7_pca.h5');
+  });
+
+  it('fails on a folder that is not a dataset, naming it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-empty-'));
+    const o = await run({ kind: 'datasetInfo', source: { kind: 'folder', path: dir } });
+    assert.ok(o.error && o.error.length > 0 && !o.error.includes('\n'), o.error);
+  });
+
+  it('traces one caption through rnn and lstm: T steps of h, gates for the lstm, gradient norms', async () => {
+    const o = await run({ kind: 'trace', source: { kind: 'folder', path: FIXTURE }, split: 'val', index: 2, cells: ['rnn', 'lstm'], hiddenDim: 8, wordvecDim: 6, seed: 5 });
+    assert.equal(o.error, undefined);
+    const r = o.result!;
+    assert.equal(r.words.length, 16);
+    assert.equal(r.words[0], '<START>');
+    assert.deepEqual(r.traces.map((t) => t.cell), ['rnn', 'lstm']);
+    for (const t of r.traces) {
+      assert.equal(t.h.length, 16);
+      assert.equal(t.h[0].length, 8);
+      assert.equal(t.dh.length, 16);
+      assert.ok(Number.isFinite(t.loss) && t.loss > 0);
+    }
+    assert.equal(r.traces[0].gates, undefined);
+    assert.equal(r.traces[1].gates!.f.length, 16);
+  });
+
+  it('refuses a caption outside the split', async () => {
+    const o = await run({ kind: 'trace', source: { kind: 'folder', path: FIXTURE }, split: 'train', index: 99999, cells: ['rnn'], hiddenDim: 4, wordvecDim: 4, seed: 1 });
+    assert.match(o.error!, /caption 99999 is outside the train split's \d+ captions/);
+  });
+
+  it('samples captions with a checkpoint (greedy, beam, temperature) and reads it back', async () => {
+    const ds = await openDefaultDataset();
+    const model = new CaptioningModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim: 6, hiddenDim: 8, cellType: 'rnn', seed: 2 });
+    ds.close();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-ck-')), 'm.npz');
+    saveCheckpoint(file, {
+      config: { cellType: 'rnn', inputDim: model.inputDim, wordvecDim: 6, hiddenDim: 8, vocabSize: model.vocabSize },
+      params: model.params,
+      idxToWord: model.idxToWord,
+      lossHistory: [3, 2, 1],
+    });
+    const info = await run({ kind: 'checkpointInfo', source: { kind: 'default' }, file });
+    assert.equal(info.error, undefined);
+    assert.deepEqual({ ...info.result!, file: '' }, { file: '', cellType: 'rnn', hiddenDim: 8, wordvecDim: 6, inputDim: model.inputDim, vocabSize: model.vocabSize, iterations: 3, finalLoss: 1 });
+    const o = await run({ kind: 'sample', source: { kind: 'default' }, checkpoint: file, split: 'val', count: 3, seed: 4 });
+    assert.equal(o.error, undefined);
+    assert.equal(o.result!.items.length, 3);
+    for (const it of o.result!.items) {
+      assert.deepEqual(it.samples.map((s) => s.method), ['greedy', 'beam', 'temperature']);
+      assert.equal(it.image.kind, 'file', 'the embedded default has local images');
+      assert.ok(it.groundTruth.length >= 1);
+    }
+  });
+
+  it('refuses a checkpoint that does not fit the dataset', async () => {
+    const model = new CaptioningModel({ wordToIdx: { '<NULL>': 0, '<START>': 1, '<END>': 2, cat: 3 }, inputDim: 5, wordvecDim: 3, hiddenDim: 4, cellType: 'lstm' });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-ck-')), 'small.npz');
+    saveCheckpoint(file, { config: { cellType: 'lstm', inputDim: 5, wordvecDim: 3, hiddenDim: 4, vocabSize: 4 }, params: model.params, idxToWord: model.idxToWord, lossHistory: [] });
+    const o = await run({ kind: 'checkpointInfo', source: { kind: 'default' }, file });
+    assert.match(o.error!, /D = 5/);
+  });
+});
