@@ -14,19 +14,22 @@ type Sweep = Extract<ExplorePayload['result'], { kind: 'sweep' }>['sweep'];
 
 export function sweepView(p: ExplorePayload, s: Sweep, host: ExploreHost): HTMLElement {
   const order = s.hs.map((_, i) => i).sort((a, b) => s.hs[a] - s.hs[b]);
-  const labels = order.map((i) => sci(s.hs[i], 0));
+  const xs = order.map((i) => s.hs[i]);
   const chart = new Chart(`Relative error against step size h for ${s.check} ${s.param}`);
   const series: ChartSeries[] = [];
   for (const c of s.curves) {
     const name = c.label ?? c.precision;
     const col = c.label ? 'purple' : c.precision === 'float64' ? 'blue' : 'orange';
-    series.push({ name: `${name} (worst element)`, ys: order.map((i) => c.relError[i]), color: col, kind: 'line', width: 2 });
-    series.push({ name: `${name} (median element)`, ys: order.map((i) => c.medianError[i]), color: col, kind: 'line', dash: [4, 3], alpha: 0.7 });
-    series.push({ name: `best h, ${name}: ${sci(c.best.h, 0)}`, ys: order.map((i) => (s.hs[i] === c.best.h ? c.relError[i] : NaN)), color: c.precision === 'float64' ? 'green' : 'red', kind: 'points', width: 6 });
+    series.push({ name: `${name} (worst element)`, xs, ys: order.map((i) => c.relError[i]), color: col, kind: 'line', width: 2 });
+    series.push({ name: `${name} (median element)`, xs, ys: order.map((i) => c.medianError[i]), color: col, kind: 'line', dash: [4, 3], alpha: 0.7 });
+    series.push({ name: `best h, ${name}: ${sci(c.best.h, 0)}`, xs, ys: order.map((i) => (s.hs[i] === c.best.h ? c.relError[i] : NaN)), color: col, kind: 'points', width: 6 });
   }
   chart.set({
     series,
-    xLabels: labels,
+    xLog: true,
+    vlines: [
+      ...s.curves.filter((c) => !c.label).map((c) => ({ x: c.best.h, color: (c.precision === 'float64' ? 'blue' : 'orange') as 'blue' | 'orange', label: `best ${c.precision}: ${sci(c.best.h, 0)}` })),
+    ],
     xTitle: 'step h (log scale) — round-off dominates on the left, truncation on the right',
     yTitle: 'relative error (log)',
     yLog: true,
