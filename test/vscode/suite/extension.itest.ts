@@ -68,6 +68,30 @@ suite('Gradient Lab in VS Code', () => {
     assert.equal(a.ctx.jobs.running, 0, 'activation must not start engine work');
   });
 
+  test('the sidebar, walkthrough and settings of the manifest are complete and their files ship', () => {
+    const root = ext().extensionPath;
+    const m = ext().packageJSON as {
+      contributes: {
+        viewsContainers: { activitybar: { id: string; icon: string }[] };
+        views: Record<string, { id: string; type?: string }[]>;
+        walkthroughs: { steps: { media: { markdown?: string } }[] }[];
+        configuration: { properties: Record<string, { description?: string; markdownDescription?: string }> };
+      };
+    };
+    const c = m.contributes;
+    const container = c.viewsContainers.activitybar.find((v) => v.id === 'gradientLab');
+    assert.ok(container && fs.existsSync(path.join(root, container.icon)), 'activity-bar icon');
+    assert.deepEqual(c.views.gradientLab.map((v) => v.id), ['gradientLab.training', 'gradientLab.checks', 'gradientLab.dataset']);
+    assert.equal(c.views.gradientLab[0].type, 'webview');
+    for (const step of c.walkthroughs[0].steps) {
+      if (step.media.markdown) assert.ok(fs.existsSync(path.join(root, step.media.markdown)), `${step.media.markdown} ships`);
+    }
+    for (const [key, p] of Object.entries(c.configuration.properties)) assert.ok(p.description || p.markdownDescription, `${key} has no description`);
+    for (const f of ['dist/extension.js', 'dist/jobWorker.js', 'dist/trainWorker.js', 'dist/server.js', 'dist/webview.js', 'dist/webview.css']) {
+      assert.ok(fs.existsSync(path.join(root, f)), `${f} ships`);
+    }
+  });
+
   test('Open Dataset: the embedded default fills the Dataset tree', async function () {
     const a = await api();
     const ds = await vscode.commands.executeCommand<DatasetSummary | undefined>('gradientLab.openDataset', 'default');
