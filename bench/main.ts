@@ -9,13 +9,14 @@
  * numpy's 2-thread figures are wall-clock only meaningful on an idle machine (OpenBLAS threads spin).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createNodeEngine } from '../core/node/fastEngine';
-import { WORKLOADS, runEngineWorkload, type EngineResult } from './workloads';
+import { WORKLOADS, runEngineWorkload, workloadInputs, type EngineResult } from './workloads';
 
-interface PyTiming { wall_ms: number; cpu_ms: number; samples: number; gflops?: number; worst_rel_error?: number | null }
+interface PyTiming { wall_ms: number; cpu_ms: number; samples: number; gflops?: number; worst_rel_error?: number | null; loss?: number; captions?: number[] }
 interface PyRun { numpy: string; blas_threads: string | null; results: Record<string, PyTiming> }
 
 function parseArgs(argv: string[]): { workloads: string[]; repeats: number; json: boolean; numpy: boolean; rss: boolean } {
@@ -50,10 +51,28 @@ function numpyAvailable(): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-function runNumpy(workloads: string[], threads: number, repeats: number): PyRun {
+/** Writes every workload's parameters and data as raw little-endian arrays (+ manifest.json) for reference.py. */
+function writeInputs(dir: string): void {
+  const manifest: Record<string, Record<string, unknown>> = {};
+  for (const w of workloadInputs()) {
+    const m: Record<string, unknown> = { params: Object.keys(w.params) };
+    for (const [name, t] of Object.entries(w.params)) {
+      writeFileSync(join(dir, `${w.key}.${name}`), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      m[name] = t.shape;
+    }
+    writeFileSync(join(dir, `${w.key}.features`), new Uint8Array(w.features.data.buffer, w.features.data.byteOffset, w.features.data.byteLength));
+    writeFileSync(join(dir, `${w.key}.captions`), new Uint8Array(w.captions.data.buffer, w.captions.data.byteOffset, w.captions.data.byteLength));
+    m.features = w.features.shape;
+    m.captions = w.captions.shape;
+    manifest[w.key] = m;
+  }
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+}
+
+function runNumpy(workloads: string[], threads: number, repeats: number, dataDir: string): PyRun {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
   const script = join(__dirname, 'reference.py');
-  const r = spawnSync('python3', [script, '--workloads', workloads.join(','), '--repeats', String(repeats), '--gradcheck-repeats', '1'],
+  const r = spawnSync('python3', [script, '--workloads', workloads.join(','), '--repeats', String(repeats), '--gradcheck-repeats', '1', '--data', dataDir],
     { encoding: 'utf8', env, maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench/reference.py (${threads} BLAS threads) failed: ${(r.stderr || '').trim().split('\n').pop()}`);
   return JSON.parse(r.stdout) as PyRun;
@@ -91,6 +110,23 @@ async function measureRss(): Promise<{ how: string; runs: RssRun[] }> {
   return { how, runs };
 }
 
+/** How the engine's results compare with numpy's on the same inputs. */
+function agreement(r: EngineResult, n?: PyTiming): string | undefined {
+  if (!n) return undefined;
+  if (r.loss !== undefined && n.loss !== undefined) {
+    return `loss engine ${r.loss.toFixed(9)} numpy ${n.loss.toFixed(9)} (rel diff ${(Math.abs(r.loss - n.loss) / Math.abs(n.loss)).toExponential(1)})`;
+  }
+  if (r.captions && n.captions && r.captions.length === n.captions.length) {
+    let same = 0;
+    for (let i = 0; i < r.captions.length; i++) if (r.captions[i] === n.captions[i]) same++;
+    return `sampled words equal to numpy's: ${same}/${r.captions.length}`;
+  }
+  if (r.worstRelError !== undefined && n.worst_rel_error != null) {
+    return `worst rel_error engine ${r.worstRelError.toExponential(2)}, numpy ${n.worst_rel_error.toExponential(2)}`;
+  }
+  return undefined;
+}
+
 const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 
 async function main(): Promise<number> {
@@ -108,13 +144,20 @@ async function main(): Promise<number> {
   if (opts.numpy && !np) {
     process.stderr.write('python3 with numpy was not found: printing the engine figures alone.\n');
   } else if (np) {
-    process.stderr.write('numpy, 1 BLAS thread…\n');
-    np1 = runNumpy(opts.workloads, 1, opts.repeats);
-    // The gradient check runs tiny products: a second BLAS thread changes nothing but the bench's length.
-    const two = opts.workloads.filter((w) => !w.startsWith('gradcheck'));
-    if (two.length) {
-      process.stderr.write('numpy, 2 BLAS threads…\n');
-      np2 = runNumpy(two, 2, opts.repeats);
+    // Both sides compute on the same parameters and data.
+    const dataDir = mkdtempSync(join(tmpdir(), 'gradlab-bench-'));
+    try {
+      writeInputs(dataDir);
+      process.stderr.write('numpy, 1 BLAS thread…\n');
+      np1 = runNumpy(opts.workloads, 1, opts.repeats, dataDir);
+      // The gradient check runs tiny products: a second BLAS thread changes nothing but the bench's length.
+      const two = opts.workloads.filter((w) => !w.startsWith('gradcheck'));
+      if (two.length) {
+        process.stderr.write('numpy, 2 BLAS threads…\n');
+        np2 = runNumpy(two, 2, opts.repeats, dataDir);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }
   let rssRes: { how: string; runs: RssRun[] } | undefined;
@@ -142,6 +185,7 @@ async function main(): Promise<number> {
       numpyGflops1T: n1?.gflops,
       numpyGflops2T: n2?.gflops,
       note: r.note,
+      agreement: agreement(r, n1),
     };
   });
   const report = {
@@ -182,7 +226,7 @@ async function main(): Promise<number> {
         `engine 1T / numpy 1T (cpu) ${r.numpy1T ? f((100 * g['1-cpu']) / ((2 * 800 * 512 * 1004) / (r.numpy1T.cpu_ms * 1e6)), 0) + '%' : '–'}, ` +
         `engine 2T / 1T ${f(g['2'] / g['1'], 2)} wall, ${f(g['2-cpu'] / g['1-cpu'], 2)} cpu`);
     }
-    if (r.note && !r.gflops) out.push(`${r.workload}: ${r.note}${r.numpy1T?.worst_rel_error != null ? `; numpy worst rel error ${r.numpy1T.worst_rel_error.toExponential(2)}` : ''}`);
+    if (!r.gflops && (r.agreement || r.note)) out.push(`${r.workload}: ${r.agreement ?? r.note}`);
   }
   if (rssRes) {
     out.push('');

@@ -179,8 +179,18 @@ def temporal_softmax_loss(x, y, mask):
     return loss, dx_flat.reshape(N, T, V)
 
 
+def load_inputs(data_dir, key, dtype):
+    """Parameters, features and captions written by bench/main.ts (raw little-endian arrays)."""
+    with open(os.path.join(data_dir, 'manifest.json')) as f:
+        man = json.load(f)[key]
+    def arr(name, dt):
+        return np.fromfile(os.path.join(data_dir, f'{key}.{name}'), dtype=dt).reshape(man[name])
+    params = {k: arr(k, '<f8').astype(dtype) for k in man['params']}
+    return params, arr('features', '<f8').astype(dtype), arr('captions', '<i4')
+
+
 class CaptioningRNN:
-    def __init__(self, V, input_dim, wordvec_dim, hidden_dim, cell_type, dtype, seed=0):
+    def __init__(self, V, input_dim, wordvec_dim, hidden_dim, cell_type, dtype, seed=0, params=None):
         self.cell_type = cell_type
         self._null, self._start = 0, 1
         rng = np.random.RandomState(seed)
@@ -197,6 +207,10 @@ class CaptioningRNN:
             'b_vocab': np.zeros(V),
         }
         self.params = {k: v.astype(dtype) for k, v in p.items()}
+        if params is not None:
+            for k, v in params.items():
+                assert v.shape == self.params[k].shape, (k, v.shape, self.params[k].shape)
+            self.params = params
 
     def loss(self, features, captions):
         captions_in = captions[:, :-1]
@@ -287,26 +301,33 @@ def timeit(fn, repeats, warmup=1):
     return {'wall_ms': float(np.median(wall) * 1e3), 'cpu_ms': float(np.median(cpu) * 1e3), 'samples': len(wall)}
 
 
-def workload(name, repeats, gc_repeats):
+def model_and_data(data_dir, key, s, cell, dtype, seed):
+    if data_dir:
+        params, features, captions = load_inputs(data_dir, key, dtype)
+        return CaptioningRNN(s['V'], s['D'], s['W'], s['H'], cell, dtype, params=params), features, captions
+    features, captions = make_data(s, dtype, seed)
+    return CaptioningRNN(s['V'], s['D'], s['W'], s['H'], cell, dtype), features, captions
+
+
+def workload(name, repeats, gc_repeats, data_dir=None):
     kind, *rest = name.split('-')
     if kind == 'train':
         cell, dt = rest
         dtype = np.float64 if dt == 'f64' else np.float32
-        m = CaptioningRNN(BIG['V'], BIG['D'], BIG['W'], BIG['H'], cell, dtype)
-        features, captions = make_data(BIG, dtype, 1)
+        m, features, captions = model_and_data(data_dir, f'big-{cell}', BIG, cell, dtype, 1)
         r = timeit(lambda: m.loss(features, captions), repeats)
         r['loss'] = float(m.loss(features, captions)[0])
         return r
     if kind == 'sample':
         cell, dt = rest
         dtype = np.float64 if dt == 'f64' else np.float32
-        m = CaptioningRNN(BIG['V'], BIG['D'], BIG['W'], BIG['H'], cell, dtype)
-        features, _ = make_data(BIG, dtype, 2)
-        return timeit(lambda: m.sample(features, 30), repeats)
+        m, features, _ = model_and_data(data_dir, f'sample-{cell}', BIG, cell, dtype, 2)
+        r = timeit(lambda: m.sample(features, 30), repeats)
+        r['captions'] = m.sample(features, 30).reshape(-1).tolist()
+        return r
     if kind == 'gradcheck':
         (cell,) = rest
-        m = CaptioningRNN(SMALL['V'], SMALL['D'], SMALL['W'], SMALL['H'], cell, np.float64)
-        features, captions = make_data(SMALL, np.float64, 3)
+        m, features, captions = model_and_data(data_dir, f'small-{cell}', SMALL, cell, np.float64, 3)
 
         def check():
             _, grads = m.loss(features, captions)
@@ -340,6 +361,7 @@ def main():
     ap.add_argument('--workloads', required=True)
     ap.add_argument('--repeats', type=int, default=7)
     ap.add_argument('--gradcheck-repeats', type=int, default=1)
+    ap.add_argument('--data', help='directory with the parameters and data written by bench/main.ts')
     args = ap.parse_args()
     out = {
         'numpy': np.__version__,
@@ -347,7 +369,7 @@ def main():
         'results': {},
     }
     for name in args.workloads.split(','):
-        out['results'][name] = workload(name, args.repeats, args.gradcheck_repeats)
+        out['results'][name] = workload(name, args.repeats, args.gradcheck_repeats, args.data)
         print(f'reference.py: {name} done', file=sys.stderr, flush=True)
     json.dump(out, sys.stdout)
 

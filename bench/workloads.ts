@@ -9,7 +9,7 @@ import { FastCaptioningModel } from '../core/fast/model';
 import { fastGradCheck } from '../core/fast/gradcheck';
 import { Rng } from '../core/random';
 import { intTensor, tensor, type IntTensor, type Tensor } from '../core/tensor';
-import type { CellType } from '../core/model';
+import { CaptioningModel, type CellType } from '../core/model';
 import type { DType, WasmEngine } from '../core/wasm/engine';
 
 export const BIG = { N: 50, T: 16, D: 512, W: 256, H: 512, V: 1004 };
@@ -64,6 +64,10 @@ export interface EngineResult {
   threads: Record<string, Timing>;
   gflops?: Record<string, number>;
   note?: string;
+  /** train: the loss; gradcheck: the worst rel_error; sample: the captions (row-major N×30). */
+  loss?: number;
+  worstRelError?: number;
+  captions?: number[];
 }
 
 // ---------------------------------------------------------------- timing
@@ -136,6 +140,22 @@ function model(engine: WasmEngine, s: typeof BIG, cell: CellType, dtype: DType):
   return new FastCaptioningModel({ wordToIdx: vocab(s.V), inputDim: s.D, wordvecDim: s.W, hiddenDim: s.H, cellType: cell, dtype, engine, seed: 0 });
 }
 
+/**
+ * The parameters and data of every model workload, so the numpy side computes on exactly the same
+ * numbers (bench/main.ts writes them as raw little-endian arrays for bench/reference.py --data).
+ */
+export function workloadInputs(): { key: string; params: Record<string, Tensor>; features: Tensor; captions: IntTensor }[] {
+  const out: ReturnType<typeof workloadInputs> = [];
+  for (const [size, s, seed] of [['big', BIG, 1], ['sample', BIG, 2], ['small', SMALL, 3]] as const) {
+    for (const cell of ['rnn', 'lstm'] as const) {
+      const ref = new CaptioningModel({ wordToIdx: vocab(s.V), inputDim: s.D, wordvecDim: s.W, hiddenDim: s.H, cellType: cell, seed: 0 });
+      const { features, captions } = makeData(s, seed);
+      out.push({ key: `${size}-${cell}`, params: ref.params, features, captions });
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- workloads
 
 /** Runs one workload on the engine; `threadCounts` lists the thread counts to time (2 needs a helper). */
@@ -182,7 +202,12 @@ export function runEngineWorkload(engine: WasmEngine, name: string, repeats: num
           : measure(() => m.sample(features, 30), repeats, 2);
       });
     }
-    if (kind === 'train') out.note = `loss ${m.loss(features, captions).loss.toFixed(6)}`;
+    if (kind === 'train') {
+      out.loss = m.loss(features, captions).loss;
+      out.note = `loss ${out.loss.toFixed(6)}`;
+    } else {
+      out.captions = Array.from(m.sample(features, 30).data);
+    }
     m.dispose();
     return out;
   }
@@ -197,6 +222,7 @@ export function runEngineWorkload(engine: WasmEngine, name: string, repeats: num
         }, Math.max(1, Math.min(repeats, 3)), 1);
       });
     }
+    out.worstRelError = worst;
     out.note = `worst rel error ${worst.toExponential(2)}`;
     m.dispose();
     return out;
