@@ -63,6 +63,8 @@ export interface CaptionRef {
   count: number;
   /** True when the words were sampled by the model from the image rather than read from the data. */
   sampled: boolean;
+  /** The host can trace a caption sampled by the model (the view then offers that choice). */
+  samplable?: boolean;
 }
 
 /**
@@ -439,7 +441,7 @@ const checkReport: Parser<CheckReport> = obj({
 
 const thresholds: Parser<Thresholds> = obj({ good: num, ok: num, warn: num });
 const paramRef: Parser<ParamRef> = obj({ layer: str, param: str });
-const captionRef: Parser<CaptionRef> = obj({ split, index: nonNegInt, count: nonNegInt, sampled: bool });
+const captionRef: Parser<CaptionRef> = obj({ split, index: nonNegInt, count: nonNegInt, sampled: bool, samplable: opt(bool) });
 
 const reportPayload: Parser<ReportPayload> = obj({ report: checkReport, thresholds, title: opt(str), select: opt(paramRef) });
 

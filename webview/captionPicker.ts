@@ -35,7 +35,7 @@ export function captionPicker(current: CaptionRef | undefined, words: readonly s
       { class: 'toolbar' },
       labelled('Split', select([{ value: 'train', label: 'train' }, { value: 'val', label: 'val' }] as const, split, (v) => (split = v))),
       labelled(count > 0 ? `Row (0–${count - 1})` : 'Row', index),
-      el('label', { class: 'check' }, sampled, ' sampled by the model'),
+      current?.samplable ? el('label', { class: 'check' }, sampled, ' sampled by the model') : null,
       button('Trace', go),
     ),
     caption,
