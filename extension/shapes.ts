@@ -1,0 +1,67 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ShapeContextParams } from '../protocol/lsp';
+import { config } from './config';
+import type { Ctx } from './ctx';
+import { pushShapeContext, startLanguageClient } from './lspClient';
+
+/** The numbers behind the hovers' letters: model settings and the open dataset. */
+export function shapeContext(c: Ctx): ShapeContextParams {
+  const t = config.training();
+  const ds = c.dataset;
+  return {
+    sizes: { N: t.batchSize, H: t.hiddenDim, W: t.wordvecDim, ...(ds ? { T: ds.captionLength - 1, D: ds.featureDim, V: ds.vocabSize } : {}) },
+    cellType: t.cellType,
+    datasetKeys: ds?.keys ?? [],
+  };
+}
+
+/**
+ * The shape language server starts with the first Python or TypeScript document, not at
+ * activation; afterwards every dataset or settings change is pushed to it.
+ */
+export class ShapeService implements vscode.Disposable {
+  private client?: LanguageClient;
+
+  constructor(private readonly c: Ctx) {
+    const wanted = (d: vscode.TextDocument): boolean => d.languageId === 'python' || d.languageId === 'typescript';
+    if (vscode.workspace.textDocuments.some(wanted)) this.start();
+    else {
+      const sub = vscode.workspace.onDidOpenTextDocument((d) => {
+        if (!wanted(d)) return;
+        sub.dispose();
+        this.start();
+      });
+      c.context.subscriptions.push(sub);
+    }
+    c.context.subscriptions.push(
+      c.onDidChange((what) => what === 'dataset' && this.push()),
+      vscode.workspace.onDidChangeConfiguration((e) => (config.affects(e, 'model') || config.affects(e, 'training')) && this.push()),
+    );
+  }
+
+  get languageClient(): LanguageClient | undefined {
+    return this.client;
+  }
+
+  private start(): void {
+    if (this.client) return;
+    this.client = startLanguageClient(this.c.context, 'dist/server.js', this.c.log);
+    this.push();
+  }
+
+  private push(): void {
+    if (this.client) pushShapeContext(this.client, shapeContext(this.c)).catch((err: unknown) => this.c.log.error('sending the shape context', err));
+  }
+
+  /** Stops the server; VS Code waits for this on shutdown. */
+  async stop(): Promise<void> {
+    const cl = this.client;
+    this.client = undefined;
+    await cl?.stop().catch(() => undefined);
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+}
