@@ -139,8 +139,11 @@ suite('Gradient Lab in VS Code', () => {
 
   test('Run Gradient Check (everything): every layer and both models, none wrong', async () => {
     const a = await api();
-    const report = await vscode.commands.executeCommand<CheckReport>('gradientLab.runGradientCheck', { layer: 'all' });
+    const running = vscode.commands.executeCommand<CheckReport>('gradientLab.runGradientCheck', { layer: 'all' });
+    const shown = await until('the status-bar item during the check', () => a.ctx.status.text?.includes('Gradient check') && a.ctx.status.text, 10_000);
+    const report = await running;
     assert.ok(report);
+    assert.match(shown, /beaker~spin/);
     const names = report.layers.map((l) => l.layer);
     for (const l of ['affine', 'rnn_step', 'rnn', 'word_embedding', 'temporal_affine', 'temporal_softmax_loss', 'lstm_step', 'lstm', 'captioning_rnn', 'captioning_lstm']) {
       assert.ok(names.includes(l), `${l} missing from ${names.join(', ')}`);
