@@ -15,7 +15,7 @@
  */
 import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type ModelParams, type ModelTrace, type ParamName } from '../model';
 import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
-import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
+import { detectWasmSupport, getEngine, type DType, type FloatArray, type PackedB, type WasmEngine } from '../wasm/engine';
 
 /** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
 const ELEMWISE_SPLIT = 8192;
@@ -461,14 +461,29 @@ export class FastCaptioningModel implements CaptioningModelLike {
     c.fill(0);
     words.fill(this.startIdx);
     const out = intTensor([n, maxLength]);
-    // The three weights are packed once for all steps.
-    const pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
+    // The weights are packed once for all steps. When more words are sampled than the vocabulary
+    // has, the input term of every word is computed once: row w of b + W_embed·Wx is bit for bit
+    // what b + x·Wx gives for x = W_embed[w] (same kernel, same summation order), so each step
+    // gathers its rows instead of multiplying.
+    const perWord = n * maxLength >= V;
+    const ewx = perWord ? e.floats(dt, V * G) : undefined;
+    let pbWx: PackedB | undefined;
+    if (ewx) {
+      fillRows(P(ewx), V, G, P(p.b));
+      gemm(V, G, W, P(p.W_embed), P(p.Wx), P(ewx), 1);
+    } else {
+      pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
+    }
     const pbWh = e.packB(dt, false, H, G, P(p.Wh), G);
     const pbWv = e.packB(dt, false, H, V, P(p.W_vocab), V);
     for (let step = 0; step < maxLength; step++) {
-      gather(P(x), P(p.W_embed), P(words), n, W);
-      fillRows(P(a), n, G, P(p.b));
-      e.gemmPacked(false, n, P(x), W, pbWx, P(a), G, 1);
+      if (ewx) {
+        gather(P(a), P(ewx), P(words), n, G);
+      } else {
+        gather(P(x), P(p.W_embed), P(words), n, W);
+        fillRows(P(a), n, G, P(p.b));
+        e.gemmPacked(false, n, P(x), W, pbWx!, P(a), G, 1);
+      }
       e.gemmPacked(false, n, P(h), H, pbWh, P(a), G, 1);
       const pa = P(a), pc = P(c), pcn = P(cn), ptc = P(tc), phn = P(hn);
       if (lstm) {
@@ -486,7 +501,8 @@ export class FastCaptioningModel implements CaptioningModelLike {
     }
     e.releasePacked(pbWv);
     e.releasePacked(pbWh);
-    e.releasePacked(pbWx);
+    if (pbWx) e.releasePacked(pbWx);
+    if (ewx) e.release(ewx);
     return out;
   }
 }
