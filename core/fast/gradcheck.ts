@@ -123,7 +123,7 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
   const gemm = (M: number, Nn: number, K: number, pa: number, pb: number, pc: number, beta: number) =>
     k.gemm_f64(0, 0, M, Nn, K, pa, K, pb, Nn, pc, Nn, beta, v.ws);
   const fn = (name: string) => k[name] as (...a: number[]) => number;
-  const tanh = fn('tanh_f64'), fwd = fn('lstm_fwd_f64'), fillRows = fn('fill_rows_f64'), rowsLoss = fn('softmax_rows_loss_f64');
+  const tanh = fn('tanh_addp_f64'), fwd = fn('lstm_fwd_addp_f64'), fillRows = fn('fill_rows_f64'), rowsLoss = fn('softmax_rows_loss_f64');
   const names = PARAM_NAMES;
   const nBatches = Math.ceil(v.nPert / P);
   const pHb = Hb.byteOffset, pA = A.byteOffset;
@@ -134,8 +134,13 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
     const pname = (c: number) => names[pert[2 * (b0 + c)]];
     const pidx = (c: number) => pert[2 * (b0 + c) + 1];
     const delta = (c: number) => ((b0 + c) % 2 === 0 ? v.step : -v.step);
+    // A batch that perturbs only W_vocab / b_vocab leaves every copy's recurrence unperturbed: it is
+    // computed for one copy and copied.
+    let vocabOnly = true;
+    for (let c = 0; c < count && vocabOnly; c++) vocabOnly = pname(c) === 'W_vocab' || pname(c) === 'b_vocab';
+    const Pc = vocabOnly ? 1 : P, rows = Pc * N;
     // h0 for every copy, then W_proj / b_proj corrections.
-    for (let c = 0; c < P; c++) Hb.set(H0, c * N * H);
+    for (let c = 0; c < Pc; c++) Hb.set(H0, c * N * H);
     for (let c = 0; c < count; c++) {
       const name = pname(c), e = pidx(c), dl = delta(c);
       if (name === 'W_proj') {
@@ -148,10 +153,11 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
     let cPrev = v.C0, cNext = v.C1;
     if (lstm) new Float64Array(buf, cPrev, PN * H).fill(0);
     for (let t = 0; t < T; t++) {
-      const xw = XW.subarray(t * N * G, (t + 1) * N * G);
-      for (let c = 0; c < P; c++) A.set(xw, c * N * G);
+      // a = h_{t-1}·Wh, then each copy's rank-one corrections, then (inside the nonlinearity kernel)
+      // the shared input term x_t·Wx + b of row n % N.
       const hPrevOff = t * PN * H;
-      for (let c = 0; c < count; c++) {
+      gemm(rows, G, H, pHb + hPrevOff * 8, par.Wh, pA, 0);
+      for (let c = 0; c < count && !vocabOnly; c++) {
         const name = pname(c), e = pidx(c), dl = delta(c);
         const rowA = c * N * G;
         if (name === 'Wx') {
@@ -171,14 +177,17 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
           for (let n = 0; n < N; n++) A[rowA + n * G + j] += dl * Hb[hPrevOff + (c * N + n) * H + i];
         }
       }
-      gemm(PN, G, H, pHb + hPrevOff * 8, par.Wh, pA, 1);
       const hNext = pHb + (t + 1) * PN * H * 8;
+      const xw = XW.byteOffset + t * N * G * 8;
       if (lstm) {
-        fwd(pA, cPrev, cNext, v.TC, hNext, PN, H);
+        fwd(pA, xw, N, cPrev, cNext, v.TC, hNext, rows, H);
         [cPrev, cNext] = [cNext, cPrev];
       } else {
-        tanh(hNext, pA, PN * H);
+        tanh(hNext, pA, xw, rows, H, N);
       }
+    }
+    if (vocabOnly) {
+      for (let t = 1; t <= T; t++) for (let c = 1; c < P; c++) Hb.copyWithin((t * PN + c * N) * H, t * PN * H, (t * PN + N) * H);
     }
     // Scores for every step and copy, vocabulary corrections, per-row losses.
     // Scores in rows of Vp >= V (W_vocab zero-padded): whole micro-tiles, no edge path.

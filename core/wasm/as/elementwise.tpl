@@ -77,6 +77,30 @@ export function add_SUF(dst: usize, src: usize, n: i32): void {
   }
 }
 
+/** dst[r, :] = tanh(A[r, :] + B[r % period, :]) for a rows×cols A (the input term added on the fly). */
+export function tanh_addp_SUF(dst: usize, A: usize, B: usize, rows: i32, cols: i32, period: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * cols * ES;
+    const br = B + <usize>(r % period) * cols * ES;
+    let j = 0;
+    for (; j + 2 * LN <= cols; j += 2 * LN) {
+      const p0 = <usize>j * ES, p1 = <usize>(j + LN) * ES;
+      const x0 = vtanhB(VT.add(v128.load(A + o + p0), v128.load(br + p0)));
+      const x1 = vtanhB(VT.add(v128.load(A + o + p1), v128.load(br + p1)));
+      v128.store(dst + o + p0, x0);
+      v128.store(dst + o + p1, x1);
+    }
+    for (; j + LN <= cols; j += LN) {
+      const p0 = <usize>j * ES;
+      v128.store(dst + o + p0, vtanhB(VT.add(v128.load(A + o + p0), v128.load(br + p0))));
+    }
+    for (; j < cols; j++) {
+      const p0 = <usize>j * ES;
+      st1_SUF(dst + o + p0, vtanhB(VT.add(ld1_SUF(A + o + p0), ld1_SUF(br + p0))));
+    }
+  }
+}
+
 /** RNN backward through tanh: da[i] *= 1 - h[i]² (in place). */
 export function tanh_back_SUF(da: usize, h: usize, n: i32): void {
   const one = VT.splat(1);
@@ -133,6 +157,28 @@ export function lstm_fwd_SUF(a: usize, cprev: usize, c: usize, tc: usize, h: usi
       const o = <usize>j * ES;
       lstmFwd1_SUF(ar + o, cprev + off + o, c + off + o, tc + off + o, h + off + o, hB);
     }
+  }
+}
+
+/**
+ * lstm_fwd_SUF after adding B[r % period, :] (4H wide) to row r of the pre-activations a: the input
+ * term of a batch of copies that share it.
+ */
+export function lstm_fwd_addp_SUF(a: usize, B: usize, period: i32, cprev: usize, c: usize, tc: usize, h: usize, N: i32, H: i32): void {
+  const G = 4 * H;
+  for (let r = 0; r < N; r++) {
+    const ar = a + <usize>r * G * ES;
+    const br = B + <usize>(r % period) * G * ES;
+    let j = 0;
+    for (; j + LN <= G; j += LN) {
+      const o = <usize>j * ES;
+      v128.store(ar + o, VT.add(v128.load(ar + o), v128.load(br + o)));
+    }
+    for (; j < G; j++) {
+      const o = <usize>j * ES;
+      store<ST>(ar + o, load<ST>(ar + o) + load<ST>(br + o));
+    }
+    lstm_fwd_SUF(ar, cprev + <usize>r * H * ES, c + <usize>r * H * ES, tc + <usize>r * H * ES, h + <usize>r * H * ES, 1, H);
   }
 }
 

@@ -100,6 +100,30 @@ export function add_f64(dst: usize, src: usize, n: i32): void {
   }
 }
 
+/** dst[r, :] = tanh(A[r, :] + B[r % period, :]) for a rows×cols A (the input term added on the fly). */
+export function tanh_addp_f64(dst: usize, A: usize, B: usize, rows: i32, cols: i32, period: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * cols * 8;
+    const br = B + <usize>(r % period) * cols * 8;
+    let j = 0;
+    for (; j + 2 * 2 <= cols; j += 2 * 2) {
+      const p0 = <usize>j * 8, p1 = <usize>(j + 2) * 8;
+      const x0 = vtanh64(f64x2.add(v128.load(A + o + p0), v128.load(br + p0)));
+      const x1 = vtanh64(f64x2.add(v128.load(A + o + p1), v128.load(br + p1)));
+      v128.store(dst + o + p0, x0);
+      v128.store(dst + o + p1, x1);
+    }
+    for (; j + 2 <= cols; j += 2) {
+      const p0 = <usize>j * 8;
+      v128.store(dst + o + p0, vtanh64(f64x2.add(v128.load(A + o + p0), v128.load(br + p0))));
+    }
+    for (; j < cols; j++) {
+      const p0 = <usize>j * 8;
+      st1_f64(dst + o + p0, vtanh64(f64x2.add(ld1_f64(A + o + p0), ld1_f64(br + p0))));
+    }
+  }
+}
+
 /** RNN backward through tanh: da[i] *= 1 - h[i]² (in place). */
 export function tanh_back_f64(da: usize, h: usize, n: i32): void {
   const one = f64x2.splat(1);
@@ -156,6 +180,28 @@ export function lstm_fwd_f64(a: usize, cprev: usize, c: usize, tc: usize, h: usi
       const o = <usize>j * 8;
       lstmFwd1_f64(ar + o, cprev + off + o, c + off + o, tc + off + o, h + off + o, hB);
     }
+  }
+}
+
+/**
+ * lstm_fwd_f64 after adding B[r % period, :] (4H wide) to row r of the pre-activations a: the input
+ * term of a batch of copies that share it.
+ */
+export function lstm_fwd_addp_f64(a: usize, B: usize, period: i32, cprev: usize, c: usize, tc: usize, h: usize, N: i32, H: i32): void {
+  const G = 4 * H;
+  for (let r = 0; r < N; r++) {
+    const ar = a + <usize>r * G * 8;
+    const br = B + <usize>(r % period) * G * 8;
+    let j = 0;
+    for (; j + 2 <= G; j += 2) {
+      const o = <usize>j * 8;
+      v128.store(ar + o, f64x2.add(v128.load(ar + o), v128.load(br + o)));
+    }
+    for (; j < G; j++) {
+      const o = <usize>j * 8;
+      store<f64>(ar + o, load<f64>(ar + o) + load<f64>(br + o));
+    }
+    lstm_fwd_f64(ar, cprev + <usize>r * H * 8, c + <usize>r * H * 8, tc + <usize>r * H * 8, h + <usize>r * H * 8, 1, H);
   }
 }
 
@@ -380,6 +426,30 @@ export function add_f32(dst: usize, src: usize, n: i32): void {
   }
 }
 
+/** dst[r, :] = tanh(A[r, :] + B[r % period, :]) for a rows×cols A (the input term added on the fly). */
+export function tanh_addp_f32(dst: usize, A: usize, B: usize, rows: i32, cols: i32, period: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * cols * 4;
+    const br = B + <usize>(r % period) * cols * 4;
+    let j = 0;
+    for (; j + 2 * 4 <= cols; j += 2 * 4) {
+      const p0 = <usize>j * 4, p1 = <usize>(j + 4) * 4;
+      const x0 = vtanh32(f32x4.add(v128.load(A + o + p0), v128.load(br + p0)));
+      const x1 = vtanh32(f32x4.add(v128.load(A + o + p1), v128.load(br + p1)));
+      v128.store(dst + o + p0, x0);
+      v128.store(dst + o + p1, x1);
+    }
+    for (; j + 4 <= cols; j += 4) {
+      const p0 = <usize>j * 4;
+      v128.store(dst + o + p0, vtanh32(f32x4.add(v128.load(A + o + p0), v128.load(br + p0))));
+    }
+    for (; j < cols; j++) {
+      const p0 = <usize>j * 4;
+      st1_f32(dst + o + p0, vtanh32(f32x4.add(ld1_f32(A + o + p0), ld1_f32(br + p0))));
+    }
+  }
+}
+
 /** RNN backward through tanh: da[i] *= 1 - h[i]² (in place). */
 export function tanh_back_f32(da: usize, h: usize, n: i32): void {
   const one = f32x4.splat(1);
@@ -436,6 +506,28 @@ export function lstm_fwd_f32(a: usize, cprev: usize, c: usize, tc: usize, h: usi
       const o = <usize>j * 4;
       lstmFwd1_f32(ar + o, cprev + off + o, c + off + o, tc + off + o, h + off + o, hB);
     }
+  }
+}
+
+/**
+ * lstm_fwd_f32 after adding B[r % period, :] (4H wide) to row r of the pre-activations a: the input
+ * term of a batch of copies that share it.
+ */
+export function lstm_fwd_addp_f32(a: usize, B: usize, period: i32, cprev: usize, c: usize, tc: usize, h: usize, N: i32, H: i32): void {
+  const G = 4 * H;
+  for (let r = 0; r < N; r++) {
+    const ar = a + <usize>r * G * 4;
+    const br = B + <usize>(r % period) * G * 4;
+    let j = 0;
+    for (; j + 4 <= G; j += 4) {
+      const o = <usize>j * 4;
+      v128.store(ar + o, f32x4.add(v128.load(ar + o), v128.load(br + o)));
+    }
+    for (; j < G; j++) {
+      const o = <usize>j * 4;
+      store<f32>(ar + o, load<f32>(ar + o) + load<f32>(br + o));
+    }
+    lstm_fwd_f32(ar, cprev + <usize>r * H * 4, c + <usize>r * H * 4, tc + <usize>r * H * 4, h + <usize>r * H * 4, 1, H);
   }
 }
 
