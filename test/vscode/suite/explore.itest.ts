@@ -19,7 +19,10 @@ suite('Gradient Lab: Explore…', () => {
       const best = p.result.sweep.curves[0].best.h;
       assert.ok(best >= 1e-7 && best <= 1e-4, `float64 best h ${best}`);
     }
-    assert.ok(vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).includes('Gradient Lab: Explore'), 'the exploration panel is open');
+    // The tab model updates asynchronously after a panel opens: poll it.
+    const hasTab = (): boolean => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).includes('Gradient Lab: Explore');
+    for (let i = 0; i < 100 && !hasTab(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(hasTab(), 'the exploration panel is open');
     console.log(`explore sweep in VS Code: ${Date.now() - t0} ms`);
   });
 
