@@ -439,12 +439,13 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const lstm = this.cellType === 'lstm';
     const G = lstm ? 4 * H : H;
     const e = this.engine, dt = this.dtype, es = dt === 'f64' ? 8 : 4;
+    const VG = V + G;
     if (!this.sampleWork || this.sampleWork.n !== n) {
       this.freeSampleWork();
-      const sizes = [n * D, n * H, n * H, n * H, n * H, n * H, n * W, n * G, n * V];
+      const sizes = [n * D, n * H, n * H, n * H, n * H, n * H, n * W, n * G, n * VG, VG * H, VG];
       this.sampleWork = { n, bufs: sizes.map((s) => e.floats(dt, s)), words: e.i32(n) };
     }
-    const [feat, h0, h1, c0, c1, tc, x, a, s] = this.sampleWork.bufs;
+    const [feat, h0, h1, c0, c1, tc, x, a, sc, wvh, bias] = this.sampleWork.bufs;
     const words = this.sampleWork.words;
     this.loadFeatures(features, feat, op);
     this.syncParams();
@@ -453,7 +454,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const gemm = (M: number, N: number, K: number, A: number, B: number, C: number, beta: 0 | 1) =>
       e.gemmRaw(dt, false, false, M, N, K, A, K, B, N, C, N, beta);
     const k = (name: string) => e.kernel(name, dt);
-    const fillRows = k('fill_rows'), gather = k('gather_rows'), argmax = k('argmax_rows');
+    const fillRows = k('fill_rows'), gather = k('gather_rows');
     const minRows = Math.ceil(ELEMWISE_SPLIT / H), minRowsLstm = Math.ceil(ELEMWISE_SPLIT / 4 / H);
     let h = h0, hn = h1, c = c0, cn = c1;
     fillRows(P(h), n, H, P(p.b_proj));
@@ -461,10 +462,17 @@ export class FastCaptioningModel implements CaptioningModelLike {
     c.fill(0);
     words.fill(this.startIdx);
     const out = intTensor([n, maxLength]);
-    // The weights are packed once for all steps. When more words are sampled than the vocabulary
-    // has, the input term of every word is computed once: row w of b + W_embed·Wx is bit for bit
-    // what b + x·Wx gives for x = W_embed[w] (same kernel, same summation order), so each step
-    // gathers its rows instead of multiplying.
+    // Both products of h_t go through one GEMM per step: h_t·[W_vocab | Wh] gives the scores of
+    // step t and the recurrent term of step t+1. [W_vocab | Wh] is assembled and packed once.
+    for (let i = 0; i < H; i++) {
+      wvh.set(p.W_vocab.subarray(i * V, (i + 1) * V), i * VG);
+      wvh.set(p.Wh.subarray(i * G, (i + 1) * G), i * VG + V);
+    }
+    bias.fill(0);
+    bias.set(p.b_vocab);
+    const pbWvh = e.packB(dt, false, H, VG, P(wvh), VG);
+    // When more words are sampled than the vocabulary has, the input term of every word is computed
+    // once: row w of b + W_embed·Wx is what b + x·Wx gives for x = W_embed[w], so each step gathers.
     const perWord = n * maxLength >= V;
     const ewx = perWord ? e.floats(dt, V * G) : undefined;
     let pbWx: PackedB | undefined;
@@ -474,33 +482,34 @@ export class FastCaptioningModel implements CaptioningModelLike {
     } else {
       pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
     }
-    const pbWh = e.packB(dt, false, H, G, P(p.Wh), G);
-    const pbWv = e.packB(dt, false, H, V, P(p.W_vocab), V);
+    // The recurrent term of the first step, h0·Wh, in the Wh columns of sc.
+    e.gemmRaw(dt, false, false, n, G, H, P(h), H, P(p.Wh), G, P(sc) + V * es, VG, 0);
     for (let step = 0; step < maxLength; step++) {
+      const pa = P(a);
       if (ewx) {
-        gather(P(a), P(ewx), P(words), n, G);
+        k('gather_add_rows')(pa, P(ewx), P(words), P(sc) + V * es, VG, n, G);
       } else {
         gather(P(x), P(p.W_embed), P(words), n, W);
-        fillRows(P(a), n, G, P(p.b));
-        e.gemmPacked(false, n, P(x), W, pbWx!, P(a), G, 1);
+        fillRows(pa, n, G, P(p.b));
+        e.gemmPacked(false, n, P(x), W, pbWx!, pa, G, 1);
+        k('add_rows_ld')(pa, P(sc) + V * es, VG, n, G);
       }
-      e.gemmPacked(false, n, P(h), H, pbWh, P(a), G, 1);
-      const pa = P(a), pc = P(c), pcn = P(cn), ptc = P(tc), phn = P(hn);
+      const pc = P(c), pcn = P(cn), ptc = P(tc), phn = P(hn);
       if (lstm) {
         e.callRows('lstm_fwd', dt, n, minRowsLstm, (r0, r1) =>
           [pa + r0 * G * es, pc + r0 * H * es, pcn + r0 * H * es, ptc + r0 * H * es, phn + r0 * H * es, r1 - r0, H]);
       } else {
         e.callRows('tanh', dt, n, minRows, (r0, r1) => [phn + r0 * H * es, pa + r0 * H * es, (r1 - r0) * H]);
       }
-      fillRows(P(s), n, V, P(p.b_vocab));
-      e.gemmPacked(false, n, P(hn), H, pbWv, P(s), V, 1);
-      argmax(P(s), n, V, P(words));
+      fillRows(P(sc), n, VG, P(bias));
+      e.gemmPacked(false, n, phn, H, pbWvh, P(sc), VG, 1);
+      const psc = P(sc), pw = P(words);
+      e.callRows('argmax_rows', dt, n, Math.ceil(65536 / V), (r0, r1) => [psc + r0 * VG * es, r1 - r0, V, VG, pw + r0 * 4]);
       for (let i = 0; i < n; i++) out.data[i * maxLength + step] = words[i];
       [h, hn] = [hn, h];
       [c, cn] = [cn, c];
     }
-    e.releasePacked(pbWv);
-    e.releasePacked(pbWh);
+    e.releasePacked(pbWvh);
     if (pbWx) e.releasePacked(pbWx);
     if (ewx) e.release(ewx);
     return out;

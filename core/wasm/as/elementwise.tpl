@@ -299,18 +299,48 @@ export function softmax_rows_loss_SUF(S: usize, y: usize, mask: usize, rows: i32
   }
 }
 
-/** out[r] = the first index of the largest score in row r of a rows×V matrix. */
-export function argmax_rows_SUF(S: usize, rows: i32, V: i32, out: usize): void {
+/**
+ * out[r] = the first index of the largest of the V scores in row r (rows ld elements apart), like a
+ * scalar scan with `>`: a SIMD pass finds the maximum, a scalar pass its first position.
+ */
+export function argmax_rows_SUF(S: usize, rows: i32, V: i32, ld: i32, out: usize): void {
   for (let r = 0; r < rows; r++) {
-    const row = S + <usize>r * V * ES;
+    const row = S + <usize>r * ld * ES;
+    let j = 0;
+    let mx = VT.splat(-Infinity);
+    for (; j + LN <= V; j += LN) mx = VT.pmax(mx, v128.load(row + <usize>j * ES));
+    let m: ST = -Infinity;
+    MAXLANES_M
+    for (; j < V; j++) { const v = load<ST>(row + <usize>j * ES); if (v > m) m = v; }
     let best = 0;
-    let bv = load<ST>(row);
-    for (let j = 1; j < V; j++) {
-      const v = load<ST>(row + <usize>j * ES);
-      if (v > bv) { bv = v; best = j; }
+    for (let k = 0; k < V; k++) {
+      if (load<ST>(row + <usize>k * ES) == m) { best = k; break; }
     }
     store<i32>(out + <usize>r * 4, best);
   }
+}
+
+/** dst[r, :] = src[idx[r], :] + add[r, :] (add rows ldAdd elements apart). */
+export function gather_add_rows_SUF(dst: usize, src: usize, idx: usize, add: usize, ldAdd: i32, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const d = dst + <usize>r * cols * ES;
+    const sr = src + <usize>load<i32>(idx + <usize>r * 4) * cols * ES;
+    const ar = add + <usize>r * ldAdd * ES;
+    let j = 0;
+    for (; j + LN <= cols; j += LN) {
+      const o = <usize>j * ES;
+      v128.store(d + o, VT.add(v128.load(sr + o), v128.load(ar + o)));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j * ES;
+      store<ST>(d + o, load<ST>(sr + o) + load<ST>(ar + o));
+    }
+  }
+}
+
+/** dst[r, :] += add[r, :] (add rows ldAdd elements apart). */
+export function add_rows_ld_SUF(dst: usize, add: usize, ldAdd: i32, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) add_SUF(dst + <usize>r * cols * ES, add + <usize>r * ldAdd * ES, cols);
 }
 
 /** dst[idx[r], :] += src[r, :] for r < rows (word-embedding backward). */

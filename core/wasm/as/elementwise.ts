@@ -322,18 +322,48 @@ export function softmax_rows_loss_f64(S: usize, y: usize, mask: usize, rows: i32
   }
 }
 
-/** out[r] = the first index of the largest score in row r of a rows×V matrix. */
-export function argmax_rows_f64(S: usize, rows: i32, V: i32, out: usize): void {
+/**
+ * out[r] = the first index of the largest of the V scores in row r (rows ld elements apart), like a
+ * scalar scan with `>`: a SIMD pass finds the maximum, a scalar pass its first position.
+ */
+export function argmax_rows_f64(S: usize, rows: i32, V: i32, ld: i32, out: usize): void {
   for (let r = 0; r < rows; r++) {
-    const row = S + <usize>r * V * 8;
+    const row = S + <usize>r * ld * 8;
+    let j = 0;
+    let mx = f64x2.splat(-Infinity);
+    for (; j + 2 <= V; j += 2) mx = f64x2.pmax(mx, v128.load(row + <usize>j * 8));
+    let m: f64 = -Infinity;
+    m = max(m, f64x2.extract_lane(mx, 0)); m = max(m, f64x2.extract_lane(mx, 1));
+    for (; j < V; j++) { const v = load<f64>(row + <usize>j * 8); if (v > m) m = v; }
     let best = 0;
-    let bv = load<f64>(row);
-    for (let j = 1; j < V; j++) {
-      const v = load<f64>(row + <usize>j * 8);
-      if (v > bv) { bv = v; best = j; }
+    for (let k = 0; k < V; k++) {
+      if (load<f64>(row + <usize>k * 8) == m) { best = k; break; }
     }
     store<i32>(out + <usize>r * 4, best);
   }
+}
+
+/** dst[r, :] = src[idx[r], :] + add[r, :] (add rows ldAdd elements apart). */
+export function gather_add_rows_f64(dst: usize, src: usize, idx: usize, add: usize, ldAdd: i32, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const d = dst + <usize>r * cols * 8;
+    const sr = src + <usize>load<i32>(idx + <usize>r * 4) * cols * 8;
+    const ar = add + <usize>r * ldAdd * 8;
+    let j = 0;
+    for (; j + 2 <= cols; j += 2) {
+      const o = <usize>j * 8;
+      v128.store(d + o, f64x2.add(v128.load(sr + o), v128.load(ar + o)));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j * 8;
+      store<f64>(d + o, load<f64>(sr + o) + load<f64>(ar + o));
+    }
+  }
+}
+
+/** dst[r, :] += add[r, :] (add rows ldAdd elements apart). */
+export function add_rows_ld_f64(dst: usize, add: usize, ldAdd: i32, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) add_f64(dst + <usize>r * cols * 8, add + <usize>r * ldAdd * 8, cols);
 }
 
 /** dst[idx[r], :] += src[r, :] for r < rows (word-embedding backward). */
@@ -648,18 +678,48 @@ export function softmax_rows_loss_f32(S: usize, y: usize, mask: usize, rows: i32
   }
 }
 
-/** out[r] = the first index of the largest score in row r of a rows×V matrix. */
-export function argmax_rows_f32(S: usize, rows: i32, V: i32, out: usize): void {
+/**
+ * out[r] = the first index of the largest of the V scores in row r (rows ld elements apart), like a
+ * scalar scan with `>`: a SIMD pass finds the maximum, a scalar pass its first position.
+ */
+export function argmax_rows_f32(S: usize, rows: i32, V: i32, ld: i32, out: usize): void {
   for (let r = 0; r < rows; r++) {
-    const row = S + <usize>r * V * 4;
+    const row = S + <usize>r * ld * 4;
+    let j = 0;
+    let mx = f32x4.splat(-Infinity);
+    for (; j + 4 <= V; j += 4) mx = f32x4.pmax(mx, v128.load(row + <usize>j * 4));
+    let m: f32 = -Infinity;
+    m = max(m, f32x4.extract_lane(mx, 0)); m = max(m, f32x4.extract_lane(mx, 1)); m = max(m, f32x4.extract_lane(mx, 2)); m = max(m, f32x4.extract_lane(mx, 3));
+    for (; j < V; j++) { const v = load<f32>(row + <usize>j * 4); if (v > m) m = v; }
     let best = 0;
-    let bv = load<f32>(row);
-    for (let j = 1; j < V; j++) {
-      const v = load<f32>(row + <usize>j * 4);
-      if (v > bv) { bv = v; best = j; }
+    for (let k = 0; k < V; k++) {
+      if (load<f32>(row + <usize>k * 4) == m) { best = k; break; }
     }
     store<i32>(out + <usize>r * 4, best);
   }
+}
+
+/** dst[r, :] = src[idx[r], :] + add[r, :] (add rows ldAdd elements apart). */
+export function gather_add_rows_f32(dst: usize, src: usize, idx: usize, add: usize, ldAdd: i32, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const d = dst + <usize>r * cols * 4;
+    const sr = src + <usize>load<i32>(idx + <usize>r * 4) * cols * 4;
+    const ar = add + <usize>r * ldAdd * 4;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j * 4;
+      v128.store(d + o, f32x4.add(v128.load(sr + o), v128.load(ar + o)));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j * 4;
+      store<f32>(d + o, load<f32>(sr + o) + load<f32>(ar + o));
+    }
+  }
+}
+
+/** dst[r, :] += add[r, :] (add rows ldAdd elements apart). */
+export function add_rows_ld_f32(dst: usize, add: usize, ldAdd: i32, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) add_f32(dst + <usize>r * cols * 4, add + <usize>r * ldAdd * 4, cols);
 }
 
 /** dst[idx[r], :] += src[r, :] for r < rows (word-embedding backward). */

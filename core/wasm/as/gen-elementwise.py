@@ -48,6 +48,7 @@ def gen(suf):
     s = s.replace('    for (let l = 0; l < LN; l++) mxs = max(mxs, VT.extract_lane(mx, 0));\n    MAXLANES\n',
                   '    mxs = max(mxs, VT.extract_lane(mx, 0));\n    ' + maxl + '\n')
     s = s.replace('SUMLANES', suml)
+    s = s.replace('    MAXLANES_M\n', '    m = max(m, VT.extract_lane(mx, 0)); ' + maxl.replace('mxs', 'm') + '\n')
     s = s.replace('SUF', suf)
     for k in ['vsigmoidB', 'vtanhB', 'vexpB', 'VT', 'ST', 'ES', 'LN']:
         s = re.sub(r'\b' + k + r'\b', rep[k], s)
