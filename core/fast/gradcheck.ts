@@ -123,7 +123,7 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
   const gemm = (M: number, Nn: number, K: number, pa: number, pb: number, pc: number, beta: number) =>
     k.gemm_f64(0, 0, M, Nn, K, pa, K, pb, Nn, pc, Nn, beta, v.ws);
   const fn = (name: string) => k[name] as (...a: number[]) => number;
-  const tanh = fn('tanh_addp_f64'), fwd = fn('lstm_fwd_addp_f64'), fillRows = fn('fill_rows_f64'), rowsLoss = fn('softmax_rows_loss_f64');
+  const tanh = fn('tanh_addp_f64'), fwd = fn('lstm_fwd_fast_addp_f64'), fillRows = fn('fill_rows_f64'), rowsLoss = fn('softmax_rows_loss_f64');
   const names = PARAM_NAMES;
   const nBatches = Math.ceil(v.nPert / P);
   const pHb = Hb.byteOffset, pA = A.byteOffset;
@@ -180,7 +180,7 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
       const hNext = pHb + (t + 1) * PN * H * 8;
       const xw = XW.byteOffset + t * N * G * 8;
       if (lstm) {
-        fwd(pA, xw, N, cPrev, cNext, v.TC, hNext, rows, H);
+        fwd(pA, xw, N, cPrev, cNext, hNext, rows, H);
         [cPrev, cNext] = [cNext, cPrev];
       } else {
         tanh(hNext, pA, xw, rows, H, N);

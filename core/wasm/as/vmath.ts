@@ -65,7 +65,7 @@ const MAGIC64: f64 = 6755399441055744.0; // 1.5·2^52: adding it rounds to an in
 
 /** expm1(x) for x <= 0.35 (what tanh needs): 2^n·q + (2^n − 1), exact q when n = 0. */
 // @ts-ignore: decorator
-@inline function vexpm1_64(x: v128): v128 {
+@inline export function vexpm1_64(x: v128): v128 {
   x = clamp64(x);
   const big = big64(x);
   const q = core64(x, big);
@@ -132,13 +132,18 @@ const MAGIC32: f32 = 12582912.0; // 1.5·2^23
 }
 
 // @ts-ignore: decorator
-@inline export function vtanh32(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const y = clamp32(f32x4.neg(f32x4.add(ax, ax)));
+@inline export function vexpm1_32(x: v128): v128 {
+  const y = clamp32(x);
   const big = big32(y);
   const q = core32(y, big);
   const s = i32x4.shl(i32x4.add(big, i32x4.splat(127)), 23);
-  const u = madd32(s, q, f32x4.sub(s, f32x4.splat(1.0)));
+  return madd32(s, q, f32x4.sub(s, f32x4.splat(1.0)));
+}
+
+// @ts-ignore: decorator
+@inline export function vtanh32(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const u = vexpm1_32(f32x4.neg(f32x4.add(ax, ax)));
   const t = f32x4.div(f32x4.neg(u), f32x4.add(u, f32x4.splat(2.0)));
   return v128.or(t, v128.and(x, f32x4.splat(-0.0)));
 }
