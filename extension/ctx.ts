@@ -19,6 +19,7 @@ import { ContextKey, View } from './constants';
 import { writeFileAtomic } from './files';
 import { JobRunner } from './jobs';
 import { Log } from './log';
+import { PersistentState } from './state';
 import { Status } from './status';
 import { TrainingController } from './training';
 import { ChecksTree, type SourcedReport } from './views/checksTree';
@@ -46,6 +47,7 @@ export class Ctx implements vscode.Disposable {
   readonly trainingView: TrainingView;
   readonly training: TrainingController;
   readonly distDir: string;
+  readonly state: PersistentState;
 
   private readonly reports = new Map<string, SourcedReport & { payload: ReportPayload }>();
   private currentReport = ENGINE_REPORT;
@@ -66,6 +68,7 @@ export class Ctx implements vscode.Disposable {
       return d;
     };
     this.distDir = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
+    this.state = new PersistentState(context.workspaceState, context.globalState);
     this.log = push(new Log());
     this.status = push(new Status());
     this.jobs = push(new JobRunner(this.distDir, this.log));
@@ -109,9 +112,15 @@ export class Ctx implements vscode.Disposable {
       new TrainingView(context.extensionUri, html, { state: () => this.training.stateMessage(), receive: (m) => this.receiveTraining(m) }, this.log),
     );
     push(vscode.window.registerWebviewViewProvider(View.training, this.trainingView));
+    for (const d of this.panels.registerSerializers()) push(d);
     push(vscode.window.createTreeView(View.checks, { treeDataProvider: this.checksTree, showCollapseAll: true }));
     push(vscode.window.createTreeView(View.dataset, { treeDataProvider: this.datasetTree }));
     push(this.changed);
+    // What the last session had: its check in the tree, its model for sampling and traces.
+    const last = this.state.lastReport;
+    if (last) this.setReport(ENGINE_REPORT, last.label, last.report, last.thresholds);
+    const model = this.state.model;
+    if (model) this.setCheckpoint(model);
     push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (config.affects(e, 'training') || config.affects(e, 'model')) {
@@ -127,6 +136,7 @@ export class Ctx implements vscode.Disposable {
   setReport(key: string, label: string, report: CheckReport, thresholds: Thresholds, select?: ParamRef): void {
     const payload: ReportPayload = { report, thresholds, title: label, select };
     this.reports.set(key, { key, label, report, payload });
+    if (key === ENGINE_REPORT) this.state.setLastReport({ label, report, thresholds });
     this.currentReport = key;
     this.checksTree.set([...this.reports.values()]);
     void vscode.commands.executeCommand('setContext', ContextKey.hasReport, true);
@@ -136,6 +146,7 @@ export class Ctx implements vscode.Disposable {
 
   clearReports(): void {
     this.reports.clear();
+    this.state.setLastReport(undefined);
     this.checksTree.set([]);
     void vscode.commands.executeCommand('setContext', ContextKey.hasReport, false);
     this.panels.refresh('report');
@@ -203,6 +214,7 @@ export class Ctx implements vscode.Disposable {
 
   setCheckpoint(c: CheckpointSummary | undefined): void {
     this.checkpointState = c;
+    this.state.setModel(c);
     void vscode.commands.executeCommand('setContext', ContextKey.hasModel, c !== undefined);
     if (c) this.log.info(`model: ${c.cellType} H=${c.hiddenDim} W=${c.wordvecDim} (${c.iterations} iterations) from ${c.file}`);
     this.changed.fire('training');

@@ -43,23 +43,47 @@ export class Panels implements vscode.Disposable {
       this.post(view, this.handlers.state(view, existing.webview));
       return Promise.resolve();
     }
-    const panel = vscode.window.createWebviewPanel(
-      `gradientLab.${view}`,
-      VIEW_TITLES[view],
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus },
-      { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media'), ...this.resourceRoots()] },
-    );
+    const panel = vscode.window.createWebviewPanel(`gradientLab.${view}`, VIEW_TITLES[view], { viewColumn: vscode.ViewColumn.Active, preserveFocus }, this.options());
+    return this.adopt(view, panel);
+  }
+
+  /**
+   * Takes over a panel of this kind: one VS Code restored after a window reload (the serializer
+   * hands it over), or one just created. Its page is rebuilt and asks for its state on `ready`.
+   */
+  adopt(view: PanelKind, panel: vscode.WebviewPanel): Promise<void> {
+    const previous = this.open.get(view);
+    if (previous && previous !== panel) previous.dispose();
+    panel.webview.options = this.options();
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'gradient-lab.svg');
     this.open.set(view, panel);
     const ready = new Promise<void>((resolve) => this.readyWaiters.set(view, [...(this.readyWaiters.get(view) ?? []), resolve]));
     panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(view, raw));
     panel.onDidDispose(() => {
-      this.open.delete(view);
+      if (this.open.get(view) === panel) this.open.delete(view);
       for (const w of this.readyWaiters.get(view) ?? []) w();
       this.readyWaiters.delete(view);
     });
     panel.webview.html = this.html(panel.webview, view);
     return ready;
+  }
+
+  /** Restores the panels VS Code reopens after a window reload (their data comes from the host). */
+  registerSerializers(): vscode.Disposable[] {
+    return (['report', 'hidden', 'gradflow', 'captions'] as const).map((view) =>
+      vscode.window.registerWebviewPanelSerializer(`gradientLab.${view}`, {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+          void this.adopt(view, panel);
+        },
+      }),
+    );
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media'), ...this.resourceRoots()],
+    };
   }
 
   /** Sends a message if the panel is open; a hidden panel gets its whole state again on `ready`. */

@@ -107,6 +107,18 @@ const TESTS: UiTest[] = [
     },
   },
   {
+    name: 'window reload: the report panel and the last check in the tree come back',
+    async run(page) {
+      await page.reload();
+      await waitForWorkbench(page); // the sidebar comes back on Gradient Lab, not on the explorer
+      const f = await viewFrame(page, 'report', 60_000);
+      await until('the restored report table', async () => (await f.locator('table tbody tr').count()) >= 40, 30_000);
+      await openSidebar(page);
+      const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Gradient Checks' }) });
+      await until('the restored checks tree', async () => (await tree.locator('.monaco-list-row', { hasText: 'rnn_step' }).count()) > 0, 30_000);
+    },
+  },
+  {
     name: 'sidebar: the Gradient Checks tree lists layers with verdicts',
     async run(page) {
       await openSidebar(page);
