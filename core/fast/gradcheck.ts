@@ -209,9 +209,17 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
     }
     rowsLoss(S.byteOffset, v.yT, v.maskT, T * PN, V, Vp, rowLoss.byteOffset);
     for (let c = 0; c < count; c++) {
-      let sum = 0;
-      for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) sum += rowLoss[t * PN + c * N + n];
-      losses[b0 + c] = sum / N;
+      // Compensated (Neumaier) sum: the loss's rounding error is what the centred difference amplifies.
+      let sum = 0, comp = 0;
+      for (let n = 0; n < N; n++) {
+        for (let t = 0; t < T; t++) {
+          const x = rowLoss[t * PN + c * N + n];
+          const y = sum + x;
+          comp += Math.abs(sum) >= Math.abs(x) ? sum - y + x : x - y + sum;
+          sum = y;
+        }
+      }
+      losses[b0 + c] = (sum + comp) / N;
     }
   }
 }

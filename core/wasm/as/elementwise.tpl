@@ -289,7 +289,9 @@ export function lstm_bwd_SUF(a: usize, dh: usize, dc: usize, cprev: usize, tc: u
  * scores are overwritten with dscores = (p - onehot(y)) · invN on unmasked rows and 0 elsewhere.
  */
 export function softmax_xent_SUF(S: usize, y: usize, mask: usize, rows: i32, V: i32, invN: f64, grad: i32): f64 {
-  let loss: f64 = 0;
+  // Compensated (Neumaier) sum over rows: numerical gradients divide loss differences by 2h, so the
+  // loss's own rounding error is what limits a gradient check.
+  let loss: f64 = 0, comp: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const row = S + <usize>r * V * ES;
     const m = load<i32>(mask + <usize>r * 4);
@@ -324,7 +326,10 @@ export function softmax_xent_SUF(S: usize, y: usize, mask: usize, rows: i32, V: 
     }
     const yi = load<i32>(y + <usize>r * 4);
     const ey = <f64>load<ST>(row + <usize>yi * ES);
-    loss -= Math.log(ey / sum);
+    const term = -Math.log(ey / sum);
+    const nl = loss + term;
+    comp += Math.abs(loss) >= Math.abs(term) ? loss - nl + term : term - nl + loss;
+    loss = nl;
     if (grad) {
       const sc = VT.splat(<ST>(invN / sum));
       j = 0;
@@ -340,7 +345,7 @@ export function softmax_xent_SUF(S: usize, y: usize, mask: usize, rows: i32, V: 
       store<ST>(py, load<ST>(py) - <ST>invN);
     }
   }
-  return loss;
+  return loss + comp;
 }
 
 /**

@@ -312,7 +312,9 @@ export function lstm_bwd_f64(a: usize, dh: usize, dc: usize, cprev: usize, tc: u
  * scores are overwritten with dscores = (p - onehot(y)) · invN on unmasked rows and 0 elsewhere.
  */
 export function softmax_xent_f64(S: usize, y: usize, mask: usize, rows: i32, V: i32, invN: f64, grad: i32): f64 {
-  let loss: f64 = 0;
+  // Compensated (Neumaier) sum over rows: numerical gradients divide loss differences by 2h, so the
+  // loss's own rounding error is what limits a gradient check.
+  let loss: f64 = 0, comp: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const row = S + <usize>r * V * 8;
     const m = load<i32>(mask + <usize>r * 4);
@@ -347,7 +349,10 @@ export function softmax_xent_f64(S: usize, y: usize, mask: usize, rows: i32, V: 
     }
     const yi = load<i32>(y + <usize>r * 4);
     const ey = <f64>load<f64>(row + <usize>yi * 8);
-    loss -= Math.log(ey / sum);
+    const term = -Math.log(ey / sum);
+    const nl = loss + term;
+    comp += Math.abs(loss) >= Math.abs(term) ? loss - nl + term : term - nl + loss;
+    loss = nl;
     if (grad) {
       const sc = f64x2.splat(<f64>(invN / sum));
       j = 0;
@@ -363,7 +368,7 @@ export function softmax_xent_f64(S: usize, y: usize, mask: usize, rows: i32, V: 
       store<f64>(py, load<f64>(py) - <f64>invN);
     }
   }
-  return loss;
+  return loss + comp;
 }
 
 /**
@@ -724,7 +729,9 @@ export function lstm_bwd_f32(a: usize, dh: usize, dc: usize, cprev: usize, tc: u
  * scores are overwritten with dscores = (p - onehot(y)) · invN on unmasked rows and 0 elsewhere.
  */
 export function softmax_xent_f32(S: usize, y: usize, mask: usize, rows: i32, V: i32, invN: f64, grad: i32): f64 {
-  let loss: f64 = 0;
+  // Compensated (Neumaier) sum over rows: numerical gradients divide loss differences by 2h, so the
+  // loss's own rounding error is what limits a gradient check.
+  let loss: f64 = 0, comp: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const row = S + <usize>r * V * 4;
     const m = load<i32>(mask + <usize>r * 4);
@@ -759,7 +766,10 @@ export function softmax_xent_f32(S: usize, y: usize, mask: usize, rows: i32, V: 
     }
     const yi = load<i32>(y + <usize>r * 4);
     const ey = <f64>load<f32>(row + <usize>yi * 4);
-    loss -= Math.log(ey / sum);
+    const term = -Math.log(ey / sum);
+    const nl = loss + term;
+    comp += Math.abs(loss) >= Math.abs(term) ? loss - nl + term : term - nl + loss;
+    loss = nl;
     if (grad) {
       const sc = f32x4.splat(<f32>(invN / sum));
       j = 0;
@@ -775,7 +785,7 @@ export function softmax_xent_f32(S: usize, y: usize, mask: usize, rows: i32, V: 
       store<f32>(py, load<f32>(py) - <f32>invN);
     }
   }
-  return loss;
+  return loss + comp;
 }
 
 /**
