@@ -2,7 +2,7 @@
  * `npm run bench`: the engine and the numpy reference (bench/reference.py) on the same workloads, in
  * one run, side by side: medians, ratios engine/numpy (numpy with 1 and with 2 BLAS threads), GFLOP/s.
  *
- *   npm run bench -- [--workload NAME[,NAME…]] [--repeats N] [--json] [--no-numpy] [--no-rss]
+ *   npm run bench -- [--workload NAME[,NAME…]] [--repeats N] [--json] [--no-numpy] [--no-rss] [--build auto|plain|relaxed]
  *
  * Ratios are given on wall-clock medians and on busy-CPU medians (the busiest thread's CPU time):
  * on a machine shared with other jobs the wall clock is inflated and erratic, the CPU time is not.
@@ -19,9 +19,10 @@ import { WORKLOADS, runEngineWorkload, workloadInputs, type EngineResult } from 
 interface PyTiming { wall_ms: number; cpu_ms: number; samples: number; gflops?: number; worst_rel_error?: number | null; loss?: number; captions?: number[] }
 interface PyRun { numpy: string; blas_threads: string | null; results: Record<string, PyTiming> }
 
-function parseArgs(argv: string[]): { workloads: string[]; repeats: number; json: boolean; numpy: boolean; rss: boolean } {
+function parseArgs(argv: string[]): { workloads: string[]; repeats: number; json: boolean; numpy: boolean; rss: boolean; build: 'auto' | 'plain' | 'relaxed' } {
   let workloads = WORKLOADS.map((w) => w.name);
   let rss = true;
+  let build: 'auto' | 'plain' | 'relaxed' = 'auto';
   let repeats = 7;
   let json = false;
   let numpy = true;
@@ -41,9 +42,14 @@ function parseArgs(argv: string[]): { workloads: string[]; repeats: number; json
     } else if (a === '--json') json = true;
     else if (a === '--no-numpy') numpy = false;
     else if (a === '--no-rss') rss = false;
+    else if (a === '--build') {
+      const v = argv[++i];
+      if (v !== 'auto' && v !== 'plain' && v !== 'relaxed') throw new Error('--build needs auto, plain (SIMD128 without FMA) or relaxed');
+      build = v;
+    }
     else throw new Error(`unknown option "${a}"`);
   }
-  return { workloads, repeats, json, numpy, rss };
+  return { workloads, repeats, json, numpy, rss, build };
 }
 
 function numpyAvailable(): string | undefined {
@@ -132,7 +138,7 @@ const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const load0 = loadavg();
-  const engine = await createNodeEngine({ threads: 2 });
+  const engine = await createNodeEngine({ threads: 2, build: opts.build });
   const engineRes: EngineResult[] = [];
   for (const w of opts.workloads) {
     process.stderr.write(`engine: ${w}…\n`);
