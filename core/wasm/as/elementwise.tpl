@@ -160,28 +160,6 @@ export function lstm_fwd_SUF(a: usize, cprev: usize, c: usize, tc: usize, h: usi
   }
 }
 
-/**
- * lstm_fwd_SUF after adding B[r % period, :] (4H wide) to row r of the pre-activations a: the input
- * term of a batch of copies that share it.
- */
-export function lstm_fwd_addp_SUF(a: usize, B: usize, period: i32, cprev: usize, c: usize, tc: usize, h: usize, N: i32, H: i32): void {
-  const G = 4 * H;
-  for (let r = 0; r < N; r++) {
-    const ar = a + <usize>r * G * ES;
-    const br = B + <usize>(r % period) * G * ES;
-    let j = 0;
-    for (; j + LN <= G; j += LN) {
-      const o = <usize>j * ES;
-      v128.store(ar + o, VT.add(v128.load(ar + o), v128.load(br + o)));
-    }
-    for (; j < G; j++) {
-      const o = <usize>j * ES;
-      store<ST>(ar + o, load<ST>(ar + o) + load<ST>(br + o));
-    }
-    lstm_fwd_SUF(ar, cprev + <usize>r * H * ES, c + <usize>r * H * ES, tc + <usize>r * H * ES, h + <usize>r * H * ES, 1, H);
-  }
-}
-
 // Numerator and denominator of the logistic and of tanh, for the forward-only LSTM step below.
 // @ts-ignore: decorator
 @inline function sigNum_SUF(x: v128, e: v128): v128 { return v128.bitselect(VT.splat(1), e, VT.ge(x, VT.splat(0))); }

@@ -183,28 +183,6 @@ export function lstm_fwd_f64(a: usize, cprev: usize, c: usize, tc: usize, h: usi
   }
 }
 
-/**
- * lstm_fwd_f64 after adding B[r % period, :] (4H wide) to row r of the pre-activations a: the input
- * term of a batch of copies that share it.
- */
-export function lstm_fwd_addp_f64(a: usize, B: usize, period: i32, cprev: usize, c: usize, tc: usize, h: usize, N: i32, H: i32): void {
-  const G = 4 * H;
-  for (let r = 0; r < N; r++) {
-    const ar = a + <usize>r * G * 8;
-    const br = B + <usize>(r % period) * G * 8;
-    let j = 0;
-    for (; j + 2 <= G; j += 2) {
-      const o = <usize>j * 8;
-      v128.store(ar + o, f64x2.add(v128.load(ar + o), v128.load(br + o)));
-    }
-    for (; j < G; j++) {
-      const o = <usize>j * 8;
-      store<f64>(ar + o, load<f64>(ar + o) + load<f64>(br + o));
-    }
-    lstm_fwd_f64(ar, cprev + <usize>r * H * 8, c + <usize>r * H * 8, tc + <usize>r * H * 8, h + <usize>r * H * 8, 1, H);
-  }
-}
-
 // Numerator and denominator of the logistic and of tanh, for the forward-only LSTM step below.
 // @ts-ignore: decorator
 @inline function sigNum_f64(x: v128, e: v128): v128 { return v128.bitselect(f64x2.splat(1), e, f64x2.ge(x, f64x2.splat(0))); }
@@ -597,28 +575,6 @@ export function lstm_fwd_f32(a: usize, cprev: usize, c: usize, tc: usize, h: usi
       const o = <usize>j * 4;
       lstmFwd1_f32(ar + o, cprev + off + o, c + off + o, tc + off + o, h + off + o, hB);
     }
-  }
-}
-
-/**
- * lstm_fwd_f32 after adding B[r % period, :] (4H wide) to row r of the pre-activations a: the input
- * term of a batch of copies that share it.
- */
-export function lstm_fwd_addp_f32(a: usize, B: usize, period: i32, cprev: usize, c: usize, tc: usize, h: usize, N: i32, H: i32): void {
-  const G = 4 * H;
-  for (let r = 0; r < N; r++) {
-    const ar = a + <usize>r * G * 4;
-    const br = B + <usize>(r % period) * G * 4;
-    let j = 0;
-    for (; j + 4 <= G; j += 4) {
-      const o = <usize>j * 4;
-      v128.store(ar + o, f32x4.add(v128.load(ar + o), v128.load(br + o)));
-    }
-    for (; j < G; j++) {
-      const o = <usize>j * 4;
-      store<f32>(ar + o, load<f32>(ar + o) + load<f32>(br + o));
-    }
-    lstm_fwd_f32(ar, cprev + <usize>r * H * 4, c + <usize>r * H * 4, tc + <usize>r * H * 4, h + <usize>r * H * 4, 1, H);
   }
 }
 
