@@ -210,7 +210,8 @@ export function lstm_fwd_f64(a: usize, cprev: usize, c: usize, tc: usize, h: usi
 }
 
 /**
- * Forward-only LSTM step for loss evaluations (numerical gradients): like lstm_fwd_addp_f64 but
+ * Forward-only LSTM step for loss evaluations (numerical gradients): lstm_fwd_f64 after adding
+ * B[r % period, :] (4H wide) to row r of the pre-activations, but
  * keeps no gates and puts each of c and h over one denominator (2 divisions instead of 5; the
  * results differ from lstm_fwd by a few ulps).
  */
@@ -605,7 +606,8 @@ export function lstm_fwd_f32(a: usize, cprev: usize, c: usize, tc: usize, h: usi
 }
 
 /**
- * Forward-only LSTM step for loss evaluations (numerical gradients): like lstm_fwd_addp_f32 but
+ * Forward-only LSTM step for loss evaluations (numerical gradients): lstm_fwd_f32 after adding
+ * B[r % period, :] (4H wide) to row r of the pre-activations, but
  * keeps no gates and puts each of c and h over one denominator (2 divisions instead of 5; the
  * results differ from lstm_fwd by a few ulps).
  */
