@@ -48,7 +48,7 @@ export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
     evalEvery: p.flags.has('eval-every') ? intFlag(p, 'eval-every', 1, 0) : undefined,
     sampleEvery: p.flags.has('sample-every') ? intFlag(p, 'sample-every', 0, 0) : undefined,
     dtype: choiceFlag(p, 'dtype', ['f64', 'f32'] as const, 'f64'),
-    threads: intFlag(p, 'threads', 1, 1),
+    threads: intFlag(p, 'threads', 2, 1),
     engine: choiceFlag(p, 'engine', ['auto', 'reference'] as const, 'auto'),
     save,
     resume: strFlag(p, 'resume'),

@@ -82,10 +82,12 @@ export async function createTrainingModel(cfg: {
 }): Promise<ModelChoice> {
   const base = { wordToIdx: cfg.wordToIdx, inputDim: cfg.inputDim, wordvecDim: cfg.wordvecDim, hiddenDim: cfg.hiddenDim, cellType: cfg.cellType, seed: cfg.seed };
   if (cfg.engine !== 'reference' && detectNodeWasmSupport().simd) {
-    const threads = cfg.threads ?? 1;
+    const threads = cfg.threads ?? 2;
     const engine = await createNodeEngine({ threads, global: false });
     const dtype = cfg.dtype ?? 'f64';
-    return { model: createFastModel({ ...base, dtype, engine }), engine: `wasm ${dtype}, ${threads} thread${threads > 1 ? 's' : ''}` };
+    // The solver applies each step's gradients before the next loss call, so the model may hand
+    // out views of its own gradient buffers instead of copying them every step.
+    return { model: createFastModel({ ...base, dtype, engine, reuseGrads: true }), engine: `wasm ${dtype}, ${threads} thread${threads > 1 ? 's' : ''}` };
   }
   return { model: new CaptioningModel(base), engine: 'reference (pure TS float64)' };
 }
