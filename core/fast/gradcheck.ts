@@ -86,8 +86,15 @@ export const GRADCHECK_JOB = 1;
 const D_N = 0, D_T = 1, D_D = 2, D_W = 3, D_H = 4, D_V = 5, D_P = 6, D_LSTM = 7, D_STEP = 8, D_NPERT = 9;
 const D_F = 10, D_X = 11, D_XW = 12, D_H0 = 13, D_IDX = 14, D_Y = 15, D_MASK = 16, D_PERT = 17, D_LOSS = 18, D_NEXT = 19;
 const D_PAR = 20; // 8 parameter pointers in PARAM_NAMES order
-const D_VP = 28, D_WVP = 29, D_BVP = 30; // padded vocabulary width, W_vocab and b_vocab padded to it
-const D_BUF = 31; // per thread: Hb, A, C0, C1, TC, S, rowLoss, ws (8 slots each)
+const D_VP = 28, D_WVP = 29, D_BVP = 30; // padded vocabulary width, W_vocab (packed) and b_vocab padded to it
+const D_WHP = 31, D_GP = 38; // Wh packed once (packB_full_f64), rows of Gp = G rounded up to 4
+const D_A0 = 32; // h0·Wh of the unperturbed h0, (N, G)
+const D_HB0 = 33; // the unperturbed hidden states h_0..h_T, (T+1, N, H)
+const D_KT = 34; // i32 T: samples still needed at step t
+const D_LAST = 35; // i32 N: last unmasked step of the sample at each position (−1: none)
+const D_POS = 36; // i32 N: position of caption row n in the batch layout
+const D_RS = 37; // i32 P·N: sample position of each batch row (r → ⌊r/P⌋)
+const D_BUF = 39; // per thread: Hb, A, C0, C1, -, S, rowLoss, ws (8 slots each)
 const D_LEN = D_BUF + 16;
 
 /** The views a thread needs on one job, rebuilt from the descriptor (works on either thread). */
@@ -103,117 +110,159 @@ function views(buf: ArrayBufferLike, d: Float64Array, slot: number) {
   PARAM_NAMES.forEach((name, i) => (par[name] = d[D_PAR + i]));
   return {
     N, T, D, W, H, V, P, G, PN, lstm, step: d[D_STEP], nPert: d[D_NPERT], par, Vp: d[D_VP], WvP: d[D_WVP], bvP: d[D_BVP],
+    WhP: d[D_WHP], Gp: d[D_GP], A0: d[D_A0], HB0: d[D_HB0], kt: i32(d[D_KT], T), last: i32(d[D_LAST], N), pos: i32(d[D_POS], N), rs: d[D_RS],
     F: f64(d[D_F], N * D), X: f64(d[D_X], T * N * W), XW: f64(d[D_XW], T * N * G), H0: f64(d[D_H0], N * H),
     idx: i32(d[D_IDX], T * N), yT: d[D_Y], maskT: d[D_MASK], pert: i32(d[D_PERT], 2 * d[D_NPERT]),
     losses: f64(d[D_LOSS], d[D_NPERT]), next: i32(d[D_NEXT], 1),
     Wx: f64(par.Wx, W * G),
-    Hb: f64(d[b], (T + 1) * PN * H), A: f64(d[b + 1], PN * G), C0: d[b + 2], C1: d[b + 3], TC: d[b + 4],
+    Hb: f64(d[b], (T + 1) * PN * H), A: f64(d[b + 1], PN * G), C0: d[b + 2], C1: d[b + 3],
     S: f64(d[b + 5], T * PN * d[D_VP]), rowLoss: f64(d[b + 6], T * PN), ws: d[b + 7],
   };
 }
 
 /**
+ * One step's nonlinearity over the first `samples` sample positions of a layout with `reps` rows per
+ * sample (row r belongs to sample ⌊r/reps⌋, whose input term x_t·Wx + b is row ⌊r/reps⌋ of xw).
+ * Row by row the same arithmetic whatever the layout, so results do not depend on where a row sits.
+ */
+function stepNonlinearity(k: KernelExports, lstm: boolean, samples: number, reps: number, H: number, G: number,
+  pA: number, xw: number, cPrev: number, cNext: number, hNext: number): void {
+  if (samples === 0) return;
+  if (reps === 1) {
+    if (lstm) (k.lstm_fwd_fast_addp_f64 as Kern)(pA, xw, samples, cPrev, cNext, hNext, samples, H);
+    else (k.tanh_addp_f64 as Kern)(hNext, pA, xw, samples, H, samples);
+    return;
+  }
+  for (let s = 0; s < samples; s++) {
+    const r0 = s * reps;
+    if (lstm) (k.lstm_fwd_fast_addp_f64 as Kern)(pA + r0 * G * 8, xw + s * G * 8, 1, cPrev + r0 * H * 8, cNext + r0 * H * 8, hNext + r0 * H * 8, reps, H);
+    else (k.tanh_addp_f64 as Kern)(hNext + r0 * H * 8, pA + r0 * G * 8, xw + s * G * 8, reps, H, 1);
+  }
+}
+type Kern = (...a: number[]) => number;
+
+/**
  * Evaluates batches of perturbed losses until the shared batch counter runs out. Single-threaded
  * kernels only: each thread runs whole batches on its own buffers.
+ *
+ * Batch layout: row r = s·P + c is sample position s (samples sorted by their last unmasked step,
+ * longest first) of perturbed copy c. At step t only the first kt[t]·P rows are computed: a sample
+ * whose remaining targets are all masked cannot change the loss (its later rows would add exact zeros),
+ * and a row's values do not depend on which other rows are in the product, so the losses are
+ * bit-identical to computing every row.
  */
 export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, descPtr: number, slot: number): void {
   const d = new Float64Array(buf, descPtr, D_LEN);
   const v = views(buf, d, slot);
-  const { N, T, D, W, H, V, Vp, P, G, PN, lstm, par, F, X, XW, H0, idx, pert, losses, next, Wx, Hb, A, S, rowLoss } = v;
-  const gemm = (M: number, Nn: number, K: number, pa: number, pb: number, pc: number, beta: number) =>
-    k.gemm_f64(0, 0, M, Nn, K, pa, K, pb, Nn, pc, Nn, beta, v.ws);
-  const fn = (name: string) => k[name] as (...a: number[]) => number;
-  const tanh = fn('tanh_addp_f64'), fwd = fn('lstm_fwd_fast_addp_f64'), fillRows = fn('fill_rows_f64'), rowsLoss = fn('softmax_rows_loss_f64');
+  const { N, T, D, W, H, V, Vp, P, G, PN, lstm, F, X, XW, H0, idx, pert, losses, next, Wx, Hb, A, S, rowLoss, kt, last, pos } = v;
+  const gemmPP = k.gemm_pp_f64 as Kern;
+  const fillRows = k.fill_rows_f64 as Kern, rowsLoss = k.softmax_rows_loss_f64 as Kern, gather = k.gather_rows_f64 as Kern;
   const names = PARAM_NAMES;
   const nBatches = Math.ceil(v.nPert / P);
-  const pHb = Hb.byteOffset, pA = A.byteOffset;
+  const pHb = Hb.byteOffset, pA = A.byteOffset, pS = S.byteOffset, pRL = rowLoss.byteOffset;
+  const pWproj = names.indexOf('W_proj'), pbproj = names.indexOf('b_proj'), pWvocab = names.indexOf('W_vocab'), pbvocab = names.indexOf('b_vocab');
+  const pWx = names.indexOf('Wx'), pb = names.indexOf('b'), pWembed = names.indexOf('W_embed'), pWh = names.indexOf('Wh');
   for (;;) {
     const bi = Atomics.add(next, 0, 1);
     if (bi >= nBatches) break;
     const b0 = bi * P, count = Math.min(P, v.nPert - b0);
-    const pname = (c: number) => names[pert[2 * (b0 + c)]];
+    const pname = (c: number) => pert[2 * (b0 + c)];
     const pidx = (c: number) => pert[2 * (b0 + c) + 1];
     const delta = (c: number) => ((b0 + c) % 2 === 0 ? v.step : -v.step);
-    // A batch that perturbs only W_vocab / b_vocab leaves every copy's recurrence unperturbed: it is
-    // computed for one copy and copied.
-    let vocabOnly = true;
-    for (let c = 0; c < count && vocabOnly; c++) vocabOnly = pname(c) === 'W_vocab' || pname(c) === 'b_vocab';
-    const Pc = vocabOnly ? 1 : P, rows = Pc * N;
-    // h0 for every copy, then W_proj / b_proj corrections.
-    for (let c = 0; c < Pc; c++) Hb.set(H0, c * N * H);
+    let vocabOnly = true, h0Shared = true;
     for (let c = 0; c < count; c++) {
-      const name = pname(c), e = pidx(c), dl = delta(c);
-      if (name === 'W_proj') {
-        const i = Math.floor(e / H), j = e % H;
-        for (let n = 0; n < N; n++) Hb[(c * N + n) * H + j] += dl * F[n * D + i];
-      } else if (name === 'b_proj') {
-        for (let n = 0; n < N; n++) Hb[(c * N + n) * H + e] += dl;
-      }
-    }
-    let cPrev = v.C0, cNext = v.C1;
-    if (lstm) new Float64Array(buf, cPrev, PN * H).fill(0);
-    for (let t = 0; t < T; t++) {
-      // a = h_{t-1}·Wh, then each copy's rank-one corrections, then (inside the nonlinearity kernel)
-      // the shared input term x_t·Wx + b of row n % N.
-      const hPrevOff = t * PN * H;
-      gemm(rows, G, H, pHb + hPrevOff * 8, par.Wh, pA, 0);
-      for (let c = 0; c < count && !vocabOnly; c++) {
-        const name = pname(c), e = pidx(c), dl = delta(c);
-        const rowA = c * N * G;
-        if (name === 'Wx') {
-          const i = Math.floor(e / G), j = e % G;
-          for (let n = 0; n < N; n++) A[rowA + n * G + j] += dl * X[(t * N + n) * W + i];
-        } else if (name === 'b') {
-          for (let n = 0; n < N; n++) A[rowA + n * G + e] += dl;
-        } else if (name === 'W_embed') {
-          const w = Math.floor(e / W), j = e % W;
-          for (let n = 0; n < N; n++) {
-            if (idx[t * N + n] !== w) continue;
-            const ra = rowA + n * G;
-            for (let g = 0; g < G; g++) A[ra + g] += dl * Wx[j * G + g];
-          }
-        } else if (name === 'Wh') {
-          const i = Math.floor(e / G), j = e % G;
-          for (let n = 0; n < N; n++) A[rowA + n * G + j] += dl * Hb[hPrevOff + (c * N + n) * H + i];
-        }
-      }
-      const hNext = pHb + (t + 1) * PN * H * 8;
-      const xw = XW.byteOffset + t * N * G * 8;
-      if (lstm) {
-        fwd(pA, xw, N, cPrev, cNext, hNext, rows, H);
-        [cPrev, cNext] = [cNext, cPrev];
-      } else {
-        tanh(hNext, pA, xw, rows, H, N);
-      }
+      const q = pname(c);
+      if (q !== pWvocab && q !== pbvocab) vocabOnly = false;
+      if (q === pWproj || q === pbproj) h0Shared = false;
     }
     if (vocabOnly) {
-      for (let t = 1; t <= T; t++) for (let c = 1; c < P; c++) Hb.copyWithin((t * PN + c * N) * H, t * PN * H, (t * PN + N) * H);
+      // No copy's recurrence is perturbed: every copy's h_t is the unperturbed one.
+      for (let t = 1; t <= T; t++) gather(pHb + t * PN * H * 8, v.HB0 + t * N * H * 8, v.rs, kt[t - 1] * P, H);
+    } else {
+      if (!h0Shared) {
+        // h0 for every copy, then the W_proj / b_proj corrections.
+        gather(pHb, H0.byteOffset, v.rs, PN, H);
+        for (let c = 0; c < count; c++) {
+          const q = pname(c), e = pidx(c), dl = delta(c);
+          if (q === pWproj) {
+            const i = Math.floor(e / H), j = e % H;
+            for (let s = 0; s < N; s++) Hb[(s * P + c) * H + j] += dl * F[s * D + i];
+          } else if (q === pbproj) {
+            for (let s = 0; s < N; s++) Hb[(s * P + c) * H + e] += dl;
+          }
+        }
+      }
+      let cPrev = v.C0, cNext = v.C1;
+      if (lstm) new Float64Array(buf, cPrev, kt[0] * P * H).fill(0);
+      for (let t = 0; t < T; t++) {
+        const ks = kt[t], rows = ks * P;
+        if (rows === 0) break;
+        // a = h_{t-1}·Wh (at t = 0 the same h0·Wh for every copy, unless h0 is perturbed), then each
+        // copy's rank-one corrections, then (inside the nonlinearity kernel) the input term x_t·Wx + b.
+        const hPrevOff = t * PN * H;
+        const shared0 = t === 0 && h0Shared;
+        if (shared0) gather(pA, v.A0, v.rs, rows, G);
+        else gemmPP(0, rows, G, H, pHb + hPrevOff * 8, H, v.WhP, v.Gp, 0, pA, G, 0, v.ws);
+        for (let c = 0; c < count; c++) {
+          const q = pname(c), e = pidx(c), dl = delta(c);
+          if (q === pWx) {
+            const i = Math.floor(e / G), j = e % G;
+            for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * X[(t * N + s) * W + i];
+          } else if (q === pb) {
+            for (let s = 0; s < ks; s++) A[(s * P + c) * G + e] += dl;
+          } else if (q === pWembed) {
+            const w = Math.floor(e / W), j = e % W;
+            for (let s = 0; s < ks; s++) {
+              if (idx[t * N + s] !== w) continue;
+              const ra = (s * P + c) * G;
+              for (let g = 0; g < G; g++) A[ra + g] += dl * Wx[j * G + g];
+            }
+          } else if (q === pWh) {
+            const i = Math.floor(e / G), j = e % G;
+            if (shared0) for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * H0[s * H + i];
+            else for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * Hb[hPrevOff + (s * P + c) * H + i];
+          }
+        }
+        stepNonlinearity(k, lstm, ks, P, H, G, pA, XW.byteOffset + t * N * G * 8, cPrev, cNext, pHb + (t + 1) * PN * H * 8);
+        [cPrev, cNext] = [cNext, cPrev];
+      }
     }
-    // Scores for every step and copy, vocabulary corrections, per-row losses.
-    // Scores in rows of Vp >= V (W_vocab zero-padded): whole micro-tiles, no edge path.
-    fillRows(S.byteOffset, T * PN, Vp, v.bvP);
-    gemm(T * PN, Vp, H, pHb + PN * H * 8, v.WvP, S.byteOffset, 1);
+    // Scores of every needed row (W_vocab zero-padded to Vp >= V columns: whole micro-tiles), the
+    // vocabulary corrections, per-row losses.
+    for (let t = 0; t < T; t++) {
+      const rows = kt[t] * P;
+      if (rows === 0) break;
+      const so = t * PN * Vp * 8;
+      fillRows(pS + so, rows, Vp, v.bvP);
+      gemmPP(0, rows, Vp, H, pHb + (t + 1) * PN * H * 8, H, v.WvP, Vp, 0, pS + so, Vp, 1, v.ws);
+    }
     for (let c = 0; c < count; c++) {
-      const name = pname(c), e = pidx(c), dl = delta(c);
-      if (name === 'W_vocab') {
+      const q = pname(c), e = pidx(c), dl = delta(c);
+      if (q === pWvocab) {
         const i = Math.floor(e / V), j = e % V;
         for (let t = 0; t < T; t++) {
-          for (let n = 0; n < N; n++) {
-            const r = t * PN + c * N + n;
+          for (let s = 0; s < kt[t]; s++) {
+            const r = t * PN + s * P + c;
             S[r * Vp + j] += dl * Hb[PN * H + r * H + i];
           }
         }
-      } else if (name === 'b_vocab') {
-        for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) S[(t * PN + c * N + n) * Vp + e] += dl;
+      } else if (q === pbvocab) {
+        for (let t = 0; t < T; t++) for (let s = 0; s < kt[t]; s++) S[(t * PN + s * P + c) * Vp + e] += dl;
       }
     }
-    rowsLoss(S.byteOffset, v.yT, v.maskT, T * PN, V, Vp, rowLoss.byteOffset);
+    for (let t = 0; t < T; t++) {
+      const rows = kt[t] * P;
+      if (rows === 0) break;
+      rowsLoss(pS + t * PN * Vp * 8, v.yT + t * PN * 4, v.maskT + t * PN * 4, rows, V, Vp, pRL + t * PN * 8);
+    }
     for (let c = 0; c < count; c++) {
-      // Compensated (Neumaier) sum: the loss's rounding error is what the centred difference amplifies.
+      // Compensated (Neumaier) sum over caption rows n, then steps t, in the caption order (rows after
+      // a sample's last unmasked step would add exact zeros: skipped).
       let sum = 0, comp = 0;
       for (let n = 0; n < N; n++) {
-        for (let t = 0; t < T; t++) {
-          const x = rowLoss[t * PN + c * N + n];
+        const s = pos[n], L = last[s];
+        for (let t = 0; t <= L; t++) {
+          const x = rowLoss[t * PN + s * P + c];
           const y = sum + x;
           comp += Math.abs(sum) >= Math.abs(x) ? sum - y + x : x - y + sum;
           sum = y;
@@ -239,7 +288,7 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   const G = lstm ? 4 * H : H;
   const P = Math.max(1, copies ?? Math.max(2, Math.round(480 / N / 2) * 2));
   const PN = P * N;
-  const allocs: (Float64Array | Int32Array)[] = [];
+  const allocs: (Float64Array | Int32Array | number)[] = [];
   const f64 = (n: number) => { const a = e.f64(n); allocs.push(a); return a; };
   const i32 = (n: number) => { const a = e.i32(n); allocs.push(a); return a; };
   // Parameters as engine arrays (copied if the caller's tensors live elsewhere).
@@ -251,22 +300,37 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   }
   const ptr = (a: Float64Array | Int32Array) => e.ptr(a);
   const gemm = (M: number, Nn: number, K: number, A: number, B: number, C: number, beta: 0 | 1) =>
-    e.gemmRaw('f64', false, false, M, Nn, K, A, K, B, Nn, C, Nn, beta);
+    e.gemmRaw('f64', false, false, M, Nn, K, A, K, B, Nn, C, Nn, beta, 1);
   const k = (name: string) => e.kernel(name, 'f64');
 
-  // Shared, unperturbed quantities.
-  const F = f64(N * D);
-  F.set(features.data);
-  const idx = i32(T * N);
-  const yT = i32(T * PN), maskT = i32(T * PN);
+  // Samples in the batch layout: sorted by their last unmasked step, longest first (stable).
+  const lastOf = new Int32Array(N).fill(-1);
   for (let n = 0; n < N; n++) {
     for (let t = 0; t < T; t++) {
       const win = captions.data[n * tp1 + t], wout = captions.data[n * tp1 + t + 1];
       if (!(win >= 0 && win < V) || !(wout >= 0 && wout < V)) throw new ShapeError(`gradcheck: caption word at [${n}, ${t}] is outside [0, ${V})`);
-      idx[t * N + n] = win;
+      if (wout !== model.nullIdx) lastOf[n] = t;
+    }
+  }
+  const order = Array.from({ length: N }, (_, n) => n).sort((a, b) => lastOf[b] - lastOf[a] || a - b);
+  const pos = i32(N), last = i32(N), kt = i32(Math.max(1, T)), rs = i32(PN);
+  order.forEach((n, s) => { pos[n] = s; last[s] = lastOf[n]; });
+  for (let t = 0; t < T; t++) { let c = 0; while (c < N && last[c] >= t) c++; kt[t] = c; }
+  for (let r = 0; r < PN; r++) rs[r] = Math.floor(r / P);
+
+  // Shared, unperturbed quantities (rows in the sorted sample order).
+  const F = f64(N * D);
+  for (let s = 0; s < N; s++) F.set(features.data.subarray(order[s] * D, (order[s] + 1) * D), s * D);
+  const idx = i32(T * N);
+  const yT = i32(T * PN), maskT = i32(T * PN);
+  for (let s = 0; s < N; s++) {
+    const n = order[s];
+    for (let t = 0; t < T; t++) {
+      const win = captions.data[n * tp1 + t], wout = captions.data[n * tp1 + t + 1];
+      idx[t * N + s] = win;
       for (let c = 0; c < P; c++) {
-        yT[(t * P + c) * N + n] = wout;
-        maskT[(t * P + c) * N + n] = wout !== model.nullIdx ? 1 : 0;
+        yT[t * PN + s * P + c] = wout;
+        maskT[t * PN + s * P + c] = wout !== model.nullIdx ? 1 : 0;
       }
     }
   }
@@ -278,6 +342,31 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   const H0 = f64(N * H);
   k('fill_rows')(ptr(H0), N, H, ptr(par.b_proj));
   gemm(N, H, D, ptr(F), ptr(par.W_proj), ptr(H0), 1);
+
+  // Wh and W_vocab (zero-padded to Vp columns) packed once for all products.
+  const Vp = Math.ceil(V / 4) * 4;
+  const Gp = Math.ceil(G / 4) * 4; // the packed panels' row length
+  const WhP = e.alloc(H * Gp * 8);
+  allocs.push(WhP);
+  k('packB_full')(0, ptr(par.Wh), G, H, G, WhP);
+  const Wv = f64(H * Vp), bvP = f64(Vp);
+  for (let i = 0; i < H; i++) Wv.set(par.W_vocab.subarray(i * V, (i + 1) * V), i * Vp);
+  bvP.set(par.b_vocab);
+  const WvP = e.alloc(H * Vp * 8);
+  allocs.push(WvP);
+  k('packB_full')(0, ptr(Wv), Vp, H, Vp, WvP);
+
+  // The unperturbed recurrence (shared by batches that perturb only W_vocab / b_vocab) and h0·Wh.
+  const HB0 = f64((T + 1) * N * H), A0 = f64(N * G), At = f64(N * G);
+  const Cb = [f64(lstm ? N * H : 1), f64(lstm ? N * H : 1)];
+  HB0.set(H0);
+  Cb[0].fill(0);
+  const pp = k('gemm_pp');
+  pp(0, N, G, H, ptr(H0), H, WhP, Gp, 0, ptr(A0), G, 0, e.ws[0]);
+  for (let t = 0; t < T; t++) {
+    pp(0, N, G, H, ptr(HB0) + t * N * H * 8, H, WhP, Gp, 0, ptr(At), G, 0, e.ws[0]);
+    stepNonlinearity(e.k, lstm, N, 1, H, G, ptr(At), ptr(XW) + t * N * G * 8, ptr(Cb[t % 2]), ptr(Cb[(t + 1) % 2]), ptr(HB0) + (t + 1) * N * H * 8);
+  }
 
   // All perturbations (parameter index, element), +h and −h in adjacent slots.
   let nPert = 0;
@@ -295,20 +384,23 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   const desc = f64(D_LEN);
   desc.set([N, T, D, W, H, V, P, lstm ? 1 : 0, h, nPert, ptr(F), ptr(X), ptr(XW), ptr(H0), ptr(idx), ptr(yT), ptr(maskT), ptr(pert), ptr(losses), ptr(next)]);
   PARAM_NAMES.forEach((name, i) => (desc[D_PAR + i] = ptr(par[name])));
-  const Vp = Math.ceil(V / 4) * 4;
-  const WvP = f64(H * Vp), bvP = f64(Vp);
-  for (let i = 0; i < H; i++) WvP.set(par.W_vocab.subarray(i * V, (i + 1) * V), i * Vp);
-  bvP.set(par.b_vocab);
   desc[D_VP] = Vp;
-  desc[D_WVP] = ptr(WvP);
+  desc[D_WVP] = WvP;
   desc[D_BVP] = ptr(bvP);
+  desc[D_WHP] = WhP;
+  desc[D_GP] = Gp;
+  desc[D_A0] = ptr(A0);
+  desc[D_HB0] = ptr(HB0);
+  desc[D_KT] = ptr(kt);
+  desc[D_LAST] = ptr(last);
+  desc[D_POS] = ptr(pos);
+  desc[D_RS] = ptr(rs);
   for (let slot = 0; slot < threads; slot++) {
     const b = D_BUF + 8 * slot;
-    desc[b] = ptr(f64((T + 1) * PN * H)); // Hb: slot t = h_t for all copies, rows (copy, n)
+    desc[b] = ptr(f64((T + 1) * PN * H)); // Hb: slot t = h_t for all copies, rows (sample, copy)
     desc[b + 1] = ptr(f64(PN * G)); // A
     desc[b + 2] = ptr(f64(lstm ? PN * H : 1));
     desc[b + 3] = ptr(f64(lstm ? PN * H : 1));
-    desc[b + 4] = ptr(f64(lstm ? PN * H : 1));
     desc[b + 5] = ptr(f64(T * PN * Vp)); // S
     desc[b + 6] = ptr(f64(T * PN)); // row losses
     desc[b + 7] = e.ws[slot];
