@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CellType, CheckpointSummary, SampleResult, TraceResult } from '../protocol/jobs';
-import type { CaptionsPayload, GradFlowPayload, GradFlowSeries, HiddenStatesPayload, Split } from '../protocol/webview';
+import type { CaptionRef, CaptionsPayload, GradFlowPayload, GradFlowSeries, HiddenStatesPayload, Split } from '../protocol/webview';
 import { config } from './config';
 import type { Ctx } from './ctx';
 
@@ -9,6 +9,8 @@ export interface TraceChoice {
   split?: Split;
   index?: number;
   cell?: CellType;
+  /** Trace the greedy caption the current model samples for that caption's image (needs a model). */
+  sampled?: boolean;
 }
 
 function progressOptions(title: string): vscode.ProgressOptions {
@@ -17,6 +19,9 @@ function progressOptions(title: string): vscode.ProgressOptions {
 
 /** Runs a trace job on the open dataset with the current model (the checkpoint when one is loaded). */
 async function runTrace(ctx: Ctx, choice: TraceChoice, cells: CellType[], title: string): Promise<TraceResult> {
+  if (choice.sampled && !ctx.checkpoint) {
+    throw new Error('tracing a sampled caption needs a trained model: train one (Gradient Lab: Train Model) or load a checkpoint first');
+  }
   return vscode.window.withProgress(progressOptions(title), async (progress, token) => {
     const ds = await ctx.ensureDataset(token);
     const t = config.training();
@@ -31,10 +36,16 @@ async function runTrace(ctx: Ctx, choice: TraceChoice, cells: CellType[], title:
         wordvecDim: t.wordvecDim,
         seed: t.seed,
         checkpoint: ctx.checkpoint?.file,
+        ...(choice.sampled ? { sampled: true } : {}),
       },
       { token, onProgress: (message) => progress.report({ message }) },
     );
   });
+}
+
+/** Which caption a trace was taken on; `samplable` is filled in when the view is sent (it follows the model). */
+function captionRef(r: TraceResult): CaptionRef {
+  return { split: r.split, index: r.index, count: r.count, sampled: r.sampled !== undefined, ...(r.sampled ? { imageIndex: r.sampled.imageIndex } : {}) };
 }
 
 export function hiddenPayload(r: TraceResult): HiddenStatesPayload {
@@ -45,7 +56,7 @@ export function hiddenPayload(r: TraceResult): HiddenStatesPayload {
     h: tr.h,
     ...(tr.c ? { c: tr.c } : {}),
     ...(tr.gates ? { gates: tr.gates } : {}),
-    caption: { split: r.split, index: r.index, count: r.count, sampled: false },
+    caption: captionRef(r),
   };
 }
 
@@ -55,7 +66,7 @@ export function gradFlowPayload(r: TraceResult): GradFlowPayload {
     const s: GradFlowSeries = { dh: tr.dh, dx: tr.dx, dWh: tr.dWh, dWx: tr.dWx };
     perCell[tr.cell] = s;
   }
-  return { words: r.words, perCell, caption: { split: r.split, index: r.index, count: r.count, sampled: false } };
+  return { words: r.words, perCell, caption: captionRef(r) };
 }
 
 /** Show Hidden States: h_t (and the LSTM's c_t and gates) for one caption. */
@@ -63,7 +74,7 @@ export async function showHiddenStates(ctx: Ctx, choice: TraceChoice = {}): Prom
   const cell = choice.cell ?? ctx.checkpoint?.cellType ?? config.training().cellType;
   const r = await runTrace(ctx, choice, [cell], 'Tracing hidden states');
   ctx.hidden = hiddenPayload(r);
-  ctx.log.info(`hidden states: ${r.split} caption ${r.index}, ${r.traces[0].cell}, ${r.traces[0].model}`);
+  ctx.log.info(`hidden states: ${r.split} caption ${r.index}${r.sampled ? ` (sampled for image ${r.sampled.imageIndex})` : ''}, ${r.traces[0].cell}, ${r.traces[0].model}`);
   ctx.panels.refresh('hidden');
   void ctx.panels.show('hidden');
   return ctx.hidden;
@@ -74,7 +85,7 @@ export async function showGradients(ctx: Ctx, choice: TraceChoice = {}): Promise
   const cells: CellType[] = ctx.checkpoint ? [ctx.checkpoint.cellType] : ['rnn', 'lstm'];
   const r = await runTrace(ctx, choice, cells, 'Tracing gradients per timestep');
   ctx.gradflow = gradFlowPayload(r);
-  ctx.log.info(`gradients per timestep: ${r.split} caption ${r.index}, ${r.traces.map((t) => `${t.cell}: ${t.model}`).join('; ')}`);
+  ctx.log.info(`gradients per timestep: ${r.split} caption ${r.index}${r.sampled ? ` (sampled for image ${r.sampled.imageIndex})` : ''}, ${r.traces.map((t) => `${t.cell}: ${t.model}`).join('; ')}`);
   ctx.panels.refresh('gradflow');
   void ctx.panels.show('gradflow');
   return ctx.gradflow;

@@ -218,6 +218,9 @@ export class Ctx implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', ContextKey.hasModel, c !== undefined);
     if (c) this.log.info(`model: ${c.cellType} H=${c.hiddenDim} W=${c.wordvecDim} (${c.iterations} iterations) from ${c.file}`);
     this.changed.fire('training');
+    // The trace views' caption pickers offer a sampled caption only while there is a model.
+    this.panels.refresh('hidden');
+    this.panels.refresh('gradflow');
   }
 
   // ── webviews ─────────────────────────────────────────────────────────────
@@ -230,10 +233,10 @@ export class Ctx implements vscode.Disposable {
           return r ? { type: 'setReport', payload: r.payload } : { type: 'empty', message: 'No gradient check has run yet. Run "Gradient Lab: Run Gradient Check".' };
         }
         case 'hidden':
-          return this.hidden ? { type: 'setHidden', payload: this.hidden } : { type: 'empty', message: 'Run "Gradient Lab: Show Hidden States" to trace a caption.' };
+          return this.hidden ? { type: 'setHidden', payload: this.withSamplable(this.hidden) } : { type: 'empty', message: 'Run "Gradient Lab: Show Hidden States" to trace a caption.' };
         case 'gradflow':
           return this.gradflow
-            ? { type: 'setGradFlow', payload: this.gradflow }
+            ? { type: 'setGradFlow', payload: this.withSamplable(this.gradflow) }
             : { type: 'empty', message: 'Run "Gradient Lab: Show Gradients per Timestep" to trace a caption.' };
         case 'captions':
           return this.samples
@@ -243,6 +246,11 @@ export class Ctx implements vscode.Disposable {
       throw new Error(`unknown view ${String(view)}`);
     })();
     return state as ToWebviewByView[V];
+  }
+
+  /** A trace payload whose caption picker offers "sampled by the model" exactly when there is a model. */
+  private withSamplable<P extends HiddenStatesPayload | GradFlowPayload>(p: P): P {
+    return p.caption ? { ...p, caption: { ...p.caption, samplable: this.checkpointState !== undefined } } : p;
   }
 
   /** Handlers of panel messages, set by the composition root (commands own the behaviour). */

@@ -34,11 +34,11 @@ export function routeViewMessages(c: Ctx): void {
         c.log.debug(`${view}: selected ${msg.ref.layer}/${msg.ref.param}`);
         break;
       case 'chooseCaption':
-        if (msg.sampled) c.log.info(`${view}: tracing sampled captions is not offered; traced the dataset caption instead`);
         await vscode.commands.executeCommand(view === 'hidden' ? Cmd.showHiddenStates : Cmd.showGradients, {
           split: msg.split,
           index: msg.index,
           cell: view === 'hidden' ? c.hidden?.cell : undefined,
+          sampled: msg.sampled,
         });
         break;
       case 'resample':

@@ -46,6 +46,12 @@ export interface TraceJob {
   wordvecDim: number;
   seed: number;
   checkpoint?: string;
+  /**
+   * Trace the greedy caption the checkpoint's model samples for the image of caption row `index`
+   * (<START>, its words up to and including <END>, padded with <NULL>) instead of the dataset's.
+   * Needs `checkpoint`.
+   */
+  sampled?: boolean;
 }
 
 /** One cell type's trace of a caption, as plain arrays. */
@@ -71,6 +77,8 @@ export interface TraceResult {
   /** Input word at each step (captions_in), so words.length === T. */
   words: string[];
   traces: CellTrace[];
+  /** Set when the words are the model's greedy sample for the image rather than the dataset's caption. */
+  sampled?: { imageIndex: number };
 }
 
 /** Caption images of a split with a trained model (a checkpoint): greedy, beam and temperature. */

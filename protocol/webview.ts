@@ -57,7 +57,7 @@ export interface ParamRef {
 /** Which caption a trace was taken on. */
 export interface CaptionRef {
   split: Split;
-  /** Caption row in the split (dataset), or image row (sampled). */
+  /** Caption row in the split; a sampled caption is the model's for that row's image. */
   index: number;
   /** Number of rows the index can range over, for the picker. */
   count: number;
@@ -65,6 +65,8 @@ export interface CaptionRef {
   sampled: boolean;
   /** The host can trace a caption sampled by the model (the view then offers that choice). */
   samplable?: boolean;
+  /** Sampled: the image row the model captioned (the image of caption row `index`). */
+  imageIndex?: number;
 }
 
 /**
@@ -441,7 +443,7 @@ const checkReport: Parser<CheckReport> = obj({
 
 const thresholds: Parser<Thresholds> = obj({ good: num, ok: num, warn: num });
 const paramRef: Parser<ParamRef> = obj({ layer: str, param: str });
-const captionRef: Parser<CaptionRef> = obj({ split, index: nonNegInt, count: nonNegInt, sampled: bool, samplable: opt(bool) });
+const captionRef: Parser<CaptionRef> = obj({ split, index: nonNegInt, count: nonNegInt, sampled: bool, samplable: opt(bool), imageIndex: opt(nonNegInt) });
 
 const reportPayload: Parser<ReportPayload> = obj({ report: checkReport, thresholds, title: opt(str), select: opt(paramRef) });
 

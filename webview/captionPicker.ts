@@ -38,6 +38,13 @@ export function captionPicker(current: CaptionRef | undefined, words: readonly s
       current?.samplable ? el('label', { class: 'check' }, sampled, ' sampled by the model') : null,
       button('Trace', go),
     ),
+    current?.sampled
+      ? el(
+          'p',
+          { class: 'meta caption-source' },
+          `Sampled by the model (greedy) from the image of ${current.split} caption ${current.index}${current.imageIndex !== undefined ? ` (image ${current.imageIndex})` : ''}, not the dataset's caption.`,
+        )
+      : null,
     caption,
   );
 }

@@ -76,10 +76,24 @@ async function trace(req: TraceJob): Promise<TraceResult> {
       throw new Error(`caption ${req.index} is outside the ${req.split} split's ${split.numCaptions} captions`);
     }
     const T1 = ds.T;
-    const row = split.captions.data.subarray(req.index * T1, (req.index + 1) * T1);
-    const captions = intTensor([1, T1], row);
-    const features = split.getFeatures([split.imageIdxs[req.index]]);
+    const imageIndex = split.imageIdxs[req.index];
+    const features = split.getFeatures([imageIndex]);
     const ckpt = req.checkpoint ? loadCheckpoint(req.checkpoint, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name }) : undefined;
+    let row: ArrayLike<number> = split.captions.data.subarray(req.index * T1, (req.index + 1) * T1);
+    if (req.sampled) {
+      if (!ckpt) throw new Error('tracing a sampled caption needs a trained model: train one or load a checkpoint first');
+      progress(`sampling a caption for ${req.split} image ${imageIndex}`, 0);
+      const sampler = new CaptioningModel({
+        wordToIdx: ds.wordToIdx,
+        inputDim: ds.D,
+        wordvecDim: ckpt.config.wordvecDim,
+        hiddenDim: ckpt.config.hiddenDim,
+        cellType: ckpt.config.cellType,
+      });
+      sampler.setParams(ckpt.params);
+      row = sampledRow(sampler.sample(features, T1 - 1).data, T1, ds);
+    }
+    const captions = intTensor([1, T1], row);
     const cells = ckpt ? [ckpt.config.cellType] : req.cells;
     const traces: CellTrace[] = cells.map((cell, k) => {
       progress(`tracing the ${cell} model`, k / cells.length);
@@ -107,7 +121,7 @@ async function trace(req: TraceJob): Promise<TraceResult> {
       };
     });
     const first = traces.length ? model0Words(ds.idxToWord, row) : [];
-    return { split: req.split, index: req.index, count: split.numCaptions, words: first, traces };
+    return { split: req.split, index: req.index, count: split.numCaptions, words: first, traces, ...(req.sampled ? { sampled: { imageIndex } } : {}) };
   } finally {
     ds.close();
   }
@@ -190,6 +204,20 @@ async function checkpointInfo(req: CheckpointInfoJob): Promise<CheckpointSummary
   } finally {
     ds.close();
   }
+}
+
+/**
+ * A caption row of length T1 from a greedy sample (column 0 = first generated word): <START>, the
+ * words up to and including the first <END>, then <NULL> to the end.
+ */
+function sampledRow(words: ArrayLike<number>, T1: number, vocab: { startIdx: number; endIdx: number; nullIdx: number }): Int32Array {
+  const row = new Int32Array(T1).fill(vocab.nullIdx);
+  row[0] = vocab.startIdx;
+  for (let s = 0; s < T1 - 1 && s < words.length; s++) {
+    row[s + 1] = words[s];
+    if (words[s] === vocab.endIdx) break;
+  }
+  return row;
 }
 
 /** captions_in of a row as words (the model's input at each step). */

@@ -12,6 +12,7 @@ import { saveCheckpoint } from '../../core/node/checkpointFile';
 import { openDefaultDataset } from '../../core/node/fsAccess';
 import { CaptioningModel } from '../../core/model';
 import { DEFAULT_THRESHOLDS } from '../../core/gradcheck';
+import { intTensor } from '../../core/tensor';
 import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
 
 const WORKER = path.resolve(__dirname, '../../core/node/jobWorker.ts');
@@ -141,6 +142,71 @@ describe('job worker', () => {
       assert.equal(it.image.kind, 'file', 'the embedded default has local images');
       assert.ok(it.groundTruth.length >= 1);
     }
+  });
+
+  it('traces the caption the checkpoint\u2019s model samples greedily for the image, like a dataset caption', async () => {
+    const ds = await openDefaultDataset();
+    try {
+      const T1 = ds.T;
+      const index = 3;
+      const imageIndex = ds.splits.val.imageIdxs[index];
+      const features = ds.splits.val.getFeatures([imageIndex]);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-ck-'));
+      // Two models: a random one and one biased towards <END>,
+      // so the <END> cut and the <NULL> padding are exercised.
+      for (const [k, cellType] of (['lstm', 'rnn'] as const).entries()) {
+        const model = new CaptioningModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim: 6, hiddenDim: 8, cellType, seed: 7 + k });
+        if (k === 1) {
+          // <END> takes over the scores of the model's first greedy word, which itself can no longer win.
+          const first = model.sample(features, 1).data[0];
+          assert.notEqual(first, ds.endIdx);
+          const W = model.params.W_vocab;
+          const V = W.shape[1];
+          for (let j = 0; j < W.shape[0]; j++) W.data[j * V + ds.endIdx] = W.data[j * V + first];
+          model.params.b_vocab.data[first] = -1e3;
+          model.params.b_vocab.data[ds.endIdx] = 0;
+        }
+        const file = path.join(dir, `${cellType}.npz`);
+        saveCheckpoint(file, {
+          config: { cellType, inputDim: model.inputDim, wordvecDim: 6, hiddenDim: 8, vocabSize: model.vocabSize },
+          params: model.params,
+          idxToWord: model.idxToWord,
+          lossHistory: [1],
+        });
+        const greedy = Array.from(model.sample(features, T1 - 1).data);
+        const endAt = greedy.indexOf(ds.endIdx);
+        const expected = [ds.startIdx, ...(endAt >= 0 ? greedy.slice(0, endAt + 1) : greedy)];
+        while (expected.length < T1) expected.push(ds.nullIdx);
+        if (k === 1) assert.ok(endAt >= 0 && endAt < T1 - 2, `the biased model ends early (at ${endAt}): ${greedy.join(' ')}`);
+
+        const o = await run({ kind: 'trace', source: { kind: 'default' }, split: 'val', index, cells: ['rnn', 'lstm'], hiddenDim: 4, wordvecDim: 4, seed: 1, checkpoint: file, sampled: true });
+        assert.equal(o.error, undefined);
+        const r = o.result!;
+        assert.deepEqual(r.sampled, { imageIndex });
+        assert.equal(r.index, index);
+        assert.deepEqual(r.words, expected.slice(0, T1 - 1).map((w) => ds.idxToWord[w]), `${cellType}: traced words are <START> + the greedy sample`);
+        assert.ok(o.progress.some((p) => p.message.startsWith('sampling a caption')));
+        // The trace is model.trace() of that caption with the checkpoint's model, as for a dataset caption.
+        const want = model.trace(features, intTensor([1, T1], expected), 0);
+        assert.deepEqual(r.traces.map((t) => t.cell), [cellType]);
+        assert.equal(r.traces[0].loss, want.loss);
+        assert.deepEqual(r.traces[0].h, want.h);
+        assert.deepEqual(r.traces[0].dh, want.dhNorm);
+        if (k === 1) assert.equal(r.words.filter((w) => w === '<NULL>').length, T1 - 3 - endAt, 'padded with <NULL> after <END>');
+      }
+      // The dataset caption of the same row is still what a plain trace shows.
+      const plain = await run({ kind: 'trace', source: { kind: 'default' }, split: 'val', index, cells: ['rnn'], hiddenDim: 4, wordvecDim: 4, seed: 1 });
+      assert.equal(plain.result!.sampled, undefined);
+      const row = ds.splits.val.captions.data.subarray(index * T1, index * T1 + T1 - 1);
+      assert.deepEqual(plain.result!.words, Array.from(row, (w) => ds.idxToWord[w]));
+    } finally {
+      ds.close();
+    }
+  });
+
+  it('refuses to trace a sampled caption without a model, in one line', async () => {
+    const o = await run({ kind: 'trace', source: { kind: 'folder', path: FIXTURE }, split: 'val', index: 0, cells: ['rnn'], hiddenDim: 4, wordvecDim: 4, seed: 1, sampled: true });
+    assert.match(o.error!, /^tracing a sampled caption needs a trained model/);
   });
 
   it('refuses a checkpoint that does not fit the dataset', async () => {
