@@ -2,7 +2,7 @@
 // index.js (the mocha run() that @vscode/test-electron and code-server load) and one *.test.js per
 // *.itest.ts. `vscode` and `mocha` stay external: the host provides the first, node_modules the second.
 import * as esbuild from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const src = 'test/vscode/suite';
@@ -12,8 +12,14 @@ const entryPoints = [{ in: join(src, 'index.ts'), out: 'index' }];
 for (const f of readdirSync(src)) {
   if (f.endsWith('.itest.ts')) entryPoints.push({ in: join(src, f), out: f.replace(/\.itest\.ts$/, '.test') });
 }
+// Suites that open a dataset load h5wasm, which reads import.meta.url: the same shim as esbuild.mjs.
+mkdirSync(out, { recursive: true });
+const shim = join(out, '.import-meta-url-shim.js');
+writeFileSync(shim, 'export const import_meta_url = require("url").pathToFileURL(__filename).href;\n');
 await esbuild.build({
   entryPoints,
+  inject: [shim],
+  define: { 'import.meta.url': 'import_meta_url' },
   outdir: out,
   bundle: true,
   platform: 'node',

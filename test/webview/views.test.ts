@@ -233,6 +233,29 @@ describe('webview: hidden states', () => {
     }
   });
 
+  it('offers a caption sampled by the model only when the host can trace one, and labels a sampled trace', async () => {
+    const v = await openView(browser, 'hidden');
+    try {
+      const payload = sampleHidden('rnn', 8, 16);
+      await v.send({ type: 'setHidden', payload });
+      assert.equal(await v.page.getByLabel('sampled by the model').count(), 0, 'no model: no choice');
+      assert.equal(await v.page.locator('.caption-source').count(), 0);
+      await v.send({ type: 'setHidden', payload: { ...payload, caption: { split: 'val', index: 4, count: 50, sampled: false, samplable: true } } });
+      await v.page.getByLabel('sampled by the model').check();
+      await v.page.getByRole('button', { name: 'Trace' }).click();
+      assert.deepEqual((await v.posted()).at(-1), { type: 'chooseCaption', split: 'val', index: 4, sampled: true });
+      await v.send({ type: 'setHidden', payload: { ...payload, caption: { split: 'val', index: 4, count: 50, sampled: true, samplable: true, imageIndex: 2 } } });
+      assert.equal(
+        await v.page.locator('.caption-source').textContent(),
+        "Sampled by the model (greedy) from the image of val caption 4 (image 2), not the dataset's caption.",
+      );
+      assert.equal(await v.page.getByLabel('sampled by the model').isChecked(), true);
+      assert.equal(await v.page.locator('.caption-words .word').count(), 8);
+    } finally {
+      await v.close();
+    }
+  });
+
   it('rebuilds completely from the host after a reload (ready → full state)', async () => {
     const v = await openView(browser, 'hidden');
     try {

@@ -8,6 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckReport } from '../../../core/gradcheck';
+import { CaptioningModel } from '../../../core/model';
+import { loadCheckpoint } from '../../../core/node/checkpointFile';
+import { openDatasetAt } from '../../../core/node/fsAccess';
 import type { CheckpointSummary, DatasetSummary, SampleResult } from '../../../protocol/jobs';
 import type { GradFlowPayload, HiddenStatesPayload, TrainConfig } from '../../../protocol/webview';
 import type { GradientLabApi } from '../../../extension/main';
@@ -257,6 +260,34 @@ suite('Gradient Lab in VS Code', () => {
       assert.ok(it.groundTruth.length > 0);
     }
     await until('the captions tab', () => tabLabels().includes('Captions'));
+  });
+
+  test('Show Hidden States on a caption sampled by the model: the greedy sample of the row\u2019s image, traced', async function () {
+    const a = await api();
+    const ckpt = a.ctx.checkpoint;
+    if (!ckpt) this.skip(); // no trained or loaded model in this build
+    const p = await vscode.commands.executeCommand<HiddenStatesPayload>('gradientLab.showHiddenStates', { split: 'val', index: 1, sampled: true });
+    assert.ok(p?.caption, 'no hidden states');
+    assert.equal(p.caption.sampled, true);
+    assert.equal(p.cell, ckpt!.cellType);
+    assert.equal(p.h[0].length, ckpt!.hiddenDim, 'traced with the checkpoint\u2019s model');
+    // The same greedy caption, computed here from the checkpoint file and the dataset.
+    const ds = await openDatasetAt(a.ctx.dataset!.location);
+    try {
+      const ck = loadCheckpoint(ckpt!.file, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name });
+      const model = new CaptioningModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim: ck.config.wordvecDim, hiddenDim: ck.config.hiddenDim, cellType: ck.config.cellType });
+      model.setParams(ck.params);
+      const image = ds.splits.val.imageIdxs[1];
+      assert.equal(p.caption.imageIndex, image);
+      const greedy = Array.from(model.sample(ds.splits.val.getFeatures([image]), ds.T - 1).data);
+      const end = greedy.indexOf(ds.endIdx);
+      const words = ['<START>', ...(end >= 0 ? greedy.slice(0, end + 1) : greedy).map((w) => ds.idxToWord[w])];
+      while (words.length < ds.T - 1) words.push('<NULL>');
+      assert.deepEqual(p.words, words.slice(0, ds.T - 1));
+    } finally {
+      ds.close();
+    }
+    await until('the hidden-states tab', () => tabLabels().includes('Hidden States'));
   });
 
   test('Clear Gradient Checks empties the tree', async () => {
