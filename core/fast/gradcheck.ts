@@ -155,7 +155,7 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
   const d = new Float64Array(buf, descPtr, D_LEN);
   const v = views(buf, d, slot);
   const { N, T, D, W, H, V, Vp, P, G, PN, lstm, F, X, XW, H0, idx, pert, losses, next, Wx, Hb, A, S, rowLoss, kt, last, pos } = v;
-  const gemmPP = k.gemm_pp_f64 as Kern;
+  const gemmPD = k.gemm_pd_f64 as Kern;
   const fillRows = k.fill_rows_f64 as Kern, rowsLoss = k.softmax_rows_loss_f64 as Kern, gather = k.gather_rows_f64 as Kern;
   const names = PARAM_NAMES;
   const nBatches = Math.ceil(v.nPert / P);
@@ -202,7 +202,7 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
         const hPrevOff = t * PN * H;
         const shared0 = t === 0 && h0Shared;
         if (shared0) gather(pA, v.A0, v.rs, rows, G);
-        else gemmPP(0, rows, G, H, pHb + hPrevOff * 8, H, v.WhP, v.Gp, 0, pA, G, 0, v.ws);
+        else gemmPD(rows, G, H, pHb + hPrevOff * 8, H, v.WhP, v.Gp, pA, G, 0, v.ws);
         for (let c = 0; c < count; c++) {
           const q = pname(c), e = pidx(c), dl = delta(c);
           if (q === pWx) {
@@ -234,7 +234,7 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
       if (rows === 0) break;
       const so = t * PN * Vp * 8;
       fillRows(pS + so, rows, Vp, v.bvP);
-      gemmPP(0, rows, Vp, H, pHb + (t + 1) * PN * H * 8, H, v.WvP, Vp, 0, pS + so, Vp, 1, v.ws);
+      gemmPD(rows, Vp, H, pHb + (t + 1) * PN * H * 8, H, v.WvP, Vp, pS + so, Vp, 1, v.ws);
     }
     for (let c = 0; c < count; c++) {
       const q = pname(c), e = pidx(c), dl = delta(c);
@@ -361,10 +361,10 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   const Cb = [f64(lstm ? N * H : 1), f64(lstm ? N * H : 1)];
   HB0.set(H0);
   Cb[0].fill(0);
-  const pp = k('gemm_pp');
-  pp(0, N, G, H, ptr(H0), H, WhP, Gp, 0, ptr(A0), G, 0, e.ws[0]);
+  const pd = e.kernel('gemm_pd_f64');
+  pd(N, G, H, ptr(H0), H, WhP, Gp, ptr(A0), G, 0, e.ws[0]);
   for (let t = 0; t < T; t++) {
-    pp(0, N, G, H, ptr(HB0) + t * N * H * 8, H, WhP, Gp, 0, ptr(At), G, 0, e.ws[0]);
+    pd(N, G, H, ptr(HB0) + t * N * H * 8, H, WhP, Gp, ptr(At), G, 0, e.ws[0]);
     stepNonlinearity(e.k, lstm, N, 1, H, G, ptr(At), ptr(XW) + t * N * G * 8, ptr(Cb[t % 2]), ptr(Cb[(t + 1) % 2]), ptr(HB0) + (t + 1) * N * H * 8);
   }
 

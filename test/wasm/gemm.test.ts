@@ -179,3 +179,24 @@ test('products with a prepacked right operand equal the packing products bit for
     }
   }
 });
+
+test('gemm_pd_f64 (prepacked B, A read in place with a row stride) equals gemm_f64 bit for bit, beta 0 and 1', () => {
+  const e = engines[0].e;
+  const rng = new Rng(9);
+  const k = e.kernel('gemm_pd_f64');
+  for (const [M, N, K, lda] of [[480, 40, 40, 40], [50, 13, 7, 9], [7, 160, 40, 45], [3, 5, 300, 300], [1, 1, 1, 1]] as [number, number, number, number][]) {
+    for (const beta of [0, 1] as const) {
+      const A = e.f64(M * lda), B = e.f64(K * N), C1 = e.f64(M * N), C2 = e.f64(M * N);
+      fill(A, rng); fill(B, rng); fill(C1, rng);
+      C2.set(C1);
+      const pb = e.packB('f64', false, K, N, e.ptr(B), N);
+      e.gemmRaw('f64', false, false, M, N, K, e.ptr(A), lda, e.ptr(B), N, e.ptr(C1), N, beta, 1);
+      k(M, N, K, e.ptr(A), lda, pb.ptr, pb.Npad, e.ptr(C2), N, beta, e.ws[0]);
+      let same = true;
+      for (let i = 0; i < C1.length; i++) if (!Object.is(C1[i], C2[i])) { same = false; break; }
+      assert.ok(same, `${M}x${N}x${K} lda=${lda} beta=${beta}: gemm_pd_f64 differs from gemm_f64`);
+      e.releasePacked(pb);
+      e.release(C2); e.release(C1); e.release(B); e.release(A);
+    }
+  }
+});

@@ -472,3 +472,88 @@ export function gemm_pp_f32(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32,
     }
   }
 }
+
+// ---------------------------------------------------------------- prepacked op(B), A read in place, f64
+
+// @ts-ignore: decorator
+@inline function ukr64d(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, c: usize, ldcB: usize, beta: i32): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    let ai = v128.load64_splat(a0);
+    c00 = madd64(ai, b0, c00); c01 = madd64(ai, b1, c01);
+    ai = v128.load64_splat(a1);
+    c10 = madd64(ai, b0, c10); c11 = madd64(ai, b1, c11);
+    ai = v128.load64_splat(a2);
+    c20 = madd64(ai, b0, c20); c21 = madd64(ai, b1, c21);
+    ai = v128.load64_splat(a3);
+    c30 = madd64(ai, b0, c30); c31 = madd64(ai, b1, c31);
+    a0 += 8; a1 += 8; a2 += 8; a3 += 8; b += 32;
+  }
+  const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
+  if (beta) {
+    c00 = f64x2.add(c00, v128.load(c, 0)); c01 = f64x2.add(c01, v128.load(c, 16));
+    c10 = f64x2.add(c10, v128.load(r1, 0)); c11 = f64x2.add(c11, v128.load(r1, 16));
+    c20 = f64x2.add(c20, v128.load(r2, 0)); c21 = f64x2.add(c21, v128.load(r2, 16));
+    c30 = f64x2.add(c30, v128.load(r3, 0)); c31 = f64x2.add(c31, v128.load(r3, 16));
+  }
+  v128.store(c, c00, 0); v128.store(c, c01, 16);
+  v128.store(r1, c10, 0); v128.store(r1, c11, 16);
+  v128.store(r2, c20, 0); v128.store(r2, c21, 16);
+  v128.store(r3, c30, 0); v128.store(r3, c31, 16);
+}
+
+const MCD64: i32 = 48;
+
+/**
+ * C = beta·C + A·op(B) with op(B) prepacked by packB_full_f64 (row length Npad) and A (M×K, row
+ * stride lda) read in place instead of packed: for small K, where packing A costs as much as a good
+ * part of the product (the gradient check's recurrent steps, K = H). Same micro-kernel arithmetic as
+ * gemm_f64 / gemm_pp_f64, so the results are bit-identical to theirs.
+ */
+export function gemm_pd_f64(M: i32, N: i32, K: i32, A: usize, lda: i32, Bp: usize, Npad: i32,
+  C: usize, ldc: i32, beta: i32, ws: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!beta) for (let i = 0; i < M; i++) memory.fill(C + <usize>i * ldc * 8, 0, <usize>N * 8);
+    return;
+  }
+  const tmp = ws;
+  const ldcB = <usize>ldc * 8, ldaB = <usize>lda * 8;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const Bblk = Bp + <usize>pc * Npad * 8;
+    const bt = pc == 0 ? beta : 1;
+    for (let ic = 0; ic < M; ic += MCD64) {
+      const mc = min(MCD64, M - ic);
+      for (let jr = 0; jr < N; jr += NR64) {
+        const nr = min(NR64, N - jr);
+        const bpan = Bblk + <usize>(jr * kc) * 8;
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          const a0 = A + <usize>(ic + ir) * ldaB + <usize>pc * 8;
+          // Rows past M repeat row 0 of the tile (their results are dropped).
+          const a1 = mr > 1 ? a0 + ldaB : a0, a2 = mr > 2 ? a0 + 2 * ldaB : a0, a3 = mr > 3 ? a0 + 3 * ldaB : a0;
+          const c = C + (<usize>(ic + ir) * ldc + jr) * 8;
+          if (mr == MR && nr == NR64) {
+            ukr64d(kc, a0, a1, a2, a3, bpan, c, ldcB, bt);
+          } else {
+            ukr64d(kc, a0, a1, a2, a3, bpan, tmp, NR64 * 8, 0);
+            for (let i = 0; i < mr; i++) {
+              const crow = c + <usize>i * ldcB;
+              const trow = tmp + <usize>(i * NR64) * 8;
+              for (let j = 0; j < nr; j++) {
+                const v = load<f64>(trow + <usize>j * 8);
+                store<f64>(crow + <usize>j * 8, bt ? load<f64>(crow + <usize>j * 8) + v : v);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
