@@ -94,7 +94,8 @@ const D_KT = 34; // i32 T: samples still needed at step t
 const D_LAST = 35; // i32 N: last unmasked step of the sample at each position (−1: none)
 const D_POS = 36; // i32 N: position of caption row n in the batch layout
 const D_RS = 37; // i32 P·N: sample position of each batch row (r → ⌊r/P⌋)
-const D_BUF = 39; // per thread: Hb, A, C0, C1, -, S, rowLoss, ws (8 slots each)
+const D_CB1 = 39; // the unperturbed c_1 (LSTM), (N, H)
+const D_BUF = 40; // per thread: Hb, A, C0, C1, -, S, rowLoss, ws (8 slots each)
 const D_LEN = D_BUF + 16;
 
 /** The views a thread needs on one job, rebuilt from the descriptor (works on either thread). */
@@ -110,7 +111,7 @@ function views(buf: ArrayBufferLike, d: Float64Array, slot: number) {
   PARAM_NAMES.forEach((name, i) => (par[name] = d[D_PAR + i]));
   return {
     N, T, D, W, H, V, P, G, PN, lstm, step: d[D_STEP], nPert: d[D_NPERT], par, Vp: d[D_VP], WvP: d[D_WVP], bvP: d[D_BVP],
-    WhP: d[D_WHP], Gp: d[D_GP], A0: d[D_A0], HB0: d[D_HB0], kt: i32(d[D_KT], T), last: i32(d[D_LAST], N), pos: i32(d[D_POS], N), rs: d[D_RS],
+    WhP: d[D_WHP], Gp: d[D_GP], CB1: d[D_CB1], A0: d[D_A0], HB0: d[D_HB0], kt: i32(d[D_KT], T), last: i32(d[D_LAST], N), pos: i32(d[D_POS], N), rs: d[D_RS],
     F: f64(d[D_F], N * D), X: f64(d[D_X], T * N * W), XW: f64(d[D_XW], T * N * G), H0: f64(d[D_H0], N * H),
     idx: i32(d[D_IDX], T * N), yT: d[D_Y], maskT: d[D_MASK], pert: i32(d[D_PERT], 2 * d[D_NPERT]),
     losses: f64(d[D_LOSS], d[D_NPERT]), next: i32(d[D_NEXT], 1),
@@ -161,6 +162,8 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
   const nBatches = Math.ceil(v.nPert / P);
   const pHb = Hb.byteOffset, pA = A.byteOffset, pS = S.byteOffset, pRL = rowLoss.byteOffset;
   const pWproj = names.indexOf('W_proj'), pbproj = names.indexOf('b_proj'), pWvocab = names.indexOf('W_vocab'), pbvocab = names.indexOf('b_vocab');
+  const unitLstm = k.lstm_fwd_fast_addp_unit_f64 as Kern, colTanh = k.tanh_addp_col_f64 as Kern;
+  const unit = new Int32Array(P), kt0 = T > 0 ? kt[0] : 0;
   const pWx = names.indexOf('Wx'), pb = names.indexOf('b'), pWembed = names.indexOf('W_embed'), pWh = names.indexOf('Wh');
   for (;;) {
     const bi = Atomics.add(next, 0, 1);
@@ -169,11 +172,19 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
     const pname = (c: number) => pert[2 * (b0 + c)];
     const pidx = (c: number) => pert[2 * (b0 + c) + 1];
     const delta = (c: number) => ((b0 + c) % 2 === 0 ? v.step : -v.step);
-    let vocabOnly = true, h0Shared = true;
+    let vocabOnly = true, h0Shared = true, unitsOnly = true;
     for (let c = 0; c < count; c++) {
-      const q = pname(c);
+      const q = pname(c), e = pidx(c);
       if (q !== pWvocab && q !== pbvocab) vocabOnly = false;
       if (q === pWproj || q === pbproj) h0Shared = false;
+      // The hidden unit whose step-0 gate columns this copy's perturbation changes (−1: none).
+      unit[c] = -1;
+      if (q === pWx || q === pWh) unit[c] = (e % G) % H;
+      else if (q === pb) unit[c] = e % H;
+      else if (q === pWembed) {
+        const w = Math.floor(e / W);
+        for (let s = 0; s < kt0; s++) if (idx[s] === w) unitsOnly = false;
+      } else if (q !== pWvocab && q !== pbvocab) unitsOnly = false;
     }
     if (vocabOnly) {
       // No copy's recurrence is perturbed: every copy's h_t is the unperturbed one.
@@ -223,7 +234,21 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
             else for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * Hb[hPrevOff + (s * P + c) * H + i];
           }
         }
-        stepNonlinearity(k, lstm, ks, P, H, G, pA, XW.byteOffset + t * N * G * 8, cPrev, cNext, pHb + (t + 1) * PN * H * 8);
+        const hNext = pHb + (t + 1) * PN * H * 8;
+        if (shared0 && unitsOnly) {
+          // Every copy's step-0 pre-activations equal the unperturbed ones except in the gate columns
+          // of at most one hidden unit: h_1 (and c_1) are the unperturbed ones but for that unit.
+          gather(hNext, v.HB0 + N * H * 8, v.rs, rows, H);
+          if (lstm) gather(cNext, v.CB1, v.rs, rows, H);
+          for (let c = 0; c < count; c++) {
+            const u = unit[c];
+            if (u < 0) continue;
+            if (lstm) unitLstm(pA + c * G * 8, XW.byteOffset, cPrev + c * H * 8, cNext + c * H * 8, hNext + c * H * 8, ks, P, H, u);
+            else colTanh(hNext + c * H * 8, pA + c * G * 8, XW.byteOffset, ks, P, H, u);
+          }
+        } else {
+          stepNonlinearity(k, lstm, ks, P, H, G, pA, XW.byteOffset + t * N * G * 8, cPrev, cNext, hNext);
+        }
         [cPrev, cNext] = [cNext, cPrev];
       }
     }
@@ -358,7 +383,7 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
 
   // The unperturbed recurrence (shared by batches that perturb only W_vocab / b_vocab) and h0·Wh.
   const HB0 = f64((T + 1) * N * H), A0 = f64(N * G), At = f64(N * G);
-  const Cb = [f64(lstm ? N * H : 1), f64(lstm ? N * H : 1)];
+  const Cb = [f64(lstm ? N * H : 1), f64(lstm ? N * H : 1)], CB1 = f64(lstm ? N * H : 1);
   HB0.set(H0);
   Cb[0].fill(0);
   const pd = e.kernel('gemm_pd_f64');
@@ -366,6 +391,7 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   for (let t = 0; t < T; t++) {
     pd(N, G, H, ptr(HB0) + t * N * H * 8, H, WhP, Gp, ptr(At), G, 0, e.ws[0]);
     stepNonlinearity(e.k, lstm, N, 1, H, G, ptr(At), ptr(XW) + t * N * G * 8, ptr(Cb[t % 2]), ptr(Cb[(t + 1) % 2]), ptr(HB0) + (t + 1) * N * H * 8);
+    if (t === 0 && lstm) CB1.set(Cb[1]);
   }
 
   // All perturbations (parameter index, element), +h and −h in adjacent slots.
@@ -389,6 +415,7 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   desc[D_BVP] = ptr(bvP);
   desc[D_WHP] = WhP;
   desc[D_GP] = Gp;
+  desc[D_CB1] = ptr(CB1);
   desc[D_A0] = ptr(A0);
   desc[D_HB0] = ptr(HB0);
   desc[D_KT] = ptr(kt);

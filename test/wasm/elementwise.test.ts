@@ -55,3 +55,40 @@ for (const build of builds) {
     });
   }
 }
+
+// The gradient check recomputes one hidden unit of a step: the single-unit kernels must write what
+// the whole-row kernels write there (pair and tail columns, odd and even H, rows with a stride).
+for (const build of builds) {
+  test(`one-unit LSTM / one-column tanh kernels equal the whole-row kernels (${build})`, () => {
+    const e = new WasmEngine({ build, initialMiB: 8 });
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 6 - 3;
+    for (const H of [5, 6, 1]) {
+      const rows = 7, stride = 3, R = rows * stride, G = 4 * H;
+      const a = e.f64(R * G), B = e.f64(rows * G), cp = e.f64(R * H), c1 = e.f64(R * H), h1 = e.f64(R * H), c2 = e.f64(R * H), h2 = e.f64(R * H);
+      const Bt = e.f64(R * G); // B repeated per row of the full layout
+      for (const x of [a, B, cp]) for (let i = 0; i < x.length; i++) x[i] = rnd();
+      for (let r = 0; r < R; r++) Bt.set(B.subarray(Math.floor(r / stride) * G, Math.floor(r / stride) * G + G), r * G);
+      e.kernel('lstm_fwd_fast_addp_f64')(e.ptr(a), e.ptr(Bt), R, e.ptr(cp), e.ptr(c1), e.ptr(h1), R, H);
+      for (let off = 0; off < stride; off++) {
+        for (let u = 0; u < H; u++) {
+          c2.fill(NaN); h2.fill(NaN);
+          e.kernel('lstm_fwd_fast_addp_unit_f64')(e.ptr(a) + off * G * 8, e.ptr(B), e.ptr(cp) + off * H * 8, e.ptr(c2) + off * H * 8, e.ptr(h2) + off * H * 8, rows, stride, H, u);
+          for (let i = 0; i < rows; i++) {
+            const r = i * stride + off;
+            assert.ok(Object.is(c2[r * H + u], c1[r * H + u]) && Object.is(h2[r * H + u], h1[r * H + u]), `H=${H} row ${r} unit ${u}: c/h differ`);
+          }
+        }
+      }
+      // tanh: rows of G columns, column u, against tanh_addp over the full rows.
+      const T1 = e.f64(R * G), T2 = e.f64(R * G);
+      e.kernel('tanh_addp_f64')(e.ptr(T1), e.ptr(a), e.ptr(Bt), R, G, R);
+      for (let u = 0; u < G; u++) {
+        T2.fill(NaN);
+        e.kernel('tanh_addp_col_f64')(e.ptr(T2) + G * 8, e.ptr(a) + G * 8, e.ptr(B), rows, stride, G, u);
+        for (let i = 0; i < rows; i++) assert.ok(Object.is(T2[(i * stride + 1) * G + u], T1[(i * stride + 1) * G + u]), `G=${G} row ${i} col ${u}: tanh differs`);
+      }
+      for (const x of [a, B, cp, c1, h1, c2, h2, Bt, T1, T2]) e.release(x);
+    }
+  });
+}
