@@ -163,18 +163,26 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
   const pHb = Hb.byteOffset, pA = A.byteOffset, pS = S.byteOffset, pRL = rowLoss.byteOffset;
   const pWproj = names.indexOf('W_proj'), pbproj = names.indexOf('b_proj'), pWvocab = names.indexOf('W_vocab'), pbvocab = names.indexOf('b_vocab');
   const unitLstm = k.lstm_fwd_fast_addp_unit_f64 as Kern, colTanh = k.tanh_addp_col_f64 as Kern;
+  const qa = new Int32Array(P), ea = new Int32Array(P), ia = new Int32Array(P), ja = new Int32Array(P), da = new Float64Array(P);
   const unit = new Int32Array(P), kt0 = T > 0 ? kt[0] : 0;
   const pWx = names.indexOf('Wx'), pb = names.indexOf('b'), pWembed = names.indexOf('W_embed'), pWh = names.indexOf('Wh');
   for (;;) {
     const bi = Atomics.add(next, 0, 1);
     if (bi >= nBatches) break;
     const b0 = bi * P, count = Math.min(P, v.nPert - b0);
-    const pname = (c: number) => pert[2 * (b0 + c)];
-    const pidx = (c: number) => pert[2 * (b0 + c) + 1];
-    const delta = (c: number) => ((b0 + c) % 2 === 0 ? v.step : -v.step);
+    // Per copy: parameter index, element, signed step, and the element's row i and column j.
+    for (let c = 0; c < count; c++) {
+      const q = pert[2 * (b0 + c)], e = pert[2 * (b0 + c) + 1];
+      qa[c] = q;
+      ea[c] = e;
+      da[c] = (b0 + c) % 2 === 0 ? v.step : -v.step;
+      const cols = q === pWproj ? H : q === pWx || q === pWh ? G : q === pWembed ? W : q === pWvocab ? V : 0;
+      ia[c] = cols ? Math.floor(e / cols) : 0;
+      ja[c] = cols ? e % cols : e;
+    }
     let vocabOnly = true, h0Shared = true, unitsOnly = true;
     for (let c = 0; c < count; c++) {
-      const q = pname(c), e = pidx(c);
+      const q = qa[c], e = ea[c];
       if (q !== pWvocab && q !== pbvocab) vocabOnly = false;
       if (q === pWproj || q === pbproj) h0Shared = false;
       // The hidden unit whose step-0 gate columns this copy's perturbation changes (−1: none).
@@ -194,12 +202,11 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
         // h0 for every copy, then the W_proj / b_proj corrections.
         gather(pHb, H0.byteOffset, v.rs, PN, H);
         for (let c = 0; c < count; c++) {
-          const q = pname(c), e = pidx(c), dl = delta(c);
+          const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
           if (q === pWproj) {
-            const i = Math.floor(e / H), j = e % H;
             for (let s = 0; s < N; s++) Hb[(s * P + c) * H + j] += dl * F[s * D + i];
           } else if (q === pbproj) {
-            for (let s = 0; s < N; s++) Hb[(s * P + c) * H + e] += dl;
+            for (let s = 0; s < N; s++) Hb[(s * P + c) * H + j] += dl;
           }
         }
       }
@@ -215,21 +222,19 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
         if (shared0) gather(pA, v.A0, v.rs, rows, G);
         else gemmPD(rows, G, H, pHb + hPrevOff * 8, H, v.WhP, v.Gp, pA, G, 0, v.ws);
         for (let c = 0; c < count; c++) {
-          const q = pname(c), e = pidx(c), dl = delta(c);
+          const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
           if (q === pWx) {
-            const i = Math.floor(e / G), j = e % G;
             for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * X[(t * N + s) * W + i];
           } else if (q === pb) {
-            for (let s = 0; s < ks; s++) A[(s * P + c) * G + e] += dl;
+            for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl;
           } else if (q === pWembed) {
-            const w = Math.floor(e / W), j = e % W;
+            const w = i;
             for (let s = 0; s < ks; s++) {
               if (idx[t * N + s] !== w) continue;
               const ra = (s * P + c) * G;
               for (let g = 0; g < G; g++) A[ra + g] += dl * Wx[j * G + g];
             }
           } else if (q === pWh) {
-            const i = Math.floor(e / G), j = e % G;
             if (shared0) for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * H0[s * H + i];
             else for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * Hb[hPrevOff + (s * P + c) * H + i];
           }
@@ -262,9 +267,8 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
       gemmPD(rows, Vp, H, pHb + (t + 1) * PN * H * 8, H, v.WvP, Vp, pS + so, Vp, 1, v.ws);
     }
     for (let c = 0; c < count; c++) {
-      const q = pname(c), e = pidx(c), dl = delta(c);
+      const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
       if (q === pWvocab) {
-        const i = Math.floor(e / V), j = e % V;
         for (let t = 0; t < T; t++) {
           for (let s = 0; s < kt[t]; s++) {
             const r = t * PN + s * P + c;
@@ -272,7 +276,7 @@ export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, desc
           }
         }
       } else if (q === pbvocab) {
-        for (let t = 0; t < T; t++) for (let s = 0; s < kt[t]; s++) S[(t * PN + s * P + c) * Vp + e] += dl;
+        for (let t = 0; t < T; t++) for (let s = 0; s < kt[t]; s++) S[(t * PN + s * P + c) * Vp + j] += dl;
       }
     }
     for (let t = 0; t < T; t++) {
