@@ -153,152 +153,168 @@ type Kern = (...a: number[]) => number;
  * bit-identical to computing every row.
  */
 export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, descPtr: number, slot: number): void {
-  const d = new Float64Array(buf, descPtr, D_LEN);
-  const v = views(buf, d, slot);
-  const { N, T, D, W, H, V, Vp, P, G, PN, lstm, F, X, XW, H0, idx, pert, losses, next, Wx, Hb, A, S, rowLoss, kt, last, pos } = v;
-  const gemmPD = k.gemm_pd_f64 as Kern;
-  const fillRows = k.fill_rows_f64 as Kern, rowsLoss = k.softmax_rows_loss_f64 as Kern, gather = k.gather_rows_f64 as Kern;
-  const names = PARAM_NAMES;
-  const nBatches = Math.ceil(v.nPert / P);
-  const pHb = Hb.byteOffset, pA = A.byteOffset, pS = S.byteOffset, pRL = rowLoss.byteOffset;
-  const pWproj = names.indexOf('W_proj'), pbproj = names.indexOf('b_proj'), pWvocab = names.indexOf('W_vocab'), pbvocab = names.indexOf('b_vocab');
-  const unitLstm = k.lstm_fwd_fast_addp_unit_f64 as Kern, colTanh = k.tanh_addp_col_f64 as Kern;
-  const qa = new Int32Array(P), ea = new Int32Array(P), ia = new Int32Array(P), ja = new Int32Array(P), da = new Float64Array(P);
-  const unit = new Int32Array(P), kt0 = T > 0 ? kt[0] : 0;
-  const pWx = names.indexOf('Wx'), pb = names.indexOf('b'), pWembed = names.indexOf('W_embed'), pWh = names.indexOf('Wh');
+  const v = views(buf, new Float64Array(buf, descPtr, D_LEN), slot);
+  const x = batchContext(k, buf, v);
+  const nBatches = Math.ceil(v.nPert / v.P);
+  // One call per batch: a small hot function that V8 optimises once and keeps (on either thread),
+  // rather than one long loop that each gradient check would start again in the interpreter.
   for (;;) {
-    const bi = Atomics.add(next, 0, 1);
+    const bi = Atomics.add(v.next, 0, 1);
     if (bi >= nBatches) break;
-    const b0 = bi * P, count = Math.min(P, v.nPert - b0);
-    // Per copy: parameter index, element, signed step, and the element's row i and column j.
-    for (let c = 0; c < count; c++) {
-      const q = pert[2 * (b0 + c)], e = pert[2 * (b0 + c) + 1];
-      qa[c] = q;
-      ea[c] = e;
-      da[c] = (b0 + c) % 2 === 0 ? v.step : -v.step;
-      const cols = q === pWproj ? H : q === pWx || q === pWh ? G : q === pWembed ? W : q === pWvocab ? V : 0;
-      ia[c] = cols ? Math.floor(e / cols) : 0;
-      ja[c] = cols ? e % cols : e;
-    }
-    let vocabOnly = true, h0Shared = true, unitsOnly = true;
-    for (let c = 0; c < count; c++) {
-      const q = qa[c], e = ea[c];
-      if (q !== pWvocab && q !== pbvocab) vocabOnly = false;
-      if (q === pWproj || q === pbproj) h0Shared = false;
-      // The hidden unit whose step-0 gate columns this copy's perturbation changes (−1: none).
-      unit[c] = -1;
-      if (q === pWx || q === pWh) unit[c] = (e % G) % H;
-      else if (q === pb) unit[c] = e % H;
-      else if (q === pWembed) {
-        const w = Math.floor(e / W);
-        for (let s = 0; s < kt0; s++) if (idx[s] === w) unitsOnly = false;
-      } else if (q !== pWvocab && q !== pbvocab) unitsOnly = false;
-    }
-    if (vocabOnly) {
-      // No copy's recurrence is perturbed: every copy's h_t is the unperturbed one.
-      for (let t = 1; t <= T; t++) gather(pHb + t * PN * H * 8, v.HB0 + t * N * H * 8, v.rs, kt[t - 1] * P, H);
-    } else {
-      if (!h0Shared) {
-        // h0 for every copy, then the W_proj / b_proj corrections.
-        gather(pHb, H0.byteOffset, v.rs, PN, H);
-        for (let c = 0; c < count; c++) {
-          const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
-          if (q === pWproj) {
-            for (let s = 0; s < N; s++) Hb[(s * P + c) * H + j] += dl * F[s * D + i];
-          } else if (q === pbproj) {
-            for (let s = 0; s < N; s++) Hb[(s * P + c) * H + j] += dl;
-          }
+    runBatch(v, x, bi);
+  }
+}
+
+/** Kernels, pointers and scratch arrays of one thread's batch run. */
+function batchContext(k: KernelExports, buf: ArrayBufferLike, v: ReturnType<typeof views>) {
+  const { P, Hb, A, S, rowLoss, T, kt } = v;
+  const names = PARAM_NAMES;
+  return {
+    k, buf,
+    gemmPD: k.gemm_pd_f64 as Kern, fillRows: k.fill_rows_f64 as Kern, rowsLoss: k.softmax_rows_loss_f64 as Kern, gather: k.gather_rows_f64 as Kern,
+    unitLstm: k.lstm_fwd_fast_addp_unit_f64 as Kern, colTanh: k.tanh_addp_col_f64 as Kern,
+    pHb: Hb.byteOffset, pA: A.byteOffset, pS: S.byteOffset, pRL: rowLoss.byteOffset,
+    pWproj: names.indexOf('W_proj'), pbproj: names.indexOf('b_proj'), pWvocab: names.indexOf('W_vocab'), pbvocab: names.indexOf('b_vocab'),
+    pWx: names.indexOf('Wx'), pb: names.indexOf('b'), pWembed: names.indexOf('W_embed'), pWh: names.indexOf('Wh'),
+    qa: new Int32Array(P), ea: new Int32Array(P), ia: new Int32Array(P), ja: new Int32Array(P), da: new Float64Array(P),
+    unit: new Int32Array(P), kt0: T > 0 ? kt[0] : 0,
+  };
+}
+
+/** One batch: the losses of perturbations bi·P … bi·P + P − 1 (see runGradcheckBatches). */
+function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext>, bi: number): void {
+  const { N, T, D, W, H, V, Vp, P, G, PN, lstm, F, X, XW, H0, idx, pert, losses, Wx, Hb, A, S, rowLoss, kt, last, pos } = v;
+  const { k, buf, gemmPD, fillRows, rowsLoss, gather, unitLstm, colTanh, pHb, pA, pS, pRL, pWproj, pbproj, pWvocab, pbvocab, pWx, pb, pWembed, pWh,
+    qa, ea, ia, ja, da, unit, kt0 } = x;
+  const b0 = bi * P, count = Math.min(P, v.nPert - b0);
+  // Per copy: parameter index, element, signed step, and the element's row i and column j.
+  for (let c = 0; c < count; c++) {
+    const q = pert[2 * (b0 + c)], e = pert[2 * (b0 + c) + 1];
+    qa[c] = q;
+    ea[c] = e;
+    da[c] = (b0 + c) % 2 === 0 ? v.step : -v.step;
+    const cols = q === pWproj ? H : q === pWx || q === pWh ? G : q === pWembed ? W : q === pWvocab ? V : 0;
+    ia[c] = cols ? Math.floor(e / cols) : 0;
+    ja[c] = cols ? e % cols : e;
+  }
+  let vocabOnly = true, h0Shared = true, unitsOnly = true;
+  for (let c = 0; c < count; c++) {
+    const q = qa[c], e = ea[c];
+    if (q !== pWvocab && q !== pbvocab) vocabOnly = false;
+    if (q === pWproj || q === pbproj) h0Shared = false;
+    // The hidden unit whose step-0 gate columns this copy's perturbation changes (−1: none).
+    unit[c] = -1;
+    if (q === pWx || q === pWh) unit[c] = (e % G) % H;
+    else if (q === pb) unit[c] = e % H;
+    else if (q === pWembed) {
+      const w = Math.floor(e / W);
+      for (let s = 0; s < kt0; s++) if (idx[s] === w) unitsOnly = false;
+    } else if (q !== pWvocab && q !== pbvocab) unitsOnly = false;
+  }
+  if (vocabOnly) {
+    // No copy's recurrence is perturbed: every copy's h_t is the unperturbed one.
+    for (let t = 1; t <= T; t++) gather(pHb + t * PN * H * 8, v.HB0 + t * N * H * 8, v.rs, kt[t - 1] * P, H);
+  } else {
+    if (!h0Shared) {
+      // h0 for every copy, then the W_proj / b_proj corrections.
+      gather(pHb, H0.byteOffset, v.rs, PN, H);
+      for (let c = 0; c < count; c++) {
+        const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
+        if (q === pWproj) {
+          for (let s = 0; s < N; s++) Hb[(s * P + c) * H + j] += dl * F[s * D + i];
+        } else if (q === pbproj) {
+          for (let s = 0; s < N; s++) Hb[(s * P + c) * H + j] += dl;
         }
       }
-      let cPrev = v.C0, cNext = v.C1;
-      if (lstm) new Float64Array(buf, cPrev, kt[0] * P * H).fill(0);
+    }
+    let cPrev = v.C0, cNext = v.C1;
+    if (lstm) new Float64Array(buf, cPrev, kt[0] * P * H).fill(0);
+    for (let t = 0; t < T; t++) {
+      const ks = kt[t], rows = ks * P;
+      if (rows === 0) break;
+      // a = h_{t-1}·Wh (at t = 0 the same h0·Wh for every copy, unless h0 is perturbed), then each
+      // copy's rank-one corrections, then (inside the nonlinearity kernel) the input term x_t·Wx + b.
+      const hPrevOff = t * PN * H;
+      const shared0 = t === 0 && h0Shared;
+      if (shared0) gather(pA, v.A0, v.rs, rows, G);
+      else gemmPD(rows, G, H, pHb + hPrevOff * 8, H, v.WhP, v.Gp, pA, G, 0, v.ws);
+      for (let c = 0; c < count; c++) {
+        const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
+        if (q === pWx) {
+          for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * X[(t * N + s) * W + i];
+        } else if (q === pb) {
+          for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl;
+        } else if (q === pWembed) {
+          const w = i;
+          for (let s = 0; s < ks; s++) {
+            if (idx[t * N + s] !== w) continue;
+            const ra = (s * P + c) * G;
+            for (let g = 0; g < G; g++) A[ra + g] += dl * Wx[j * G + g];
+          }
+        } else if (q === pWh) {
+          if (shared0) for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * H0[s * H + i];
+          else for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * Hb[hPrevOff + (s * P + c) * H + i];
+        }
+      }
+      const hNext = pHb + (t + 1) * PN * H * 8;
+      if (shared0 && unitsOnly) {
+        // Every copy's step-0 pre-activations equal the unperturbed ones except in the gate columns
+        // of at most one hidden unit: h_1 (and c_1) are the unperturbed ones but for that unit.
+        gather(hNext, v.HB0 + N * H * 8, v.rs, rows, H);
+        if (lstm) gather(cNext, v.CB1, v.rs, rows, H);
+        for (let c = 0; c < count; c++) {
+          const u = unit[c];
+          if (u < 0) continue;
+          if (lstm) unitLstm(pA + c * G * 8, XW.byteOffset, cPrev + c * H * 8, cNext + c * H * 8, hNext + c * H * 8, ks, P, H, u);
+          else colTanh(hNext + c * H * 8, pA + c * G * 8, XW.byteOffset, ks, P, H, u);
+        }
+      } else {
+        stepNonlinearity(k, lstm, ks, P, H, G, pA, XW.byteOffset + t * N * G * 8, cPrev, cNext, hNext);
+      }
+      [cPrev, cNext] = [cNext, cPrev];
+    }
+  }
+  // Scores of every needed row (W_vocab zero-padded to Vp >= V columns: whole micro-tiles), the
+  // vocabulary corrections, per-row losses.
+  for (let t = 0; t < T; t++) {
+    const rows = kt[t] * P;
+    if (rows === 0) break;
+    const so = t * PN * Vp * 8;
+    fillRows(pS + so, rows, Vp, v.bvP);
+    gemmPD(rows, Vp, H, pHb + (t + 1) * PN * H * 8, H, v.WvP, Vp, pS + so, Vp, 1, v.ws);
+  }
+  for (let c = 0; c < count; c++) {
+    const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
+    if (q === pWvocab) {
       for (let t = 0; t < T; t++) {
-        const ks = kt[t], rows = ks * P;
-        if (rows === 0) break;
-        // a = h_{t-1}·Wh (at t = 0 the same h0·Wh for every copy, unless h0 is perturbed), then each
-        // copy's rank-one corrections, then (inside the nonlinearity kernel) the input term x_t·Wx + b.
-        const hPrevOff = t * PN * H;
-        const shared0 = t === 0 && h0Shared;
-        if (shared0) gather(pA, v.A0, v.rs, rows, G);
-        else gemmPD(rows, G, H, pHb + hPrevOff * 8, H, v.WhP, v.Gp, pA, G, 0, v.ws);
-        for (let c = 0; c < count; c++) {
-          const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
-          if (q === pWx) {
-            for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * X[(t * N + s) * W + i];
-          } else if (q === pb) {
-            for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl;
-          } else if (q === pWembed) {
-            const w = i;
-            for (let s = 0; s < ks; s++) {
-              if (idx[t * N + s] !== w) continue;
-              const ra = (s * P + c) * G;
-              for (let g = 0; g < G; g++) A[ra + g] += dl * Wx[j * G + g];
-            }
-          } else if (q === pWh) {
-            if (shared0) for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * H0[s * H + i];
-            else for (let s = 0; s < ks; s++) A[(s * P + c) * G + j] += dl * Hb[hPrevOff + (s * P + c) * H + i];
-          }
-        }
-        const hNext = pHb + (t + 1) * PN * H * 8;
-        if (shared0 && unitsOnly) {
-          // Every copy's step-0 pre-activations equal the unperturbed ones except in the gate columns
-          // of at most one hidden unit: h_1 (and c_1) are the unperturbed ones but for that unit.
-          gather(hNext, v.HB0 + N * H * 8, v.rs, rows, H);
-          if (lstm) gather(cNext, v.CB1, v.rs, rows, H);
-          for (let c = 0; c < count; c++) {
-            const u = unit[c];
-            if (u < 0) continue;
-            if (lstm) unitLstm(pA + c * G * 8, XW.byteOffset, cPrev + c * H * 8, cNext + c * H * 8, hNext + c * H * 8, ks, P, H, u);
-            else colTanh(hNext + c * H * 8, pA + c * G * 8, XW.byteOffset, ks, P, H, u);
-          }
-        } else {
-          stepNonlinearity(k, lstm, ks, P, H, G, pA, XW.byteOffset + t * N * G * 8, cPrev, cNext, hNext);
-        }
-        [cPrev, cNext] = [cNext, cPrev];
-      }
-    }
-    // Scores of every needed row (W_vocab zero-padded to Vp >= V columns: whole micro-tiles), the
-    // vocabulary corrections, per-row losses.
-    for (let t = 0; t < T; t++) {
-      const rows = kt[t] * P;
-      if (rows === 0) break;
-      const so = t * PN * Vp * 8;
-      fillRows(pS + so, rows, Vp, v.bvP);
-      gemmPD(rows, Vp, H, pHb + (t + 1) * PN * H * 8, H, v.WvP, Vp, pS + so, Vp, 1, v.ws);
-    }
-    for (let c = 0; c < count; c++) {
-      const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
-      if (q === pWvocab) {
-        for (let t = 0; t < T; t++) {
-          for (let s = 0; s < kt[t]; s++) {
-            const r = t * PN + s * P + c;
-            S[r * Vp + j] += dl * Hb[PN * H + r * H + i];
-          }
-        }
-      } else if (q === pbvocab) {
-        for (let t = 0; t < T; t++) for (let s = 0; s < kt[t]; s++) S[(t * PN + s * P + c) * Vp + j] += dl;
-      }
-    }
-    for (let t = 0; t < T; t++) {
-      const rows = kt[t] * P;
-      if (rows === 0) break;
-      rowsLoss(pS + t * PN * Vp * 8, v.yT + t * PN * 4, v.maskT + t * PN * 4, rows, V, Vp, pRL + t * PN * 8);
-    }
-    for (let c = 0; c < count; c++) {
-      // Compensated (Neumaier) sum over caption rows n, then steps t, in the caption order (rows after
-      // a sample's last unmasked step would add exact zeros: skipped).
-      let sum = 0, comp = 0;
-      for (let n = 0; n < N; n++) {
-        const s = pos[n], L = last[s];
-        for (let t = 0; t <= L; t++) {
-          const x = rowLoss[t * PN + s * P + c];
-          const y = sum + x;
-          comp += Math.abs(sum) >= Math.abs(x) ? sum - y + x : x - y + sum;
-          sum = y;
+        for (let s = 0; s < kt[t]; s++) {
+          const r = t * PN + s * P + c;
+          S[r * Vp + j] += dl * Hb[PN * H + r * H + i];
         }
       }
-      losses[b0 + c] = (sum + comp) / N;
+    } else if (q === pbvocab) {
+      for (let t = 0; t < T; t++) for (let s = 0; s < kt[t]; s++) S[(t * PN + s * P + c) * Vp + j] += dl;
     }
+  }
+  for (let t = 0; t < T; t++) {
+    const rows = kt[t] * P;
+    if (rows === 0) break;
+    rowsLoss(pS + t * PN * Vp * 8, v.yT + t * PN * 4, v.maskT + t * PN * 4, rows, V, Vp, pRL + t * PN * 8);
+  }
+  for (let c = 0; c < count; c++) {
+    // Compensated (Neumaier) sum over caption rows n, then steps t, in the caption order (rows after
+    // a sample's last unmasked step would add exact zeros: skipped).
+    let sum = 0, comp = 0;
+    for (let n = 0; n < N; n++) {
+      const s = pos[n], L = last[s];
+      for (let t = 0; t <= L; t++) {
+        const x = rowLoss[t * PN + s * P + c];
+        const y = sum + x;
+        comp += Math.abs(sum) >= Math.abs(x) ? sum - y + x : x - y + sum;
+        sum = y;
+      }
+    }
+    losses[b0 + c] = (sum + comp) / N;
   }
 }
 
