@@ -15,6 +15,7 @@
  */
 import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type ModelParams, type ModelTrace, type ParamName } from '../model';
 import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
+import { runSampleRows, S, SAMPLE_JOB } from './sampleJob';
 import { detectWasmSupport, getEngine, type DType, type FloatArray, type PackedB, type WasmEngine } from '../wasm/engine';
 
 /** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
@@ -454,9 +455,8 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const gemm = (M: number, N: number, K: number, A: number, B: number, C: number, beta: 0 | 1) =>
       e.gemmRaw(dt, false, false, M, N, K, A, K, B, N, C, N, beta);
     const k = (name: string) => e.kernel(name, dt);
-    const fillRows = k('fill_rows'), gather = k('gather_rows');
-    const minRows = Math.ceil(ELEMWISE_SPLIT / H), minRowsLstm = Math.ceil(ELEMWISE_SPLIT / 4 / H);
-    let h = h0, hn = h1, c = c0, cn = c1;
+    const fillRows = k('fill_rows');
+    const h = h0, hn = h1, c = c0, cn = c1;
     fillRows(P(h), n, H, P(p.b_proj));
     gemm(n, H, D, P(feat), P(p.W_proj), P(h), 1);
     c.fill(0);
@@ -484,30 +484,31 @@ export class FastCaptioningModel implements CaptioningModelLike {
     }
     // The recurrent term of the first step, h0·Wh, in the Wh columns of sc.
     e.gemmRaw(dt, false, false, n, G, H, P(h), H, P(p.Wh), G, P(sc) + V * es, VG, 0);
-    for (let step = 0; step < maxLength; step++) {
-      const pa = P(a);
-      if (ewx) {
-        k('gather_add_rows')(pa, P(ewx), P(words), P(sc) + V * es, VG, n, G);
-      } else {
-        gather(P(x), P(p.W_embed), P(words), n, W);
-        fillRows(pa, n, G, P(p.b));
-        e.gemmPacked(false, n, P(x), W, pbWx!, pa, G, 1);
-        k('add_rows_ld')(pa, P(sc) + V * es, VG, n, G);
-      }
-      const pc = P(c), pcn = P(cn), ptc = P(tc), phn = P(hn);
-      if (lstm) {
-        e.callRows('lstm_fwd', dt, n, minRowsLstm, (r0, r1) =>
-          [pa + r0 * G * es, pc + r0 * H * es, pcn + r0 * H * es, ptc + r0 * H * es, phn + r0 * H * es, r1 - r0, H]);
-      } else {
-        e.callRows('tanh', dt, n, minRows, (r0, r1) => [phn + r0 * H * es, pa + r0 * H * es, (r1 - r0) * H]);
-      }
-      fillRows(P(sc), n, VG, P(bias));
-      e.gemmPacked(false, n, phn, H, pbWvh, P(sc), VG, 1);
-      const psc = P(sc), pw = P(words);
-      e.callRows('argmax_rows', dt, n, Math.ceil(65536 / V), (r0, r1) => [psc + r0 * VG * es, r1 - r0, V, VG, pw + r0 * 4]);
-      for (let i = 0; i < n; i++) out.data[i * maxLength + step] = words[i];
-      [h, hn] = [hn, h];
-      [c, cn] = [cn, c];
+    // Every step of a row depends only on that row: each thread runs all steps for its own rows
+    // (core/fast/sampleJob.ts), with no hand-off between the threads per step.
+    const outBuf = e.i32(n * maxLength);
+    const desc = e.f64(S.LEN);
+    const dv: [number, number][] = [
+      [S.F32, dt === 'f32' ? 1 : 0], [S.LSTM, lstm ? 1 : 0], [S.N, n], [S.H, H], [S.G, G], [S.V, V], [S.VG, VG], [S.W, W],
+      [S.T, maxLength], [S.EWX, ewx ? P(ewx) : 0], [S.X, P(x)], [S.WEMBED, P(p.W_embed)], [S.B, P(p.b)],
+      [S.WXP, pbWx ? pbWx.ptr : 0], [S.WXNPAD, pbWx ? pbWx.Npad : 0], [S.A, P(a)], [S.H0, P(h)], [S.H1, P(hn)],
+      [S.C0, P(c)], [S.C1, P(cn)], [S.TC, P(tc)], [S.SC, P(sc)], [S.BIAS, P(bias)], [S.WVHP, pbWvh.ptr],
+      [S.WVHNPAD, pbWvh.Npad], [S.WORDS, P(words)], [S.OUT, P(outBuf)],
+    ];
+    for (const [i, v] of dv) desc[i] = v;
+    // Split in whole 4-row tiles; the caller (which also runs the JS around the kernels) takes fewer tiles.
+    const two = e.threads === 2 && e.maxThreads >= 2 && n >= 8;
+    const split = two ? Math.floor(Math.ceil(n / 4) / 2) * 4 : n;
+    desc[S.R0] = 0; desc[S.R1] = split; desc[S.WS] = e.ws[0];
+    desc[S.R0 + 3] = split; desc[S.R1 + 3] = n; desc[S.WS + 3] = e.ws[1];
+    const pdesc = P(desc);
+    try {
+      if (two) e.runJob(SAMPLE_JOB, [pdesc, 1], () => runSampleRows(e.k, e.memory.buffer, pdesc, 0));
+      else runSampleRows(e.k, e.memory.buffer, pdesc, 0);
+      out.data.set(outBuf);
+    } finally {
+      e.release(desc);
+      e.release(outBuf);
     }
     e.releasePacked(pbWvh);
     if (pbWx) e.releasePacked(pbWx);

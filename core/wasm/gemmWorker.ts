@@ -6,6 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import { CTL, OP, kernelNames, runCtlJob, type KernelExports } from './engine';
 import { GRADCHECK_JOB, runGradcheckBatches } from '../fast/gradcheck';
+import { runSampleRows, SAMPLE_JOB } from '../fast/sampleJob';
 
 interface GemmWorkerData {
   module: WebAssembly.Module;
@@ -17,6 +18,7 @@ interface GemmWorkerData {
 function runJob(k: KernelExports, memory: WebAssembly.Memory, ctl: Int32Array): void {
   const id = ctl[CTL.FN];
   if (id === GRADCHECK_JOB) runGradcheckBatches(k, memory.buffer, ctl[CTL.ARG0], ctl[CTL.ARG0 + 1]);
+  else if (id === SAMPLE_JOB) runSampleRows(k, memory.buffer, ctl[CTL.ARG0], ctl[CTL.ARG0 + 1]);
   else throw new Error(`gemm helper: unknown job ${id}`);
 }
 
