@@ -16,7 +16,7 @@
 import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type ModelParams, type ModelTrace, type ParamName } from '../model';
 import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
 import { runSampleRows, S, SAMPLE_JOB } from './sampleJob';
-import { detectWasmSupport, getEngine, type DType, type FloatArray, type PackedB, type WasmEngine } from '../wasm/engine';
+import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
 
 /** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
 const ELEMWISE_SPLIT = 8192;
@@ -471,48 +471,46 @@ export class FastCaptioningModel implements CaptioningModelLike {
     bias.fill(0);
     bias.set(p.b_vocab);
     const pbWvh = e.packB(dt, false, H, VG, P(wvh), VG);
-    // When more words are sampled than the vocabulary has, the input term of every word is computed
-    // once: row w of b + W_embed·Wx is what b + x·Wx gives for x = W_embed[w], so each step gathers.
-    const perWord = n * maxLength >= V;
-    const ewx = perWord ? e.floats(dt, V * G) : undefined;
-    let pbWx: PackedB | undefined;
-    if (ewx) {
-      fillRows(P(ewx), V, G, P(p.b));
-      gemm(V, G, W, P(p.W_embed), P(p.Wx), P(ewx), 1);
-    } else {
-      pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
-    }
+    // The input term b + x·Wx of a word is computed the first time a row samples it, into a
+    // per-thread table (see core/fast/sampleJob.ts); Wx is packed once for those products.
+    const pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
     // The recurrent term of the first step, h0·Wh, in the Wh columns of sc.
     e.gemmRaw(dt, false, false, n, G, H, P(h), H, P(p.Wh), G, P(sc) + V * es, VG, 0);
     // Every step of a row depends only on that row: each thread runs all steps for its own rows
     // (core/fast/sampleJob.ts), with no hand-off between the threads per step.
-    const outBuf = e.i32(n * maxLength);
+    const two = e.threads === 2 && e.maxThreads >= 2 && n >= 8;
+    // Split in whole 4-row tiles; the caller (which also runs the JS around the kernels) takes fewer tiles.
+    const split = two ? Math.floor(Math.ceil(n / 4) / 2) * 4 : n;
+    const tabRows = (rows: number) => Math.min(V, rows * maxLength);
+    const outBuf = e.i32(n * maxLength), sidx = e.i32(2 * n), maps = e.i32(2 * V);
+    const tabs = [e.alloc(tabRows(split) * G * es), e.alloc(Math.max(1, tabRows(n - split)) * G * es)];
     const desc = e.f64(S.LEN);
     const dv: [number, number][] = [
       [S.F32, dt === 'f32' ? 1 : 0], [S.LSTM, lstm ? 1 : 0], [S.N, n], [S.H, H], [S.G, G], [S.V, V], [S.VG, VG], [S.W, W],
-      [S.T, maxLength], [S.EWX, ewx ? P(ewx) : 0], [S.X, P(x)], [S.WEMBED, P(p.W_embed)], [S.B, P(p.b)],
-      [S.WXP, pbWx ? pbWx.ptr : 0], [S.WXNPAD, pbWx ? pbWx.Npad : 0], [S.A, P(a)], [S.H0, P(h)], [S.H1, P(hn)],
+      [S.T, maxLength], [S.X, P(x)], [S.WEMBED, P(p.W_embed)], [S.B, P(p.b)],
+      [S.WXP, pbWx.ptr], [S.WXNPAD, pbWx.Npad], [S.A, P(a)], [S.H0, P(h)], [S.H1, P(hn)],
       [S.C0, P(c)], [S.C1, P(cn)], [S.TC, P(tc)], [S.SC, P(sc)], [S.BIAS, P(bias)], [S.WVHP, pbWvh.ptr],
-      [S.WVHNPAD, pbWvh.Npad], [S.WORDS, P(words)], [S.OUT, P(outBuf)],
+      [S.WVHNPAD, pbWvh.Npad], [S.WORDS, P(words)], [S.OUT, P(outBuf)], [S.SIDX, P(sidx)],
     ];
     for (const [i, v] of dv) desc[i] = v;
-    // Split in whole 4-row tiles; the caller (which also runs the JS around the kernels) takes fewer tiles.
-    const two = e.threads === 2 && e.maxThreads >= 2 && n >= 8;
-    const split = two ? Math.floor(Math.ceil(n / 4) / 2) * 4 : n;
-    desc[S.R0] = 0; desc[S.R1] = split; desc[S.WS] = e.ws[0];
-    desc[S.R0 + 3] = split; desc[S.R1 + 3] = n; desc[S.WS + 3] = e.ws[1];
+    for (let s = 0; s < 2; s++) {
+      const sb = S.SLOT + S.SLOT_LEN * s;
+      desc[sb + S.R0] = s === 0 ? 0 : split;
+      desc[sb + S.R1] = s === 0 ? split : n;
+      desc[sb + S.WS] = e.ws[s];
+      desc[sb + S.TAB] = tabs[s];
+      desc[sb + S.MAP] = P(maps) + s * V * 4;
+    }
     const pdesc = P(desc);
     try {
       if (two) e.runJob(SAMPLE_JOB, [pdesc, 1], () => runSampleRows(e.k, e.memory.buffer, pdesc, 0));
       else runSampleRows(e.k, e.memory.buffer, pdesc, 0);
       out.data.set(outBuf);
     } finally {
-      e.release(desc);
-      e.release(outBuf);
+      for (const b of [desc, tabs[1], tabs[0], maps, sidx, outBuf]) e.release(b);
+      e.releasePacked(pbWx);
+      e.releasePacked(pbWvh);
     }
-    e.releasePacked(pbWvh);
-    if (pbWx) e.releasePacked(pbWx);
-    if (ewx) e.release(ewx);
     return out;
   }
 }
