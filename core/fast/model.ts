@@ -452,13 +452,8 @@ export class FastCaptioningModel implements CaptioningModelLike {
     this.syncParams();
     const p = this.w;
     const P = (arr: FloatArray | Int32Array) => e.ptr(arr);
-    const gemm = (M: number, N: number, K: number, A: number, B: number, C: number, beta: 0 | 1) =>
-      e.gemmRaw(dt, false, false, M, N, K, A, K, B, N, C, N, beta);
-    const k = (name: string) => e.kernel(name, dt);
-    const fillRows = k('fill_rows');
+    // h0 = features·W_proj + b_proj and h0·Wh are computed by each thread for its rows (sampleJob.ts).
     const h = h0, hn = h1, c = c0, cn = c1;
-    fillRows(P(h), n, H, P(p.b_proj));
-    gemm(n, H, D, P(feat), P(p.W_proj), P(h), 1);
     c.fill(0);
     words.fill(this.startIdx);
     const out = intTensor([n, maxLength]);
@@ -474,8 +469,6 @@ export class FastCaptioningModel implements CaptioningModelLike {
     // The input term b + x·Wx of a word is computed the first time a row samples it, into a
     // per-thread table (see core/fast/sampleJob.ts); Wx is packed once for those products.
     const pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
-    // The recurrent term of the first step, h0·Wh, in the Wh columns of sc.
-    e.gemmRaw(dt, false, false, n, G, H, P(h), H, P(p.Wh), G, P(sc) + V * es, VG, 0);
     // Every step of a row depends only on that row: each thread runs all steps for its own rows
     // (core/fast/sampleJob.ts), with no hand-off between the threads per step.
     const two = e.threads === 2 && e.maxThreads >= 2 && n >= 8;
@@ -491,6 +484,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
       [S.WXP, pbWx.ptr], [S.WXNPAD, pbWx.Npad], [S.A, P(a)], [S.H0, P(h)], [S.H1, P(hn)],
       [S.C0, P(c)], [S.C1, P(cn)], [S.TC, P(tc)], [S.SC, P(sc)], [S.BIAS, P(bias)], [S.WVHP, pbWvh.ptr],
       [S.WVHNPAD, pbWvh.Npad], [S.WORDS, P(words)], [S.OUT, P(outBuf)], [S.SIDX, P(sidx)],
+      [S.FEAT, P(feat)], [S.D, D], [S.WPROJ, P(p.W_proj)], [S.BPROJ, P(p.b_proj)], [S.WH, P(p.Wh)],
     ];
     for (const [i, v] of dv) desc[i] = v;
     for (let s = 0; s < 2; s++) {

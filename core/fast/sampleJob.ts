@@ -26,7 +26,9 @@ export const S = {
    * terms TAB (V·G floats) and the word → table row map MAP (i32 V)
    */
   SLOT: 27, R0: 0, R1: 1, WS: 2, TAB: 3, MAP: 4, SLOT_LEN: 5,
-  LEN: 37,
+  /** h0 = features·W_proj + b_proj and its recurrent term h0·Wh are computed per row range too */
+  FEAT: 37, D: 38, WPROJ: 39, BPROJ: 40, WH: 41,
+  LEN: 42,
 } as const;
 
 type Kern = (...a: number[]) => number;
@@ -53,6 +55,10 @@ export function runSampleRows(k: KernelExports, buf: ArrayBufferLike, descPtr: n
   const pSidx = d[S.SIDX] + r0 * 4, pNew = d[S.SIDX] + (N + r0) * 4;
   const sidx = new Int32Array(buf, pSidx, m), fresh = new Int32Array(buf, pNew, m);
   map.fill(-1);
+  const gemm = k['gemm' + sfx] as Kern, D = d[S.D];
+  fillRows(hp, m, H, d[S.BPROJ]);
+  gemm(0, 0, m, H, D, d[S.FEAT] + r0 * D * es, D, d[S.WPROJ], H, hp, H, 1, ws);
+  gemm(0, 0, m, G, H, hp, H, d[S.WH], G, psc + V * es, VG, 0, ws);
   let slots = 0;
   for (let step = 0; step < T; step++) {
     // Table rows of this step's words; words not seen yet get b + W_embed[w]·Wx computed now.
