@@ -109,7 +109,12 @@ const TESTS: UiTest[] = [
   {
     name: 'window reload: the report panel and the last check in the tree come back',
     async run(page) {
-      await page.reload();
+      // "Developer: Reload Window", as a user reloads: it goes through the workbench's shutdown, which
+      // saves the open editors. A bare page.reload() can unload before the web workbench has stored
+      // them, and then VS Code restores no editor at all (seen: an empty editor area, tree restored).
+      const navigated = page.waitForEvent('framenavigated', { predicate: (fr) => fr === page.mainFrame(), timeout: 30_000 });
+      await runCommand(page, 'Developer: Reload Window');
+      await navigated;
       await waitForWorkbench(page); // the sidebar comes back on Gradient Lab, not on the explorer
       const f = await viewFrame(page, 'report', 60_000);
       await until('the restored report table', async () => (await f.locator('table tbody tr').count()) >= 40, 30_000);
