@@ -47,9 +47,29 @@ export function contentSecurityPolicy(view: ViewKind, cspSource: string, nonce: 
 }
 
 export function webviewHtml(o: WebviewHtmlOptions): string {
+  return pageShell('webviewHtml', { ...o, policy: o.view, dataView: o.view, title: o.title ?? VIEW_TITLES[o.view], loading: VIEW_TITLES[o.view] });
+}
+
+/** What differs between Gradient Lab pages: which view the body names, which policy applies, the texts. */
+export interface PageShellOptions {
+  /** The view whose content security policy applies. */
+  policy: ViewKind;
+  /** `data-view` of the body, which the bundle reads to pick its view. */
+  dataView: string;
+  title: string;
+  /** Shown until the script has the view's state. */
+  loading: string;
+  cspSource: string;
+  scriptUri: string;
+  styleUris: readonly string[];
+  nonce?: string;
+}
+
+/** The one page template of every webview (the views' bundle and the exploration panel's). */
+export function pageShell(caller: string, o: PageShellOptions): string {
   const nonce = o.nonce ?? makeNonce();
-  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error(`webviewHtml: nonce must be 16+ base64 characters, got ${JSON.stringify(nonce)}`);
-  const csp = contentSecurityPolicy(o.view, o.cspSource, nonce);
+  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error(`${caller}: nonce must be 16+ base64 characters, got ${JSON.stringify(nonce)}`);
+  const csp = contentSecurityPolicy(o.policy, o.cspSource, nonce);
   const styles = o.styleUris.map((u) => `  <link rel="stylesheet" href="${escapeHtml(u)}">`).join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -58,10 +78,10 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
   <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
 ${styles}
-  <title>${escapeHtml(o.title ?? VIEW_TITLES[o.view])}</title>
+  <title>${escapeHtml(o.title)}</title>
 </head>
-<body data-view="${escapeHtml(o.view)}">
-  <main id="app" aria-busy="true"><p class="empty">Loading ${escapeHtml(VIEW_TITLES[o.view])}…</p></main>
+<body data-view="${escapeHtml(o.dataView)}">
+  <main id="app" aria-busy="true"><p class="empty">Loading ${escapeHtml(o.loading)}…</p></main>
   <script nonce="${escapeHtml(nonce)}" src="${escapeHtml(o.scriptUri)}"></script>
 </body>
 </html>
