@@ -12,27 +12,12 @@ import { generateShapesDataset, DEFAULT_SEED, type GeneratedDataset, type Genera
 import { CANVAS } from '../core/data/shapes/render';
 import { vocabJson } from '../core/data/vocab';
 import { writeH5File } from '../core/node/h5';
+import { crc32 } from '../core/checkpoint/npz';
 
 /** 2026-01-01T00:00:00Z: the time HDF5 records in object headers, pinned for reproducible bytes. */
 export const FIXED_TIME_MS = Date.UTC(2026, 0, 1);
 /** Every top-level name the generator writes (README.md is not one of them). */
 export const GENERATED_NAMES = [CAPTIONS_FILE, VOCAB_FILE, featureFile('train', true), featureFile('val', true), urlsFile('train'), urlsFile('val'), SCENES_FILE, 'images'];
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);
