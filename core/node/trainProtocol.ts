@@ -4,7 +4,7 @@
  * `workerData` ({ job } or the extension's { config, dataset }), posts events, and finishes with
  * exactly one `done` or `error`. The host asks it to stop with { type: 'stop' }.
  */
-import type { EpochRecord, TrainStatus } from '../solver';
+import type { EpochRecord, TrainResult } from '../solver';
 
 /** `default` (the embedded shapes set), a folder in the CS231n layout, or the extension's DatasetSource. */
 export type DatasetSpec = string | { kind: 'default' } | { kind: 'folder'; path: string };
@@ -66,23 +66,15 @@ export interface SampledCaptionInfo {
   captionRow: number;
 }
 
-export interface TrainSummary {
-  status: TrainStatus;
+/** What a finished run reports: the solver's result, plus what only the worker knows. */
+export type TrainSummary = TrainResult & {
   /** True unless the run finished all iterations (the extension's reading). */
   stopped: boolean;
-  message: string;
-  iteration: number;
-  totalIterations: number;
-  epoch: number;
-  lossHistory: number[];
-  epochs: EpochRecord[];
-  clippedFraction: number;
-  wallMs: number;
   /** Which model ran, e.g. "wasm f64, 1 thread" or "reference (pure TS float64)". */
   engine: string;
   /** The checkpoint written at the end, if any. */
   checkpoint?: string;
-}
+};
 
 export type TrainWorkerEvent =
   | { type: 'started'; dataset: string; numTrain: number; iterationsPerEpoch: number; totalIterations: number; engine: string; model: string; resumedAt?: number }
