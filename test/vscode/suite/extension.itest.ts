@@ -14,8 +14,8 @@ import { openDatasetAt } from '../../../core/node/fsAccess';
 import type { CheckpointSummary, DatasetSummary, SampleResult } from '../../../protocol/jobs';
 import type { GradFlowPayload, HiddenStatesPayload, TrainConfig } from '../../../protocol/webview';
 import type { GradientLabApi } from '../../../extension/main';
+import { EXT_ID, until, metric } from './util';
 
-const EXT_ID = 'gradient-lab.gradient-lab';
 
 function ext(): vscode.Extension<GradientLabApi> {
   const e = vscode.extensions.getExtension<GradientLabApi>(EXT_ID);
@@ -27,21 +27,6 @@ async function api(): Promise<GradientLabApi> {
   const a = await ext().activate();
   assert.ok(a, 'activate returned no API');
   return a;
-}
-
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeout = 30_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-}
-
-/** Appends a measurement to the driver's metrics file (printed after the run). */
-function metric(line: string): void {
-  if (process.env.E2E_METRICS_FILE) fs.appendFileSync(process.env.E2E_METRICS_FILE, `${line}\n`);
 }
 
 function tabLabels(): string[] {

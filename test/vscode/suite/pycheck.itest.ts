@@ -10,24 +10,10 @@ import * as vscode from 'vscode';
 import type { FunctionResult } from '../../../core/node/pycheck/index';
 import { PyCmd, registerPythonCheck } from '../../../extension/pycheck/index';
 import type { GradientLabApi } from '../../../extension/main';
+import { EXT_ID, until, metric } from './util';
 
-const EXT_ID = 'gradient-lab.gradient-lab';
 /** The repository: this file runs from out/test/vscode/suite. */
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeout = 30_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-}
-
-function metric(line: string): void {
-  if (process.env.E2E_METRICS_FILE) fs.appendFileSync(process.env.E2E_METRICS_FILE, `${line}\n`);
-}
 
 async function lensesAt(uri: vscode.Uri, line: number): Promise<vscode.CodeLens[]> {
   const all = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];

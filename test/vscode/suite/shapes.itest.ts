@@ -7,19 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GradientLabApi } from '../../../extension/main';
+import { EXT_ID, until } from './util';
 
-const EXT_ID = 'gradient-lab.gradient-lab';
 const SOURCE = 'Gradient Lab shapes';
-
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeout = 60_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-}
 
 function hoverText(hovers: vscode.Hover[] | undefined): string {
   return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
@@ -54,7 +44,7 @@ suite('Shape hovers (language server)', () => {
     const text = await until('a shape hover on rnn_step_forward', async () => {
       const t = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, at));
       return t.includes('rnn_step_forward(') ? t : undefined;
-    });
+    }, 60_000, 200);
     assert.ok(text.includes('rnn_step_forward(x: (N, D), prev_h: (N, H), Wx: (D, H), Wh: (H, H), b: (H,)) → next_h: (N, H), cache'), text);
     const local = doc.positionAt(doc.getText().indexOf('temp1 = np.dot'));
     const t2 = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, local));
@@ -67,7 +57,7 @@ suite('Shape hovers (language server)', () => {
     const diags = await until('shape warnings', () => {
       const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === SOURCE);
       return d.length > 0 ? d : undefined;
-    });
+    }, 60_000, 200);
     assert.equal(diags.length, 9, diags.map((d) => d.message).join('\n'));
     assert.ok(diags.every((d) => d.severity === vscode.DiagnosticSeverity.Warning));
     assert.ok(diags.some((d) => d.message === 'np.dot: prev_h (N, H) · Wx (D, H): inner dimensions H ≠ D'));
