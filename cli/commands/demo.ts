@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       if (e.type === 'samples') samples = e.captions;
     },
   });
-  const onSigint = (): void => handle.cancel();
+  const onSigint = (): void => void handle.cancel();
   process.on('SIGINT', onSigint);
   let summary;
   try {

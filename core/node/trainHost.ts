@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { TrainJob, TrainSummary, TrainWorkerEvent } from './trainProtocol';
+import { TRAIN_CONTROL, type TrainJob, type TrainSummary, type TrainWorkerEvent } from './trainProtocol';
 
 export interface StartOptions {
   /** The worker script; default: trainWorker.js next to this bundle, else the .ts source (run through tsx). */
@@ -21,8 +21,12 @@ export interface StartOptions {
 export interface TrainingRun {
   /** Every event of the run, ending after `done` or `error` (empty when StartOptions.onEvent is given). */
   readonly events: AsyncIterable<TrainWorkerEvent>;
-  /** Asks the run to stop after its current iteration (it then saves and resolves as cancelled). */
-  cancel(): void;
+  /**
+   * Asks the run to stop after its current iteration (it then saves and resolves as cancelled).
+   * Returns the last iteration the worker had finished when the request was made (-1 when the run
+   * had already ended or was already asked): the run ends there or one iteration later.
+   */
+  cancel(): number;
   readonly done: Promise<TrainSummary>;
   /** The worker's thread id (for logs). */
   readonly threadId: number;
@@ -39,7 +43,8 @@ function defaultWorker(): { file: string; evalSource?: string } {
 
 export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingRun {
   const w = opts.workerFile ? (opts.workerFile.endsWith('.ts') ? { file: opts.workerFile, evalSource: `require('tsx/cjs'); require(${JSON.stringify(path.resolve(opts.workerFile))});` } : { file: opts.workerFile }) : defaultWorker();
-  const workerData = { job };
+  const control = new Int32Array(new SharedArrayBuffer(TRAIN_CONTROL.LENGTH * 4));
+  const workerData = { job, control: control.buffer };
   const worker = w.evalSource ? new Worker(w.evalSource, { eval: true, workerData }) : new Worker(w.file, { workerData });
 
   const queue: TrainWorkerEvent[] = [];
@@ -104,11 +109,16 @@ export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingR
   });
 
   let cancelled = false;
-  const cancel = (): void => {
-    if (settled || cancelled) return;
+  const cancel = (): number => {
+    if (settled || cancelled) return -1;
     cancelled = true;
+    // The flag first, then the read: whatever the worker finishes after this read, it sees the flag
+    // before starting another iteration.
+    Atomics.store(control, TRAIN_CONTROL.STOP, 1);
+    const at = Atomics.load(control, TRAIN_CONTROL.ITERATION);
     worker.postMessage({ type: 'stop' });
     killTimer = setTimeout(() => void worker.terminate(), opts.cancelGraceMs ?? 15000);
+    return at;
   };
 
   const events: AsyncIterable<TrainWorkerEvent> = {

@@ -86,3 +86,11 @@ export type TrainWorkerEvent =
   | { type: 'error'; message: string; stack?: string };
 
 export type TrainWorkerCommand = { type: 'stop' };
+
+/**
+ * Optional shared control block (workerData.control, an Int32Array over a SharedArrayBuffer):
+ * the host stores 1 at STOP to ask for a stop without waiting on the worker's event loop, and the
+ * worker stores each finished iteration at ITERATION, so a caller knows where the run stood when it
+ * asked (the run then ends at that iteration or the one in flight).
+ */
+export const TRAIN_CONTROL = { STOP: 0, ITERATION: 1, LENGTH: 2 } as const;

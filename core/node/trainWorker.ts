@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { jobFromWorkerData, runTrainJob } from './trainJob';
-import type { TrainJob, TrainWorkerCommand, TrainWorkerEvent } from './trainProtocol';
+import { TRAIN_CONTROL, type TrainJob, type TrainWorkerCommand, type TrainWorkerEvent } from './trainProtocol';
 
 function main(): void {
   const port = parentPort;
@@ -15,7 +15,14 @@ function main(): void {
   port.on('message', (m: TrainWorkerCommand) => {
     if (m && m.type === 'stop') ctl.abort();
   });
-  const post = (e: TrainWorkerEvent): void => port.postMessage(e);
+  const shared = (workerData as { control?: unknown } | undefined)?.control;
+  const control = shared instanceof SharedArrayBuffer ? new Int32Array(shared) : undefined;
+  // Stopped by the message or, without waiting for this thread's event loop, by the shared flag.
+  const signal = { get aborted(): boolean { return ctl.signal.aborted || (control !== undefined && Atomics.load(control, TRAIN_CONTROL.STOP) === 1); } };
+  const post = (e: TrainWorkerEvent): void => {
+    if (control && e.type === 'step') Atomics.store(control, TRAIN_CONTROL.ITERATION, e.iteration);
+    port.postMessage(e);
+  };
   let job: TrainJob;
   try {
     job = jobFromWorkerData(workerData);
@@ -24,7 +31,7 @@ function main(): void {
     port.close();
     return;
   }
-  runTrainJob(job, post, { signal: ctl.signal, tick: () => new Promise<void>((r) => setImmediate(r)) })
+  runTrainJob(job, post, { signal, tick: () => new Promise<void>((r) => setImmediate(r)) })
     .then((summary) => post({ type: 'done', ...summary }))
     .catch((e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));

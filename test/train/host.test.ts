@@ -45,20 +45,20 @@ describe('training worker and host', () => {
 
   it('cancel stops the run mid-epoch within one iteration and keeps a checkpoint', async () => {
     const file = path.join(tmp, 'cancel.npz');
-    let cancelledAt = -1;
+    let workerAt = -1;
     const run = startTraining(small({ numEpochs: 50, save: file, evalEvery: 0 }), {
       onEvent: (e) => {
-        if (e.type === 'step' && e.iteration === 5 && cancelledAt < 0) {
-          cancelledAt = e.iteration;
-          run.cancel();
-        }
+        if (e.type === 'step' && e.iteration === 5 && workerAt < 0) workerAt = run.cancel();
       },
     });
     const s = await run.done;
     assert.equal(s.status, 'cancelled');
     assert.equal(s.stopped, true);
-    // The stop request is seen before the next iteration starts (one in flight at most).
-    assert.ok(s.iteration >= 5 && s.iteration <= 6, `stopped at ${s.iteration}`);
+    // The worker may have run ahead of the events the host has read; the stop is seen before its
+    // next iteration starts, so at most the one in flight when cancel() was called completes.
+    assert.ok(workerAt >= 5, `worker at ${workerAt} when asked`);
+    assert.ok(s.iteration >= workerAt && s.iteration <= workerAt + 1, `asked at ${workerAt}, stopped at ${s.iteration}`);
+    assert.equal(run.cancel(), -1, 'a second cancel is a no-op');
     assert.ok(s.epoch < 1, 'stopped inside the first epoch');
     assert.equal(loadCheckpoint(file).solver!.iteration, s.iteration);
   });
