@@ -238,6 +238,16 @@ export function checkModel(cell: CellType, seed: number, h = 1e-6, L: LayerImpl 
     const numeric = evalNumericalGradient(() => model.loss(features, captions).loss, model.params[name], h);
     params.push(compareGradients(name, grads[name], numeric, { thresholds }));
   }
+  // Every parameter again with one step's loss at a time (as addLossStepErrors does for the layers).
+  for (let s = 0; s < T - 1; s++) {
+    const step = model.loss(features, captions, { onlyStep: s }).grads;
+    for (const pc of params) {
+      const name = pc.name as (typeof PARAM_NAMES)[number];
+      const numeric = evalNumericalGradient(() => model.loss(features, captions, { onlyStep: s }).loss, model.params[name], h);
+      (pc.perTimestep ??= []).push(compareGradients(name, step[name], numeric).relError);
+      pc.perTimestepKind = 'loss-step';
+    }
+  }
   return { layer: `captioning_${cell}`, sizes: { N, T, D, W, H, V }, params, verdict: worstVerdict(params.map((p) => p.verdict)), ms: Date.now() - t0 };
 }
 

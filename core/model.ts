@@ -124,9 +124,11 @@ export class CaptioningModel {
   /**
    * Training loss and gradients. features: (N, D); captions: (N, T+1) word indices.
    * captions[:, :-1] is fed in, captions[:, 1:] is predicted, <NULL> targets are masked.
+   * `onlyStep` masks every step but that one (0-based), which is how the gradient check finds the
+   * step whose loss a wrong gradient comes from.
    */
-  loss(features: Tensor, captions: IntTensor): { loss: number; grads: ModelParams } {
-    return this.run(features, captions, false).result;
+  loss(features: Tensor, captions: IntTensor, opts: { onlyStep?: number } = {}): { loss: number; grads: ModelParams } {
+    return this.run(features, captions, false, 0, opts.onlyStep).result;
   }
 
   /** The loss pass with everything the visualisations need, for row `row` of the batch. */
@@ -134,7 +136,7 @@ export class CaptioningModel {
     return this.run(features, captions, true, row).trace!;
   }
 
-  private run(features: Tensor, captions: IntTensor, tracing: boolean, row = 0): { result: { loss: number; grads: ModelParams }; trace?: ModelTrace } {
+  private run(features: Tensor, captions: IntTensor, tracing: boolean, row = 0, onlyStep?: number): { result: { loss: number; grads: ModelParams }; trace?: ModelTrace } {
     const L = this.L;
     const p = this.params;
     expectRank('CaptioningRNN.loss', 'features', features, 2);
@@ -153,7 +155,10 @@ export class CaptioningModel {
         capOut.data[i * t + s] = captions.data[i * tp1 + s + 1];
       }
     }
-    const mask = boolTensor([n, t], Array.from(capOut.data, (w) => w !== this.nullIdx));
+    if (onlyStep !== undefined && !(Number.isInteger(onlyStep) && onlyStep >= 0 && onlyStep < t)) {
+      throw new ShapeError(`CaptioningRNN.loss: onlyStep ${onlyStep} is outside the ${t} steps of these captions`);
+    }
+    const mask = boolTensor([n, t], Array.from(capOut.data, (w, k) => w !== this.nullIdx && (onlyStep === undefined || k % t === onlyStep)));
 
     const proj = L.affineForward(features, p.W_proj, p.b_proj);
     const emb = L.wordEmbeddingForward(capIn, p.W_embed);

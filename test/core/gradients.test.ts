@@ -1,7 +1,10 @@
 // Every backward pass against centred-difference numerical gradients, at the notebooks' levels.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { runChecks, checkLayer, LAYER_SPECS } from '../../core/checks';
+import { runChecks, checkLayer, checkModel, LAYER_SPECS } from '../../core/checks';
+import { findBug } from '../../core/explore/bugs';
+import { CaptioningModel } from '../../core/model';
+import { intTensor } from '../../core/tensor';
 import { REFERENCE_LAYERS, type LayerImpl } from '../../core/layers/index';
 import { compareGradients, classify, relError } from '../../core/gradcheck';
 import { tensor } from '../../core/tensor';
@@ -76,5 +79,32 @@ describe('diagnostics locate a wrong gradient', () => {
     assert.ok(steps[9] < 1e-6, `step 9: ${steps[9]}`);
     const dx = res.params.find((p) => p.name === 'dx')!;
     assert.ok(dx.perTimestep![9] < 1e-6 && dx.perTimestep![0] > 0.5);
+  });
+
+  it("the model check gives every parameter its error per loss step, and a BPTT bug shows at the model's Wh by step", () => {
+    const ref = checkModel('rnn', 231);
+    for (const p of ref.params) {
+      assert.equal(p.perTimestepKind, 'loss-step', p.name);
+      assert.equal(p.perTimestep!.length, 2, p.name); // captions of 3 words: 2 steps
+      for (const e of p.perTimestep!) assert.ok(e < 1e-4, `${p.name}: ${e}`);
+    }
+    // dWh assigned instead of accumulated: step 0's loss reaches Wh through one step only, so it
+    // is right; step 1's loss needs the sum over both steps, so it is wrong.
+    const bug = checkModel('rnn', 231, 1e-6, findBug('dwh-not-accumulated').layers);
+    const wh = bug.params.find((p) => p.name === 'Wh')!;
+    assert.equal(wh.verdict, 'wrong');
+    assert.ok(wh.perTimestep![0] < 1e-6 && wh.perTimestep![1] > 1e-2, `Wh per loss step: ${wh.perTimestep}`);
+    for (const name of ['Wx', 'b', 'W_vocab']) assert.ok(bug.params.find((p) => p.name === name)!.relError < 1e-4, name);
+  });
+
+  it('the loss of one step is that step\'s share of the whole loss', () => {
+    const model = new CaptioningModel({ wordToIdx: { '<NULL>': 0, '<START>': 1, a: 2, b: 3 }, inputDim: 3, wordvecDim: 4, hiddenDim: 5, cellType: 'lstm', seed: 3 });
+    const features = tensor([2, 3], [0.1, -0.2, 0.3, 0.5, 0.4, -0.6]);
+    const captions = intTensor([2, 4], [1, 2, 3, 0, 1, 3, 3, 2]);
+    const whole = model.loss(features, captions).loss;
+    const parts = [0, 1, 2].map((s) => model.loss(features, captions, { onlyStep: s }).loss);
+    assert.ok(Math.abs(parts[0] + parts[1] + parts[2] - whole) < 1e-12 * Math.abs(whole), `${parts} vs ${whole}`);
+    assert.ok(parts.every((x) => x > 0));
+    assert.throws(() => model.loss(features, captions, { onlyStep: 3 }), /onlyStep 3 is outside the 3 steps/);
   });
 });
