@@ -1,13 +1,19 @@
 /**
  * The language client for Gradient Lab's shape server (dist/server.js, its own process over IPC).
- * Self-contained: main.ts calls `startLanguageClient` once and `pushShapeContext` whenever the
- * open dataset or the model settings change; `deactivate` should return `client.stop()`.
+ * Self-contained: shapes.ts calls `startLanguageClient` once, `pushShapeContext` whenever the open
+ * dataset or the model settings change, and `restartLanguageClient` for the restart command.
+ *
+ * A server that dies is restarted, with a line in the Gradient Lab log naming how it ended (exit
+ * code or signal); after MAX_CRASHES crashes within CRASH_WINDOW_MS it is left stopped and one error
+ * notification offers the log and a manual restart. The client forks the server itself (rather
+ * than handing vscode-languageclient a module to fork) so that it knows each process's exit status.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  CloseAction, ErrorAction, LanguageClient, State, TransportKind,
-  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type ServerOptions,
+  CloseAction, ErrorAction, IPCMessageReader, IPCMessageWriter, LanguageClient, State,
+  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type MessageTransports,
 } from 'vscode-languageclient/node';
 import { ShapeContextNotification, type ShapeContextParams } from '../protocol/lsp';
 
@@ -16,35 +22,135 @@ export interface ClientLog {
   info(msg: string): void;
   warn(msg: string): void;
   error(msg: string, err?: unknown): void;
+  show?(): void;
 }
 
-const MAX_RESTARTS = 4;
-const RESTART_WINDOW_MS = 3 * 60 * 1000;
+/** The command that starts the server again by hand (declared in package.json). */
+export const RESTART_LANGUAGE_SERVER = 'gradientLab.restartLanguageServer';
+const RESTART_TITLE = 'Gradient Lab: Restart Language Server';
 
-/** The last context pushed to each client, re-sent after the server restarts. */
-const lastContext = new WeakMap<LanguageClient, ShapeContextParams>();
+/** The server is left stopped when it crashed this many times within CRASH_WINDOW_MS. */
+export const MAX_CRASHES = 5;
+export const CRASH_WINDOW_MS = 3 * 60 * 1000;
+/** How long a closed connection waits for its process's exit status before logging without it. */
+const EXIT_WAIT_MS = 2000;
+/** A server still alive this long after the client began to stop it (stop waits 2 s for shutdown) is killed. */
+const KILL_AFTER_MS = 4000;
+
+/** How one server process ended. */
+export interface ServerExit {
+  pid: number | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** `process 123 exited with code 1`, `process 123 was killed by SIGKILL`. */
+export function describeExit(e: ServerExit | undefined): string {
+  if (!e) return 'its connection closed (exit status unknown)';
+  const who = e.pid === undefined ? 'its process' : `process ${e.pid}`;
+  if (e.signal) return `${who} was killed by ${e.signal}`;
+  return `${who} exited with code ${e.code ?? 'unknown'}`;
+}
+
+/** Crash times within a sliding window. */
+export class CrashWindow {
+  private times: number[] = [];
+
+  constructor(readonly max = MAX_CRASHES, readonly windowMs = CRASH_WINDOW_MS) {}
+
+  /** Records a crash at `now`; true while the server should be restarted after it. */
+  record(now: number): boolean {
+    this.times = this.times.filter((t) => now - t < this.windowMs);
+    this.times.push(now);
+    return this.times.length < this.max;
+  }
+
+  /** Crashes within the window as of the last record. */
+  get count(): number {
+    return this.times.length;
+  }
+
+  reset(): void {
+    this.times = [];
+  }
+}
+
+interface ServerProcess {
+  child: ChildProcess;
+  exit: Promise<ServerExit>;
+}
+
+/** Everything the client keeps beside vscode-languageclient's own state. */
+interface Supervisor {
+  log: ClientLog;
+  crashes: CrashWindow;
+  /** The process of the current (or last) connection. */
+  current?: ServerProcess;
+  /** The last context pushed, re-sent after the server restarts. */
+  context?: ShapeContextParams;
+}
+
+const supervisors = new WeakMap<LanguageClient, Supervisor>();
+
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
 
 /**
- * Restarts a server that died, up to MAX_RESTARTS times in RESTART_WINDOW_MS, and says so in the
- * log each time (the default handler restarts silently).
+ * Forks the server with an IPC channel (as vscode-languageclient's TransportKind.ipc does) and
+ * records how it ends. Its stdout/stderr go to the client's output channel ("Gradient Lab Shapes").
  */
-function restartingHandler(log: ClientLog): ErrorHandler {
-  const restarts: number[] = [];
+function forkServer(module: string, sup: Supervisor, output: () => vscode.OutputChannel): Promise<MessageTransports> {
+  // Under a debugger (the extension host started with --inspect) the server is debuggable too.
+  const debug = process.execArgv.some((a) => /^--(inspect|inspect-brk|debug|debug-brk)(=|$)/.test(a));
+  const child = fork(module, ['--node-ipc', `--clientProcessId=${process.pid}`], {
+    execArgv: debug ? ['--nolazy', '--inspect=6019'] : [],
+    // In desktop VS Code process.execPath is Electron: run it as plain Node.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ELECTRON_NO_ASAR: '1' },
+    silent: true,
+  });
+  const exit = new Promise<ServerExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ pid: child.pid, code, signal }));
+  });
+  // Not consuming them would stall a server that writes more than the pipe buffer.
+  child.stdout?.on('data', (d: Buffer) => output().append(d.toString('utf8')));
+  child.stderr?.on('data', (d: Buffer) => output().append(d.toString('utf8')));
+  sup.current = { child, exit };
+  return new Promise<MessageTransports>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('spawn', () => resolve({ reader: new IPCMessageReader(child), writer: new IPCMessageWriter(child) }));
+  });
+}
+
+/** Restarts a server that died and says so (with how it ended) in the log; gives up after MAX_CRASHES in the window. */
+function crashHandler(sup: Supervisor): ErrorHandler {
   return {
     error(error, _message, count): ErrorHandlerResult {
-      log.error('Gradient Lab language server: connection error', error);
+      sup.log.error('Gradient Lab language server: connection error', error);
       return { action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
     },
-    closed(): CloseHandlerResult {
-      const now = Date.now();
-      while (restarts.length > 0 && now - restarts[0] > RESTART_WINDOW_MS) restarts.shift();
-      if (restarts.length >= MAX_RESTARTS) {
-        log.error(`Gradient Lab language server stopped ${MAX_RESTARTS + 1} times in 3 minutes; not restarting it. Shape hovers are off until the window reloads.`);
-        return { action: CloseAction.DoNotRestart, handled: true };
+    async closed(): Promise<CloseHandlerResult> {
+      const proc = sup.current;
+      let exit: ServerExit | undefined;
+      if (proc) {
+        exit = await Promise.race([proc.exit, new Promise<undefined>((r) => setTimeout(() => r(undefined), EXIT_WAIT_MS).unref())]);
+        // The connection closed but the process lives on: end it, a new one takes its place.
+        if (!exit && alive(proc.child)) proc.child.kill();
       }
-      restarts.push(now);
-      log.warn(`Gradient Lab language server stopped; restarting it (restart ${restarts.length} of ${MAX_RESTARTS} allowed in 3 minutes).`);
-      return { action: CloseAction.Restart, handled: true };
+      const how = describeExit(exit);
+      if (sup.crashes.record(Date.now())) {
+        sup.log.warn(`Gradient Lab language server stopped: ${how}. Restarting it (crash ${sup.crashes.count} of ${MAX_CRASHES} allowed in 3 minutes).`);
+        return { action: CloseAction.Restart, handled: true };
+      }
+      const msg = `Gradient Lab language server stopped: ${how}. It stopped ${MAX_CRASHES} times in 3 minutes, so it was not restarted; shape hovers and warnings are off until "${RESTART_TITLE}" or a window reload.`;
+      sup.log.error(msg);
+      void vscode.window
+        .showErrorMessage(`The Gradient Lab language server crashed ${MAX_CRASHES} times in 3 minutes (last: ${how}) and was not restarted. Shape hovers and warnings are off.`, 'Restart Language Server', 'Open Log')
+        .then((a) => {
+          if (a === 'Restart Language Server') void vscode.commands.executeCommand(RESTART_LANGUAGE_SERVER);
+          if (a === 'Open Log') sup.log.show?.();
+        });
+      return { action: CloseAction.DoNotRestart, handled: true, message: msg };
     },
   };
 }
@@ -52,26 +158,29 @@ function restartingHandler(log: ClientLog): ErrorHandler {
 /** Starts the shape server for Python and TypeScript files; the client is disposed with the extension. */
 export function startLanguageClient(context: vscode.ExtensionContext, serverModulePath: string, log: ClientLog): LanguageClient {
   const module = path.isAbsolute(serverModulePath) ? serverModulePath : context.asAbsolutePath(serverModulePath);
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
-  };
+  const sup: Supervisor = { log, crashes: new CrashWindow() };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'python' },
       { scheme: 'untitled', language: 'python' },
       { scheme: 'file', language: 'typescript' },
     ],
-    errorHandler: restartingHandler(log),
+    errorHandler: crashHandler(sup),
     outputChannelName: 'Gradient Lab Shapes',
   };
-  const client = new LanguageClient('gradientLab.shapes', 'Gradient Lab Shapes', serverOptions, clientOptions);
+  const client: LanguageClient = new LanguageClient('gradientLab.shapes', 'Gradient Lab Shapes', () => forkServer(module, sup, () => client.outputChannel), clientOptions);
+  supervisors.set(client, sup);
   context.subscriptions.push(
     client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped) {
+        // Asked to exit (stop, restart, deactivate): a server that hangs instead is killed.
+        const proc = sup.current;
+        if (proc && alive(proc.child)) setTimeout(() => alive(proc.child) && proc.child.kill(), KILL_AFTER_MS).unref();
+        return;
+      }
       if (e.newState !== State.Running) return;
-      log.info('Gradient Lab language server is running.');
-      const ctx = lastContext.get(client);
-      if (ctx) client.sendNotification(ShapeContextNotification.type, ctx).catch((err: unknown) => log.error('Could not send the shape context to the language server', err));
+      log.info(`Gradient Lab language server is running (process ${sup.current?.child.pid ?? 'unknown'}).`);
+      if (sup.context) client.sendNotification(ShapeContextNotification.type, sup.context).catch((err: unknown) => log.error('Could not send the shape context to the language server', err));
     }),
     { dispose: () => void client.stop().catch(() => undefined) },
   );
@@ -80,10 +189,25 @@ export function startLanguageClient(context: vscode.ExtensionContext, serverModu
 }
 
 /**
+ * Starts the server again by hand (after it gave up, or to get a fresh one): the crash count
+ * starts over. Works from any state but a stop in progress, which it waits out first.
+ */
+export async function restartLanguageClient(client: LanguageClient): Promise<void> {
+  const sup = supervisors.get(client);
+  sup?.crashes.reset();
+  sup?.log.info('Restarting the Gradient Lab language server (Restart Language Server command).');
+  if (client.state === State.Starting) await client.start().catch(() => undefined);
+  // A client that gave up (or never came up) is stopped: start it; a running one stops first.
+  if (client.state === State.Running) await client.restart();
+  else await client.start();
+}
+
+/**
  * Tells the server the current sizes, cell type and dataset arrays. Remembered, so a server that
  * is still starting (or restarts later) gets it as soon as it runs.
  */
 export async function pushShapeContext(client: LanguageClient, params: ShapeContextParams): Promise<void> {
-  lastContext.set(client, params);
+  const sup = supervisors.get(client);
+  if (sup) sup.context = params;
   if (client.state === State.Running) await client.sendNotification(ShapeContextNotification.type, params);
 }

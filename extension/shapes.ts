@@ -3,7 +3,8 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ShapeContextParams } from '../protocol/lsp';
 import { config } from './config';
 import type { Ctx } from './ctx';
-import { pushShapeContext, startLanguageClient } from './lspClient';
+import { errorMessage } from './log';
+import { pushShapeContext, restartLanguageClient, RESTART_LANGUAGE_SERVER, startLanguageClient } from './lspClient';
 
 /** The numbers behind the hovers' letters: model settings and the open dataset. */
 export function shapeContext(c: Ctx): ShapeContextParams {
@@ -35,6 +36,7 @@ export class ShapeService implements vscode.Disposable {
       c.context.subscriptions.push(sub);
     }
     c.context.subscriptions.push(
+      vscode.commands.registerCommand(RESTART_LANGUAGE_SERVER, () => this.restart()),
       c.onDidChange((what) => what === 'dataset' && this.push()),
       vscode.workspace.onDidChangeConfiguration((e) => (config.affects(e, 'model') || config.affects(e, 'training')) && this.push()),
     );
@@ -48,6 +50,17 @@ export class ShapeService implements vscode.Disposable {
     if (this.client) return;
     this.client = startLanguageClient(this.c.context, 'dist/server.js', this.c.log);
     this.push();
+  }
+
+  /** "Restart Language Server": a fresh server (started now if no Python or TypeScript file was open yet). */
+  private async restart(): Promise<void> {
+    if (!this.client) return this.start();
+    try {
+      await restartLanguageClient(this.client);
+    } catch (err) {
+      this.c.log.error('Restarting the Gradient Lab language server failed', err);
+      void vscode.window.showErrorMessage(`Gradient Lab: restarting the language server failed: ${errorMessage(err)}`, 'Open Log').then((a) => a && this.c.log.show());
+    }
   }
 
   private push(): void {

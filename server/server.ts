@@ -28,7 +28,8 @@ function describe(e: unknown): string {
 }
 
 connection.onInitialize((): InitializeResult => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true },
+  // processId: which process answers, for the log and the integration test that stops it.
+  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true, experimental: { processId: process.pid } },
   serverInfo: { name: 'gradient-lab-shapes', version: '0.1.0' },
 }));
 

@@ -1,0 +1,142 @@
+/**
+ * The shape language server's crash path in the real VS Code: a server process that is killed
+ * comes back (hovers work again) and the Gradient Lab log says how it ended; one that keeps dying
+ * is left stopped after 5 crashes with a line saying so; "Restart Language Server" brings a fresh one.
+ * Everything is awaited by polling with generous bounds; nothing depends on how fast it happens.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import type { GradientLabApi } from '../../../extension/main';
+import { EXT_ID, until } from './util';
+
+const RESTART = 'gradientLab.restartLanguageServer';
+const LAYER_HOVER = 'rnn_step_forward(x: (N, D), prev_h: (N, H), Wx: (D, H), Wh: (H, H), b: (H,)) → next_h';
+
+function hoverText(hovers: vscode.Hover[] | undefined): string {
+  return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+suite('Language server restarts', () => {
+  let api: GradientLabApi;
+  let uri: vscode.Uri;
+  let at: vscode.Position;
+  let logFile: string;
+
+  function client(): LanguageClient {
+    const c = api.languageClient();
+    assert.ok(c, 'the language client has not started');
+    return c;
+  }
+
+  /** The pid the running server reported at initialize, once it differs from `not`. */
+  function serverPid(not?: number): Promise<number> {
+    return until(`a running language server${not ? ` other than process ${not}` : ''}`, () => {
+      const c = client();
+      const pid = (c.initializeResult?.capabilities.experimental as { processId?: number } | undefined)?.processId;
+      return c.state === State.Running && typeof pid === 'number' && pid !== not ? pid : undefined;
+    }, 90_000, 100);
+  }
+
+  async function hover(): Promise<string> {
+    return hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, at));
+  }
+
+  /** Waits for the layer hover (the server answers again). */
+  function hoverWorks(): Promise<string> {
+    return until('the shape hover on rnn_step_forward', async () => {
+      const t = await hover();
+      return t.includes(LAYER_HOVER) ? t : undefined;
+    }, 90_000, 200);
+  }
+
+  function logText(): string {
+    return fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+  }
+
+  /** Waits for a log line containing every part (the log channel writes its file asynchronously). */
+  function logLine(...parts: string[]): Promise<string> {
+    return until(`a log line with ${parts.map((p) => JSON.stringify(p)).join(' and ')} in ${logFile}`, () => logText().split('\n').find((l) => parts.every((p) => l.includes(p))), 60_000, 100);
+  }
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<GradientLabApi>(EXT_ID);
+    assert.ok(ext, `${EXT_ID} is not installed`);
+    api = await ext.activate();
+    // The "Gradient Lab" log channel's file, in the extension's log folder.
+    logFile = path.join(api.ctx.context.logUri.fsPath, 'Gradient Lab.log');
+    const fixtures = [ext.extensionPath, path.resolve(__dirname, '..', '..', '..', '..')]
+      .map((root) => path.join(root, 'test', 'fixtures', 'python'))
+      .find((dir) => fs.existsSync(path.join(dir, 'rnn_layers.py')));
+    assert.ok(fixtures, 'test/fixtures/python not found');
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace is open');
+    const ws = path.join(folder.uri.fsPath, 'lsp-restart');
+    fs.mkdirSync(ws, { recursive: true });
+    fs.copyFileSync(path.join(fixtures, 'rnn_layers.py'), path.join(ws, 'rnn_layers.py'));
+    uri = vscode.Uri.file(path.join(ws, 'rnn_layers.py'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    at = doc.positionAt(doc.getText().indexOf('def rnn_step_forward') + 6);
+    await hoverWorks();
+  });
+
+  test('a killed server is restarted, the log says how it ended, and hovers work again', async () => {
+    const pid = await serverPid();
+    process.kill(pid, 'SIGKILL');
+    const line = await logLine(`language server stopped: process ${pid} was killed by SIGKILL`, 'Restarting it');
+    assert.match(line, /crash \d of 5 allowed in 3 minutes/);
+    const next = await serverPid(pid);
+    await logLine(`language server is running (process ${next})`);
+    await hoverWorks();
+    assert.equal(isAlive(pid), false);
+  });
+
+  test('"Restart Language Server" replaces a running server with a fresh one', async () => {
+    const pid = await serverPid();
+    await vscode.commands.executeCommand(RESTART);
+    const next = await serverPid(pid);
+    await logLine('Restarting the Gradient Lab language server (Restart Language Server command).');
+    await logLine(`language server is running (process ${next})`);
+    await hoverWorks();
+    // The old server was asked to exit (and is killed if it does not): it goes away.
+    await until(`the old server process ${pid} to exit`, () => !isAlive(pid), 60_000, 100);
+    // A stop on request is no crash: nothing says it stopped.
+    assert.ok(!logText().includes(`process ${pid} was killed`) && !logText().includes(`process ${pid} exited`));
+    assert.notEqual(next, pid);
+  });
+
+  test('a server that dies 5 times in 3 minutes is left stopped with a clear line; the command brings it back', async () => {
+    // The command starts the crash count over, so this test needs no history.
+    await vscode.commands.executeCommand(RESTART);
+    let pid = await serverPid();
+    for (let crash = 1; crash <= 4; crash++) {
+      process.kill(pid, 'SIGKILL');
+      await logLine(`process ${pid} was killed by SIGKILL`, `Restarting it (crash ${crash} of 5`);
+      pid = await serverPid(pid);
+    }
+    process.kill(pid, 'SIGKILL');
+    const gaveUp = await logLine(`process ${pid} was killed by SIGKILL`, 'It stopped 5 times in 3 minutes, so it was not restarted');
+    assert.ok(gaveUp.includes('Gradient Lab: Restart Language Server'), gaveUp);
+    await until('the client to stay stopped', () => client().state === State.Stopped, 60_000, 100);
+    // Nothing answers now: no shape hover (the server is not restarted behind the log's back).
+    assert.ok(!(await hover()).includes(LAYER_HOVER));
+    assert.equal(client().state, State.Stopped);
+
+    await vscode.commands.executeCommand(RESTART);
+    const next = await serverPid(pid);
+    await logLine(`language server is running (process ${next})`);
+    await hoverWorks();
+  });
+});
