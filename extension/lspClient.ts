@@ -4,7 +4,7 @@
  * dataset or the model settings change, and `restartLanguageClient` for the restart command.
  *
  * A server that dies is restarted, with a line in the Gradient Lab log naming how it ended (exit
- * code or signal); after MAX_CRASHES crashes within CRASH_WINDOW_MS it is left stopped and one error
+ * code or signal); after MAX_CRASHES crashes within CRASH_WINDOW_MS (serverCrashes.ts) it is left stopped and one error
  * notification offers the log and a manual restart. The client forks the server itself (rather
  * than handing vscode-languageclient a module to fork) so that it knows each process's exit status.
  */
@@ -16,6 +16,7 @@ import {
   type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type MessageTransports,
 } from 'vscode-languageclient/node';
 import { ShapeContextNotification, type ShapeContextParams } from '../protocol/lsp';
+import { CrashWindow, gaveUpLine, gaveUpNotification, restartLine, type ServerExit } from './serverCrashes';
 
 /** What the client needs of the extension's log (extension/log.ts `Log` fits). */
 export interface ClientLog {
@@ -27,53 +28,11 @@ export interface ClientLog {
 
 /** The command that starts the server again by hand (declared in package.json). */
 export const RESTART_LANGUAGE_SERVER = 'gradientLab.restartLanguageServer';
-const RESTART_TITLE = 'Gradient Lab: Restart Language Server';
 
-/** The server is left stopped when it crashed this many times within CRASH_WINDOW_MS. */
-export const MAX_CRASHES = 5;
-export const CRASH_WINDOW_MS = 3 * 60 * 1000;
 /** How long a closed connection waits for its process's exit status before logging without it. */
 const EXIT_WAIT_MS = 2000;
 /** A server still alive this long after the client began to stop it (stop waits 2 s for shutdown) is killed. */
 const KILL_AFTER_MS = 4000;
-
-/** How one server process ended. */
-export interface ServerExit {
-  pid: number | undefined;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** `process 123 exited with code 1`, `process 123 was killed by SIGKILL`. */
-export function describeExit(e: ServerExit | undefined): string {
-  if (!e) return 'its connection closed (exit status unknown)';
-  const who = e.pid === undefined ? 'its process' : `process ${e.pid}`;
-  if (e.signal) return `${who} was killed by ${e.signal}`;
-  return `${who} exited with code ${e.code ?? 'unknown'}`;
-}
-
-/** Crash times within a sliding window. */
-export class CrashWindow {
-  private times: number[] = [];
-
-  constructor(readonly max = MAX_CRASHES, readonly windowMs = CRASH_WINDOW_MS) {}
-
-  /** Records a crash at `now`; true while the server should be restarted after it. */
-  record(now: number): boolean {
-    this.times = this.times.filter((t) => now - t < this.windowMs);
-    this.times.push(now);
-    return this.times.length < this.max;
-  }
-
-  /** Crashes within the window as of the last record. */
-  get count(): number {
-    return this.times.length;
-  }
-
-  reset(): void {
-    this.times = [];
-  }
-}
 
 interface ServerProcess {
   child: ChildProcess;
@@ -137,19 +96,16 @@ function crashHandler(sup: Supervisor): ErrorHandler {
         // The connection closed but the process lives on: end it, a new one takes its place.
         if (!exit && alive(proc.child)) proc.child.kill();
       }
-      const how = describeExit(exit);
       if (sup.crashes.record(Date.now())) {
-        sup.log.warn(`Gradient Lab language server stopped: ${how}. Restarting it (crash ${sup.crashes.count} of ${MAX_CRASHES} allowed in 3 minutes).`);
+        sup.log.warn(restartLine(exit, sup.crashes));
         return { action: CloseAction.Restart, handled: true };
       }
-      const msg = `Gradient Lab language server stopped: ${how}. It stopped ${MAX_CRASHES} times in 3 minutes, so it was not restarted; shape hovers and warnings are off until "${RESTART_TITLE}" or a window reload.`;
+      const msg = gaveUpLine(exit, sup.crashes);
       sup.log.error(msg);
-      void vscode.window
-        .showErrorMessage(`The Gradient Lab language server crashed ${MAX_CRASHES} times in 3 minutes (last: ${how}) and was not restarted. Shape hovers and warnings are off.`, 'Restart Language Server', 'Open Log')
-        .then((a) => {
-          if (a === 'Restart Language Server') void vscode.commands.executeCommand(RESTART_LANGUAGE_SERVER);
-          if (a === 'Open Log') sup.log.show?.();
-        });
+      void vscode.window.showErrorMessage(gaveUpNotification(exit, sup.crashes), 'Restart Language Server', 'Open Log').then((a) => {
+        if (a === 'Restart Language Server') void vscode.commands.executeCommand(RESTART_LANGUAGE_SERVER);
+        if (a === 'Open Log') sup.log.show?.();
+      });
       return { action: CloseAction.DoNotRestart, handled: true, message: msg };
     },
   };

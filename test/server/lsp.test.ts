@@ -81,6 +81,8 @@ for (const target of TARGETS) {
     it('initializes with hover support', async () => {
       const res = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
       assert.equal(res.capabilities.hoverProvider, true);
+      // The pid the client logs and the restart test stops: the forked process itself.
+      assert.equal((res.capabilities.experimental as { processId?: number } | undefined)?.processId, child.pid);
       await conn.sendNotification(InitializedNotification.type, {});
     });
 
