@@ -172,16 +172,25 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
   [Cmd.showGradients]: (ctx) => (arg?: TraceChoice) => showGradients(ctx, arg),
 
   [Cmd.saveCheckpoint]: (ctx) => async (arg?: unknown): Promise<string | undefined> => {
+    const running = ctx.training.runningConfig;
     const model = ctx.checkpoint;
-    if (!model) throw new Error('there is no trained model to save: train one first (Gradient Lab: Train Model)');
+    if (!model && !running) throw new Error('there is no trained model to save: train one first (Gradient Lab: Train Model)');
     let target = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : undefined;
     if (!target) {
       const base = vscode.workspace.workspaceFolders?.[0]?.uri;
-      const name = `captioning-${model.cellType}-h${model.hiddenDim}.npz`;
+      const name = running ? `captioning-${running.cellType}-h${running.hiddenDim}-running.npz` : `captioning-${model!.cellType}-h${model!.hiddenDim}.npz`;
       const picked = await vscode.window.showSaveDialog({ defaultUri: base ? vscode.Uri.joinPath(base, name) : undefined, filters: { 'Gradient Lab checkpoint': ['npz'] }, saveLabel: 'Save Checkpoint' });
       target = picked?.fsPath;
     }
     if (!target) return undefined;
+    if (running) {
+      // Mid-run: the worker writes the model as it is after the iteration in progress (atomically).
+      const iteration = await ctx.training.saveSnapshot(target);
+      ctx.log.info(`checkpoint of the running model saved to ${target} (iteration ${iteration})`);
+      void vscode.window.showInformationMessage(`Saved the running ${running.cellType} model (iteration ${iteration}) to ${target}; training goes on.`);
+      return target;
+    }
+    if (!model) return undefined;
     // The run's worker wrote the model atomically at its end; saving copies those bytes, again through a temp file.
     await writeFileAtomic(target, await fs.readFile(model.file));
     ctx.log.info(`checkpoint saved to ${target}`);

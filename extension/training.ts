@@ -13,7 +13,8 @@ export type TrainEvent =
   | { kind: 'step'; iteration: number; loss: number; progress: TrainProgress }
   | { kind: 'epoch'; point: EpochPoint }
   | { kind: 'samples'; captions: SampledCaption[] }
-  | { kind: 'checkpoint'; file: string }
+  | { kind: 'checkpoint'; file: string; iteration: number; requested: boolean }
+  | { kind: 'saveFailed'; file: string; message: string }
   | { kind: 'started'; message: string }
   | { kind: 'done'; stopped: boolean; diverged: boolean; message?: string; checkpoint?: string; iterations: number; finalLoss?: number }
   | { kind: 'error'; message: string };
@@ -70,6 +71,8 @@ export class TrainingController implements vscode.Disposable {
   private resolveFinished?: () => void;
 
   private runConfig?: TrainConfig;
+  /** Snapshots asked of the running worker, by file, oldest first. */
+  private snapshots = new Map<string, { resolve(iteration: number): void; reject(e: Error): void }[]>();
 
   constructor(
     private readonly distDir: string,
@@ -150,6 +153,32 @@ export class TrainingController implements vscode.Disposable {
     return this.finished ?? Promise.resolve();
   }
 
+  /** The running run's settings (undefined when no run is going). */
+  get runningConfig(): TrainConfig | undefined {
+    return this.run ? this.runConfig : undefined;
+  }
+
+  /**
+   * Writes the running model to `file` after the iteration in progress (the worker writes it
+   * atomically); resolves with that iteration. Rejects when the file cannot be written or the run
+   * ends first.
+   */
+  saveSnapshot(file: string): Promise<number> {
+    const run = this.run;
+    if (!run) return Promise.reject(new Error('no training run is going'));
+    return new Promise<number>((resolve, reject) => {
+      this.snapshots.set(file, [...(this.snapshots.get(file) ?? []), { resolve, reject }]);
+      run.worker.postMessage({ type: 'save', file });
+    });
+  }
+
+  private answerSnapshot(file: string, outcome: { iteration: number } | { error: string }): void {
+    const waiting = this.snapshots.get(file)?.shift();
+    if (!waiting) return;
+    if ('iteration' in outcome) waiting.resolve(outcome.iteration);
+    else waiting.reject(new Error(outcome.error));
+  }
+
   reset(): void {
     if (this.run) throw new Error('stop the training run before resetting it');
     this.state = emptyState(this.state.config);
@@ -176,7 +205,12 @@ export class TrainingController implements vscode.Disposable {
         this.listener.post({ type: 'sampledCaptions', captions: ev.captions });
         break;
       case 'checkpoint':
-        this.log.info(`checkpoint written: ${ev.file}`);
+        this.log.info(`checkpoint written: ${ev.file} (iteration ${ev.iteration})`);
+        if (ev.requested) this.answerSnapshot(ev.file, { iteration: ev.iteration });
+        break;
+      case 'saveFailed':
+        this.log.warn(`could not save ${ev.file}: ${ev.message}`);
+        this.answerSnapshot(ev.file, { error: `could not save ${ev.file}: ${ev.message}` });
         break;
       case 'started':
         this.log.info(`training: ${ev.message}`);
@@ -221,6 +255,10 @@ export class TrainingController implements vscode.Disposable {
     this.flush();
     void run.worker.terminate();
     this.log.info(`training ${status}${message ? `: ${message}` : ''}`);
+    for (const [file, waiting] of this.snapshots) {
+      for (const w of waiting) w.reject(new Error(`the run ended (${status}) before ${file} was written`));
+    }
+    this.snapshots.clear();
     this.setStatus(status, message);
     this.resolveFinished?.();
   }
@@ -266,7 +304,9 @@ export function readTrainEvent(raw: unknown): TrainEvent | undefined {
     case 'samples':
       return { kind: 'samples', captions: m.captions.map((c): SampledCaption => ({ split: c.split, text: c.text, groundTruth: c.groundTruth })) };
     case 'checkpoint':
-      return { kind: 'checkpoint', file: m.file };
+      return { kind: 'checkpoint', file: m.file, iteration: m.iteration, requested: m.requested === true };
+    case 'saveFailed':
+      return { kind: 'saveFailed', file: m.file, message: m.message };
     case 'done':
       return {
         kind: 'done',

@@ -27,6 +27,11 @@ export interface TrainingRun {
    * had already ended or was already asked): the run ends there or one iteration later.
    */
   cancel(): number;
+  /**
+   * Writes a snapshot of the running model to `file` after the iteration in progress; resolves with
+   * that iteration, rejects with the reason (the file could not be written, or the run ended first).
+   */
+  snapshot(file: string): Promise<number>;
   readonly done: Promise<TrainSummary>;
   /** The worker's thread id (for logs). */
   readonly threadId: number;
@@ -75,8 +80,20 @@ export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingR
     if (killTimer) clearTimeout(killTimer);
     if ('ok' in outcome) resolveDone(outcome.ok);
     else rejectDone(outcome.err);
+    for (const [file, waiting] of snapshots) {
+      for (const w of waiting) w.reject(new Error(`the run ended before ${file} was written`));
+    }
+    snapshots.clear();
     wake?.();
     void worker.terminate();
+  };
+
+  const snapshots = new Map<string, { resolve(iteration: number): void; reject(e: Error): void }[]>();
+  const answer = (file: string, outcome: { iteration: number } | { error: string }): void => {
+    const waiting = snapshots.get(file)?.shift();
+    if (!waiting) return;
+    if ('iteration' in outcome) waiting.resolve(outcome.iteration);
+    else waiting.reject(new Error(outcome.error));
   };
 
   worker.on('message', (raw: unknown) => {
@@ -84,6 +101,8 @@ export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingR
     const e = raw as TrainWorkerEvent;
     if (!e || typeof e !== 'object' || typeof e.type !== 'string') return;
     if (e.type === 'step') lastIteration = e.iteration;
+    if (e.type === 'checkpoint' && e.requested) answer(e.file, { iteration: e.iteration });
+    if (e.type === 'saveFailed') answer(e.file, { error: `could not save ${e.file}: ${e.message}` });
     push(e);
     if (e.type === 'done') {
       const { type: _t, ...summary } = e;
@@ -137,5 +156,14 @@ export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingR
     },
   };
 
-  return { events, cancel, done, threadId: worker.threadId };
+  const snapshot = (file: string): Promise<number> => {
+    if (settled) return Promise.reject(new Error(`the run has ended: ${file} was not written`));
+    const abs = path.resolve(file);
+    return new Promise<number>((resolve, reject) => {
+      snapshots.set(abs, [...(snapshots.get(abs) ?? []), { resolve, reject }]);
+      worker.postMessage({ type: 'save', file: abs });
+    });
+  };
+
+  return { events, cancel, snapshot, done, threadId: worker.threadId };
 }

@@ -100,6 +100,11 @@ export interface RunHooks {
   signal?: AbortSignalLike;
   /** Awaited between iterations (the worker yields to its event loop here). */
   tick?(): Promise<void>;
+  /**
+   * Files asked for since the last call (a snapshot of the running model): each is written after
+   * the iteration in progress, and answered by a `checkpoint` event (requested) or `saveFailed`.
+   */
+  takeSaveRequests?(): string[];
 }
 
 /** Runs a job to its end, posting events through `emit`. Throws (one line) for bad input. */
@@ -164,6 +169,16 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
       saveCheckpoint(job.save, checkpoint());
       emit({ type: 'checkpoint', file: job.save, iteration: solver.iteration });
     };
+    const saveRequested = (): void => {
+      for (const file of hooks.takeSaveRequests?.() ?? []) {
+        try {
+          saveCheckpoint(file, checkpoint());
+          emit({ type: 'checkpoint', file, iteration: solver.iteration, requested: true });
+        } catch (e) {
+          emit({ type: 'saveFailed', file, message: (e as Error).message.split('\n')[0] });
+        }
+      }
+    };
 
     const result = await solver.train({
       signal: hooks.signal,
@@ -179,6 +194,7 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
           progress: { iteration: s.iteration, totalIterations: s.totalIterations, epoch: s.epoch, totalEpochs: s.totalEpochs, itPerSec: s.itPerSec, etaSeconds: Number.isFinite(s.etaSeconds) ? s.etaSeconds : undefined },
         });
         if (sampleEvery > 0 && s.iteration % sampleEvery === 0 && s.iteration < total) samples(s.iteration);
+        saveRequested();
       },
       onEpoch: (e) => {
         emit({ type: 'epoch', point: e });
@@ -187,6 +203,7 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
     });
     samples(result.iteration);
     save();
+    saveRequested();
     return {
       status: result.status,
       stopped: result.status !== 'done',

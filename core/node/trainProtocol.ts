@@ -2,7 +2,8 @@
  * The training job and the messages of the training worker (dist/trainWorker.js), shared by the
  * worker, the host API (trainHost.ts), the CLI and the extension. The worker receives the job as
  * `workerData` ({ job } or the extension's { config, dataset }), posts events, and finishes with
- * exactly one `done` or `error`. The host asks it to stop with { type: 'stop' }.
+ * exactly one `done` or `error`. The host asks it to stop with { type: 'stop' }
+ * and for a snapshot of the running model with { type: 'save', file }.
  */
 import type { EpochRecord, TrainResult } from '../solver';
 
@@ -81,11 +82,13 @@ export type TrainWorkerEvent =
   | { type: 'step'; iteration: number; loss: number; learningRate: number; gradNorm: number; clipped: number; progress: TrainProgressInfo }
   | { type: 'epoch'; point: EpochRecord }
   | { type: 'samples'; iteration: number; captions: SampledCaptionInfo[] }
-  | { type: 'checkpoint'; file: string; iteration: number }
+  | { type: 'checkpoint'; file: string; iteration: number; /** Written for a `save` command, mid-run. */ requested?: boolean }
+  | { type: 'saveFailed'; file: string; message: string }
   | ({ type: 'done' } & TrainSummary)
   | { type: 'error'; message: string; stack?: string };
 
-export type TrainWorkerCommand = { type: 'stop' };
+/** `save`: write a snapshot of the running model to `file` after the iteration in progress. */
+export type TrainWorkerCommand = { type: 'stop' } | { type: 'save'; file: string };
 
 /**
  * Optional shared control block (workerData.control, an Int32Array over a SharedArrayBuffer):

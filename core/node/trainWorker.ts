@@ -12,8 +12,10 @@ function main(): void {
   const port = parentPort;
   if (!port) throw new Error('trainWorker must run in a worker thread');
   const ctl = new AbortController();
+  const saveRequests: string[] = [];
   port.on('message', (m: TrainWorkerCommand) => {
     if (m && m.type === 'stop') ctl.abort();
+    else if (m && m.type === 'save' && typeof m.file === 'string') saveRequests.push(m.file);
   });
   const shared = (workerData as { control?: unknown } | undefined)?.control;
   const control = shared instanceof SharedArrayBuffer ? new Int32Array(shared) : undefined;
@@ -31,7 +33,7 @@ function main(): void {
     port.close();
     return;
   }
-  runTrainJob(job, post, { signal, tick: () => new Promise<void>((r) => setImmediate(r)) })
+  runTrainJob(job, post, { signal, tick: () => new Promise<void>((r) => setImmediate(r)), takeSaveRequests: () => saveRequests.splice(0) })
     .then((summary) => post({ type: 'done', ...summary }))
     .catch((e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));

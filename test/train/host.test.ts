@@ -63,6 +63,32 @@ describe('training worker and host', () => {
     assert.equal(loadCheckpoint(file).solver!.iteration, s.iteration);
   });
 
+  it('a snapshot mid-run writes the model as it is at that iteration, and a bad path is a one-line rejection', async () => {
+    const file = path.join(tmp, 'snapshot.npz');
+    const bad = path.join(tmp, 'no-such-folder', 'snap.npz');
+    let asked: Promise<[number, unknown]> | undefined;
+    const run = startTraining(small({ numEpochs: 50, evalEvery: 0, sampleCount: 0 }), {
+      onEvent: (e) => {
+        if (e.type === 'step' && e.iteration === 3 && !asked) {
+          asked = Promise.all([run.snapshot(file), run.snapshot(bad).catch((err: Error) => err)]).then(async (r) => {
+            run.cancel();
+            return r;
+          });
+        }
+      },
+    });
+    const s = await run.done;
+    const [at, err] = await asked!;
+    assert.ok(at >= 3 && at < s.totalIterations, `snapshot at ${at}`);
+    const ck = loadCheckpoint(file);
+    assert.equal(ck.solver!.iteration, at);
+    assert.equal(ck.lossHistory.length, at);
+    assert.deepEqual(ck.lossHistory, s.lossHistory.slice(0, at));
+    assert.ok(err instanceof Error && /^could not save .*no-such-folder.*snap\.npz: /.test(err.message) && !err.message.includes('\n'), String(err));
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('snapshot') && f !== 'snapshot.npz'), [], 'no temp file left');
+    await assert.rejects(run.snapshot(path.join(tmp, 'late.npz')), /the run has ended/);
+  });
+
   it('bad input fails with one line: batch larger than the split, missing dataset, unknown rule', async () => {
     await assert.rejects(startTraining(small({ batchSize: 500 })).done, /^Error: batch size 500 is larger than the train split \(122 captions\)$/);
     await assert.rejects(startTraining(small({ dataset: path.join(tmp, 'nope') })).done, (e: Error) => /no such dataset folder/.test(e.message) && !e.message.includes('\n'));

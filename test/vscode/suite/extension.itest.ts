@@ -212,6 +212,15 @@ suite('Gradient Lab in VS Code', () => {
     await until('the training context key and status bar', () => a.ctx.training.running && a.ctx.status.text?.includes('Training'));
     await until('three loss points', () => a.ctx.training.snapshot.loss.loss.length >= 3 || a.ctx.training.snapshot.status === 'failed', 60_000);
     assert.notEqual(a.ctx.training.snapshot.status, 'failed', a.ctx.training.snapshot.message);
+    // Save Checkpoint… mid-run: the worker writes the model as it is now, and the run goes on.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-midrun-'));
+    const mid = path.join(dir, 'running.npz');
+    assert.equal(await vscode.commands.executeCommand<string>('gradientLab.saveCheckpoint', mid), mid);
+    const ck = loadCheckpoint(mid);
+    assert.ok(ck.solver!.iteration >= 3 && ck.lossHistory.length === ck.solver!.iteration, `snapshot at iteration ${ck.solver!.iteration}`);
+    assert.equal(ck.config.hiddenDim, 16);
+    assert.deepEqual(fs.readdirSync(dir), ['running.npz'], 'no temp file left behind');
+    assert.ok(a.ctx.training.running, 'the run goes on after a snapshot');
     await vscode.commands.executeCommand('gradientLab.stopTraining');
     await until('the run to stop', () => !a.ctx.training.running, 10_000);
     assert.equal(a.ctx.training.snapshot.status, 'stopped');
