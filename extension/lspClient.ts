@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   CloseAction, ErrorAction, IPCMessageReader, IPCMessageWriter, LanguageClient, State,
-  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type MessageTransports,
+  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type MessageTransports, type ServerOptions,
 } from 'vscode-languageclient/node';
 import { ShapeContextNotification, type ShapeContextParams } from '../protocol/lsp';
 import { CrashWindow, gaveUpLine, gaveUpNotification, restartLine, type ServerExit } from './serverCrashes';
@@ -47,6 +47,12 @@ interface Supervisor {
   current?: ServerProcess;
   /** The last context pushed, re-sent after the server restarts. */
   context?: ShapeContextParams;
+  /**
+   * From a crash until a server runs again (or, after giving up, until one does): the library's
+   * errors about the dead connections are not the user's business then. Set synchronously as the
+   * connection closes, before the library's rejected requests reach their handlers.
+   */
+  crashing: boolean;
 }
 
 const supervisors = new WeakMap<LanguageClient, Supervisor>();
@@ -81,6 +87,33 @@ function forkServer(module: string, sup: Supervisor, output: () => vscode.Output
   });
 }
 
+/**
+ * vscode-languageclient, quiet about a server that died: a crash during start-up otherwise shows
+ * three or four notifications per crash ("Pending response rejected since connection got
+ * disposed", "couldn't create connection to server", "Restarting server failed"). From a crash
+ * until a server runs again those messages go to its output channel only; the crash handler tells
+ * the user (once, if it gives up).
+ */
+class ShapeLanguageClient extends LanguageClient {
+  constructor(serverOptions: ServerOptions, clientOptions: LanguageClientOptions, private readonly sup: Supervisor) {
+    super('gradientLab.shapes', 'Gradient Lab Shapes', serverOptions, clientOptions);
+  }
+
+  override error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
+    super.error(message, data, this.sup.crashing ? false : showNotification);
+  }
+
+  /**
+   * The library stops a client whose initialize failed; when that was because the server died,
+   * there is nothing to stop (the crash handler restarts it or gives up) and the library's stop
+   * of a client that is not running would reject with nobody listening.
+   */
+  override stop(timeout?: number): Promise<void> {
+    if (this.state === State.Starting && this.sup.crashing) return Promise.resolve();
+    return super.stop(timeout);
+  }
+}
+
 /** Restarts a server that died and says so (with how it ended) in the log; gives up after MAX_CRASHES in the window. */
 function crashHandler(sup: Supervisor): ErrorHandler {
   return {
@@ -89,6 +122,7 @@ function crashHandler(sup: Supervisor): ErrorHandler {
       return { action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
     },
     async closed(): Promise<CloseHandlerResult> {
+      sup.crashing = true;
       const proc = sup.current;
       let exit: ServerExit | undefined;
       if (proc) {
@@ -114,7 +148,7 @@ function crashHandler(sup: Supervisor): ErrorHandler {
 /** Starts the shape server for Python and TypeScript files; the client is disposed with the extension. */
 export function startLanguageClient(context: vscode.ExtensionContext, serverModulePath: string, log: ClientLog): LanguageClient {
   const module = path.isAbsolute(serverModulePath) ? serverModulePath : context.asAbsolutePath(serverModulePath);
-  const sup: Supervisor = { log, crashes: new CrashWindow() };
+  const sup: Supervisor = { log, crashes: new CrashWindow(), crashing: false };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'python' },
@@ -122,9 +156,14 @@ export function startLanguageClient(context: vscode.ExtensionContext, serverModu
       { scheme: 'file', language: 'typescript' },
     ],
     errorHandler: crashHandler(sup),
+    // Without a handler the library shows the bare error text; a crash is the crash handler's to report.
+    initializationFailedHandler: (err) => {
+      if (!sup.crashing) log.error('The Gradient Lab language server failed to initialize', err);
+      return false;
+    },
     outputChannelName: 'Gradient Lab Shapes',
   };
-  const client: LanguageClient = new LanguageClient('gradientLab.shapes', 'Gradient Lab Shapes', () => forkServer(module, sup, () => client.outputChannel), clientOptions);
+  const client: LanguageClient = new ShapeLanguageClient(() => forkServer(module, sup, () => client.outputChannel), clientOptions, sup);
   supervisors.set(client, sup);
   context.subscriptions.push(
     client.onDidChangeState((e) => {
@@ -135,12 +174,15 @@ export function startLanguageClient(context: vscode.ExtensionContext, serverModu
         return;
       }
       if (e.newState !== State.Running) return;
+      sup.crashing = false;
       log.info(`Gradient Lab language server is running (process ${sup.current?.child.pid ?? 'unknown'}).`);
       if (sup.context) client.sendNotification(ShapeContextNotification.type, sup.context).catch((err: unknown) => log.error('Could not send the shape context to the language server', err));
     }),
     { dispose: () => void client.stop().catch(() => undefined) },
   );
-  client.start().catch((err: unknown) => log.error('Gradient Lab language server failed to start', err));
+  client.start().catch((err: unknown) => {
+    if (!sup.crashing) log.error('Gradient Lab language server failed to start', err);
+  });
   return client;
 }
 
