@@ -25,6 +25,7 @@ import { TrainingController } from './training';
 import { ChecksTree, type SourcedReport } from './views/checksTree';
 import { DatasetTree } from './views/datasetTree';
 import { Panels, type HtmlFn, type PanelKind } from './views/panels';
+import { inlinePageAssets } from './views/pageAssets';
 import { TrainingView } from './views/trainingView';
 import { webviewHtml } from './webviewHtml';
 
@@ -74,12 +75,8 @@ export class Ctx implements vscode.Disposable {
     this.jobs = push(new JobRunner(this.distDir, this.log));
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
     const html: HtmlFn = (webview, view) =>
-      webviewHtml({
-        view,
-        cspSource: webview.cspSource,
-        scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-        styleUris: [webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString()],
-      });
+      // The bundle and stylesheet go inline, not through the webview service worker (see webviewHtml.ts).
+      webviewHtml({ view, cspSource: webview.cspSource, ...inlinePageAssets(dist.fsPath, 'webview.js', ['webview.css']) });
     this.panels = push(
       new Panels(
         context.extensionUri,

@@ -1,19 +1,35 @@
 /**
- * The HTML shell of every Gradient Lab webview: one page that names its view, loads the webview
- * bundle with a nonce and its stylesheet, under a strict content security policy.
+ * The HTML shell of every Gradient Lab webview: one page that names its view and carries the webview
+ * bundle and its stylesheet, under a strict content security policy.
+ *
+ * The bundle and stylesheet are normally inlined (nonce'd <script> and <style>), not loaded by URI:
+ * a webview's resources come through VS Code's webview service worker, and in VS Code for the web
+ * (code-server) every webview shares one origin and so one service worker. When two webviews load at
+ * once (a window reload restoring a panel while the sidebar's Training view loads), the second one's
+ * worker replaces the first, and a resource response meant for the old worker goes to the new one
+ * ("Could not resolve unknown resource"): the request ends 30 s later with 408 and the page's script
+ * never runs (a view stuck on "Loading …"). An inlined page loads nothing through the worker.
  * Pure apart from the nonce (from crypto unless given), so tests can build the same page.
  */
 import { randomBytes } from 'node:crypto';
 import { VIEW_TITLES, type ViewKind } from '../protocol/webview';
 
-export interface WebviewHtmlOptions {
-  view: ViewKind;
-  /** `webview.cspSource`: the origin local resources are served from. */
-  cspSource: string;
-  /** `webview.asWebviewUri(dist/webview.js)`, as a string. */
-  scriptUri: string;
+/** What a page runs and how it looks: inline sources (what views use) or URIs (the headless test harness). */
+export interface PageAssets {
+  /** The bundle's source, inlined under the nonce. */
+  script?: string;
+  /** `webview.asWebviewUri(dist/webview.js)`, as a string, when the bundle is loaded by URI instead. */
+  scriptUri?: string;
+  /** Stylesheets' sources, inlined under the nonce. */
+  styles?: readonly string[];
   /** `webview.asWebviewUri(dist/webview.css)`, plus any others, as strings. */
-  styleUris: readonly string[];
+  styleUris?: readonly string[];
+}
+
+export interface WebviewHtmlOptions extends PageAssets {
+  view: ViewKind;
+  /** `webview.cspSource`: the origin local resources (images, any stylesheet by URI) are served from. */
+  cspSource: string;
   /** Tests pass a fixed one; otherwise 128 random bits. */
   nonce?: string;
   /** Page title; defaults to the view's title. */
@@ -30,15 +46,18 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 }
 
-/** The content security policy of a view: nothing by default; our script by nonce; our styles and images. */
-export function contentSecurityPolicy(view: ViewKind, cspSource: string, nonce: string): string {
+/**
+ * The content security policy of a view: nothing by default; our script by nonce; our styles (by
+ * nonce when inlined, `inlineStyles`) and images.
+ */
+export function contentSecurityPolicy(view: ViewKind, cspSource: string, nonce: string, inlineStyles = false): string {
   // The captions gallery shows CS231n images, which the dataset names by remote URL (Flickr); they
   // are the only remote content any view loads, and only as images.
   const img = view === 'captions' ? `${cspSource} https:` : cspSource;
   return [
     "default-src 'none'",
     `img-src ${img}`,
-    `style-src ${cspSource}`,
+    inlineStyles ? `style-src ${cspSource} 'nonce-${nonce}'` : `style-src ${cspSource}`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,
     "base-uri 'none'",
@@ -51,7 +70,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
 }
 
 /** What differs between Gradient Lab pages: which view the body names, which policy applies, the texts. */
-export interface PageShellOptions {
+export interface PageShellOptions extends PageAssets {
   /** The view whose content security policy applies. */
   policy: ViewKind;
   /** `data-view` of the body, which the bundle reads to pick its view. */
@@ -60,17 +79,35 @@ export interface PageShellOptions {
   /** Shown until the script has the view's state. */
   loading: string;
   cspSource: string;
-  scriptUri: string;
-  styleUris: readonly string[];
   nonce?: string;
+}
+
+/**
+ * Text placed inside <script> or <style> must not close the element early, nor open an HTML comment
+ * that changes how the parser finds the end (`<!--` followed by `<script`): refused with the reason.
+ */
+function inlineText(caller: string, what: string, end: 'script' | 'style', text: string): string {
+  const bad = new RegExp(`</${end}|<!--`, 'i').exec(text);
+  if (bad) throw new Error(`${caller}: the inlined ${what} contains "${bad[0]}" at offset ${bad.index}, which would end the <${end}> element early`);
+  return text;
 }
 
 /** The one page template of every webview (the views' bundle and the exploration panel's). */
 export function pageShell(caller: string, o: PageShellOptions): string {
   const nonce = o.nonce ?? makeNonce();
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error(`${caller}: nonce must be 16+ base64 characters, got ${JSON.stringify(nonce)}`);
-  const csp = contentSecurityPolicy(o.policy, o.cspSource, nonce);
-  const styles = o.styleUris.map((u) => `  <link rel="stylesheet" href="${escapeHtml(u)}">`).join('\n');
+  if ((o.script === undefined) === (o.scriptUri === undefined)) throw new Error(`${caller}: give the page's script either inline (script) or by URI (scriptUri), not ${o.script === undefined ? 'neither' : 'both'}`);
+  const inlineStyles = o.styles ?? [];
+  const csp = contentSecurityPolicy(o.policy, o.cspSource, nonce, inlineStyles.length > 0);
+  const n = escapeHtml(nonce);
+  const styles = [
+    ...(o.styleUris ?? []).map((u) => `  <link rel="stylesheet" href="${escapeHtml(u)}">`),
+    ...inlineStyles.map((css, i) => `  <style nonce="${n}">\n${inlineText(caller, `stylesheet ${i + 1}`, 'style', css)}\n  </style>`),
+  ].join('\n');
+  const script =
+    o.script !== undefined
+      ? `<script nonce="${n}">\n${inlineText(caller, 'script', 'script', o.script)}\n</script>`
+      : `<script nonce="${n}" src="${escapeHtml(o.scriptUri as string)}"></script>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -82,7 +119,7 @@ ${styles}
 </head>
 <body data-view="${escapeHtml(o.dataView)}">
   <main id="app" aria-busy="true"><p class="empty">Loading ${escapeHtml(o.loading)}…</p></main>
-  <script nonce="${escapeHtml(nonce)}" src="${escapeHtml(o.scriptUri)}"></script>
+  ${script}
 </body>
 </html>
 `;
