@@ -420,6 +420,7 @@ const paramCheck: Parser<ParamCheck> = (v, at) => {
     errors: nums,
     timeAxis: opt(nonNegInt),
     perTimestep: opt(nums),
+    perTimestepKind: opt(oneOf<'axis' | 'loss-step'>(['axis', 'loss-step'])),
     checked: nonNegInt,
   })(v, at);
   const size = p.shape.reduce((a, d) => a * d, 1);

@@ -15,6 +15,19 @@ describe('protocol/webview validators', () => {
     assert.equal(tr.type, 'setTraining');
   });
 
+  it('keeps the kind of per-timestep errors (loss steps of a weight), and refuses an unknown kind', () => {
+    const p = sampleReport();
+    const w = p.report.layers[0].params[0];
+    w.perTimestep = [1e-9, 0.5];
+    w.perTimestepKind = 'loss-step';
+    const m = parseToWebview('report', JSON.parse(JSON.stringify({ type: 'setReport', payload: p })));
+    assert.ok(m.type === 'setReport');
+    assert.equal(m.payload.report.layers[0].params[0].perTimestepKind, 'loss-step');
+    assert.deepEqual(m.payload.report.layers[0].params[0].perTimestep, [1e-9, 0.5]);
+    (w as { perTimestepKind: string }).perTimestepKind = 'steps';
+    assert.throws(() => parseToWebview('report', { type: 'setReport', payload: p }), /perTimestepKind: expected "axis" \| "loss-step"/);
+  });
+
   it('turns JSON null (NaN after serialisation) back into NaN', () => {
     const p = sampleReport();
     p.report.layers[0].params[0].errors[0] = NaN;

@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runChecks } from '../../core/checks';
+import { checkModel, runChecks } from '../../core/checks';
+import { findBug } from '../../core/explore/bugs';
 import { resolveImageRef } from '../../core/data/images';
 import type { Dataset } from '../../core/data/types';
 import { CaptioningModel } from '../../core/model';
@@ -137,6 +138,8 @@ async function main(): Promise<void> {
     const thresholds = { good: 1e-7, ok: 1e-4, warn: 1e-2 };
     await shot('report', { type: 'setReport', payload: { report, thresholds, title: 'All layers and both models, seed 231', select: { layer: report.layers.find((l) => l.params.some((p) => p.perTimestep))?.layer ?? '', param: report.layers.find((l) => l.params.some((p) => p.perTimestep))?.params.find((p) => p.perTimestep)?.name ?? '' } } }, 'webview-report.png');
     await shot('report', { type: 'setReport', payload: { report, thresholds, title: 'All layers and both models, seed 231' } }, 'webview-report-light.png', { theme: 'light' });
+    const bug = checkModel('rnn', 231, 1e-6, findBug('dwh-not-accumulated').layers);
+    await shot('report', { type: 'setReport', payload: { report: { seed: 231, h: 1e-6, dtype: 'float64', layers: [bug], verdict: bug.verdict }, thresholds, title: 'captioning_rnn with the bug dWh not accumulated (gradlab explore bugs)', select: { layer: 'captioning_rnn', param: 'Wh' } } }, 'webview-report-loss-steps.png');
     await shot('hidden', { type: 'setHidden', payload: hidden }, 'webview-hidden-states.png');
     await shot('hidden', { type: 'setHidden', payload: hidden }, 'webview-hidden-forget-gate.png', {
       before: async (v) => {

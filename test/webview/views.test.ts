@@ -10,6 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { EVIL, sampleCaptions, sampleGradFlow, sampleHidden, sampleReport, sampleTraining, svgImage } from './fixtures/data';
 import { launch, openView, screenshotDir, type ViewPage } from './harness';
+import { checkModel } from '../../core/checks';
+import { findBug } from '../../core/explore/bugs';
 
 // Browser globals, used only inside page.evaluate callbacks; the node tsconfig has no DOM lib.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -125,6 +127,31 @@ describe('webview: gradient-check report', () => {
       // The host selects a parameter (a tree item was clicked).
       await v.send({ type: 'selectParam', ref: { layer: 'rnn_step', param: 'db' } });
       assert.equal(await v.page.locator('tr.param-row[aria-selected="true"]').getAttribute('data-param'), 'db');
+      await noHarm(v);
+    } finally {
+      await v.close();
+    }
+  });
+
+  it("a weight's error per loss step, from the engine's model check with a BPTT bug", async () => {
+    const v = await openView(browser, 'report');
+    try {
+      const l = checkModel('rnn', 231, 1e-6, findBug('dwh-not-accumulated').layers);
+      const wh = l.params.find((p) => p.name === 'Wh')!;
+      await v.send({ type: 'setReport', payload: { report: { seed: 231, h: 1e-6, dtype: 'float64', layers: [l], verdict: l.verdict }, thresholds: { good: 1e-7, ok: 1e-4, warn: 1e-2 }, title: 'dWh not accumulated', select: { layer: 'captioning_rnn', param: 'Wh' } } });
+      assert.equal(await v.page.locator('tr.param-row[aria-selected="true"]').getAttribute('data-param'), 'Wh');
+      assert.deepEqual(await v.page.locator('.detail h3').allTextContents(), ['Relative error per element', 'Error per loss step']);
+      const bars = '.detail canvas.chart-canvas';
+      assert.equal(await v.page.locator(bars).getAttribute('data-bars'), '2');
+      assert.deepEqual(await v.page.locator('.detail details.values tbody tr td:last-child').allTextContents(), ['good', 'wrong']);
+      const p = await plotRect(v, bars);
+      await v.page.mouse.move(p.left + p.x + (1.5 * p.w) / 2, p.top + p.y + p.h / 2);
+      const barText = (await v.page.locator(`${bars} ~ .readout`).textContent()) ?? '';
+      assert.ok(barText.includes(`loss step t 1 “1” · relative error = ${wh.perTimestep![1].toExponential(2)}`), barText);
+      // Every parameter of the model check carries loss steps.
+      await v.page.locator('tr.param-row[data-param="W_vocab"]').click();
+      assert.equal(await v.page.locator(bars).getAttribute('data-bars'), '2');
+      await v.page.screenshot({ path: join(SHOTS, 'report-loss-steps-dark.png'), fullPage: true });
       await noHarm(v);
     } finally {
       await v.close();

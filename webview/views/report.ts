@@ -247,13 +247,16 @@ export function reportView(root: HTMLElement, host: Host<'report'>): { receive(m
       el('div', { class: 'actions' }, button('Export heatmap PNG', () => exportPng(heatmap.canvas, `${p.name}-errors.png`)), button('Explore…', () => host.post({ type: 'explore', name: 'pick', ref: { layer: row.layer, param: p.name } }))),
     );
 
-    if (p.perTimestep && p.timeAxis !== undefined) {
+    // Two kinds (core/gradcheck.ts): along the time axis of an (N, T, ·) tensor, or, for a weight or
+    // h0, the error of the whole gradient when only the loss at step t is active.
+    const lossSteps = p.perTimestepKind === 'loss-step';
+    if (p.perTimestep && (p.timeAxis !== undefined || lossSteps)) {
       const per = p.perTimestep;
       bars.set({
-        series: [{ name: 'max relative error', ys: per, color: 'blue', kind: 'bar', barColor: (i, th) => verdictColor(th, classify(per[i], t)) }],
+        series: [{ name: lossSteps ? 'relative error' : 'max relative error', ys: per, color: 'blue', kind: 'bar', barColor: (i, th) => verdictColor(th, classify(per[i], t)) }],
         xLabels: per.map((_, i) => String(i)),
-        xTitle: 'timestep t',
-        yTitle: 'max rel. error',
+        xTitle: lossSteps ? 'loss step t' : 'timestep t',
+        yTitle: lossSteps ? 'rel. error' : 'max rel. error',
         yLog: true,
         hlines: [
           { y: t.good, color: 'green', label: `good ${sci(t.good, 0)}` },
@@ -265,9 +268,10 @@ export function reportView(root: HTMLElement, host: Host<'report'>): { receive(m
         legend: false, // bars are coloured by verdict; the threshold lines are labelled
       });
       detail.append(
-        el('h3', {}, `Error per timestep (axis ${p.timeAxis})`),
+        el('h3', {}, lossSteps ? 'Error per loss step' : `Error per timestep (axis ${p.timeAxis})`),
+        ...(lossSteps ? [el('p', { class: 'meta' }, `The relative error of the whole ${p.name} when only the loss at step t counts. If it is right for early steps and wrong for later ones, the gradient is not carried or summed back through time.`)] : []),
         bars.root,
-        valuesTable('Values per timestep', ['t', 'max relative error', 'verdict'], per.map((v, i) => [i, sci(v), VERDICT_WORD[classify(v, t)]])),
+        valuesTable(lossSteps ? 'Values per loss step' : 'Values per timestep', ['t', lossSteps ? 'relative error' : 'max relative error', 'verdict'], per.map((v, i) => [i, sci(v), VERDICT_WORD[classify(v, t)]])),
         el('div', { class: 'actions' }, button('Export bars PNG', () => exportPng(bars.canvas, `${p.name}-per-timestep.png`))),
       );
     }
