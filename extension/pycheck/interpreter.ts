@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 /** The part of the Python extension's API we read (ms-python.python, environments API and the older settings API). */
 interface PythonExtensionApi {
   environments?: {
-    getActiveEnvironmentPath?(resource?: vscode.Uri): { path: string } | undefined;
-    resolveEnvironment?(env: { path: string }): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
+    getActiveEnvironmentPath?(resource?: vscode.Uri): { id?: string; path: string } | undefined;
+    resolveEnvironment?(env: { id?: string; path: string }): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
   };
   settings?: {
     getExecutionDetails?(resource?: vscode.Uri): { execCommand?: string[] } | undefined;
@@ -20,7 +20,12 @@ async function fromPythonExtension(resource: vscode.Uri): Promise<string | undef
     const env = api?.environments?.getActiveEnvironmentPath?.(resource);
     if (env?.path) {
       const resolved = await api.environments?.resolveEnvironment?.(env);
-      return resolved?.executable?.uri?.fsPath ?? env.path;
+      const exe = resolved?.executable?.uri?.fsPath;
+      if (exe) return exe;
+      // With no interpreter selected the extension answers its placeholder { id: 'DEFAULT_PYTHON',
+      // path: 'python' }: that is no choice, so the setting comes next (not whatever `python` is).
+      // Its older settings API would only repeat the placeholder.
+      return env.id === 'DEFAULT_PYTHON' ? undefined : env.path;
     }
     const cmd = api?.settings?.getExecutionDetails?.(resource)?.execCommand;
     return cmd && cmd.length === 1 ? cmd[0] : undefined;

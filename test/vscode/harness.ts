@@ -58,6 +58,10 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Install this .vsix into the fresh profile before starting. */
   vsix?: string;
+  /** More .vsix files to install (e.g. the test stand-in of the Python extension). */
+  extraVsix?: string[];
+  /** Keep workspace trust on (no --disable-workspace-trust); the settings then decide the rest. */
+  workspaceTrust?: boolean;
   /** Extra user settings. */
   settings?: Record<string, unknown>;
   /** Keep the data directory after stop (for `npm run try`). */
@@ -97,9 +101,10 @@ export class CodeServer {
       ...(opts.env ?? {}),
     };
     const dirs = ['--user-data-dir', userData, '--extensions-dir', extensions];
-    if (opts.vsix) {
-      const r = spawnSync(process.execPath, [entry, ...dirs, '--install-extension', opts.vsix], { env, encoding: 'utf8' });
-      if (r.status !== 0 || !/successfully installed/.test(r.stdout)) throw new Error(`installing ${opts.vsix} failed: ${r.stdout}${r.stderr}`);
+    for (const vsix of [opts.vsix, ...(opts.extraVsix ?? [])]) {
+      if (!vsix) continue;
+      const r = spawnSync(process.execPath, [entry, ...dirs, '--install-extension', vsix], { env, encoding: 'utf8' });
+      if (r.status !== 0 || !/successfully installed/.test(r.stdout)) throw new Error(`installing ${vsix} failed: ${r.stdout}${r.stderr}`);
       opts.log?.(r.stdout.trim());
     }
     const port = opts.port ?? (await freePort());
@@ -110,7 +115,7 @@ export class CodeServer {
       ...dirs,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
     ];
     const proc = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
