@@ -188,16 +188,22 @@ export function startLanguageClient(context: vscode.ExtensionContext, serverModu
 
 /**
  * Starts the server again by hand (after it gave up, or to get a fresh one): the crash count
- * starts over. Works from any state but a stop in progress, which it waits out first.
+ * starts over. Resolves once the new server runs, or once it died starting (the crash handler
+ * then takes over); rejects on any other failure.
  */
 export async function restartLanguageClient(client: LanguageClient): Promise<void> {
   const sup = supervisors.get(client);
   sup?.crashes.reset();
   sup?.log.info('Restarting the Gradient Lab language server (Restart Language Server command).');
   if (client.state === State.Starting) await client.start().catch(() => undefined);
-  // A client that gave up (or never came up) is stopped: start it; a running one stops first.
-  if (client.state === State.Running) await client.restart();
-  else await client.start();
+  try {
+    // A client that gave up (or never came up) is stopped: start it; a running one stops first.
+    if (client.state === State.Running) await client.restart();
+    else await client.start();
+  } catch (err) {
+    // The new server died while starting: the crash handler restarts it or gives up, and says so.
+    if (!sup?.crashing) throw err;
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
@@ -179,6 +180,41 @@ suite('Language server restarts', () => {
     await vscode.commands.executeCommand(RESTART);
     const next = await serverPid(pid);
     await logLine(`language server is running (process ${next})`);
+    await hoverWorks();
+  });
+
+  test('a server that dies while starting (exit code 3) is retried, then left stopped with one notification naming the code', async function () {
+    this.timeout(10 * 60_000);
+    const pid = await serverPid();
+    // Every server forked while this is set exits with code 3 before it answers initialize (the
+    // client copies the extension host's environment into the server's).
+    const crash = path.join(os.tmpdir(), `gradlab-crash-at-start-${process.pid}.js`);
+    fs.writeFileSync(crash, 'process.exit(3);\n');
+    const saved = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = `${saved ?? ''} --require ${JSON.stringify(crash)}`.trim();
+    const notes = watchNotifications();
+    try {
+      // A fresh server by hand; it and the 4 restarts after it die while starting.
+      await vscode.commands.executeCommand(RESTART);
+      const gaveUp = await logLine('exited with code 3', 'It stopped 5 times in 3 minutes, so it was not restarted');
+      await until('the client to stay stopped', () => client().state === State.Stopped, 60_000, 100);
+      // The earlier tests' crashes were kills: every exit code 3 in the log is this test's.
+      const restarts = logText().split('\n').filter((l) => /exited with code 3\. Restarting it \(crash [1-4] of 5 allowed/.test(l));
+      assert.equal(restarts.length, 4, restarts.join('\n'));
+      if (notes.seen) {
+        assert.equal(notes.shown.length, 1, notes.shown.join('\n'));
+        assert.match(notes.shown[0], /^error: The Gradient Lab language server crashed 5 times in 3 minutes \(last: process \d+ exited with code 3\) and was not restarted\. .* \[Restart Language Server \| Open Log\]$/);
+      }
+      assert.ok(gaveUp.includes('exited with code 3'));
+    } finally {
+      notes.restore();
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
+      fs.rmSync(crash, { force: true });
+    }
+    // Fixed: the command starts a server that stays up.
+    await vscode.commands.executeCommand(RESTART);
+    await serverPid(pid);
     await hoverWorks();
   });
 });
