@@ -1,6 +1,7 @@
 // `npm run test:e2e`: Gradient Lab in a real VS Code (code-server 4.100.3 + headless Chromium).
 // 1. packages dist/gradient-lab.vsix (production bundles), 2. the integration suite on the source
-// tree (extensionDevelopmentPath), 3. the integration suite and 4. the UI tests on the installed
+// tree (extensionDevelopmentPath), 3. the integration suite, 4. the trust/interpreter suite (Restricted
+// Mode, then trust granted, with a stand-in of the Python extension) and 5. the UI tests on the installed
 // .vsix, so what a user installs is what is tested. Prints each runner's closing line, then one total.
 import { spawnSync } from 'node:child_process';
 
@@ -9,6 +10,8 @@ const steps = [
   ['package', [process.execPath, 'scripts/package.mjs']],
   ['integration', [process.execPath, '--import', 'tsx', 'test/vscode/runIntegration.ts']],
   ['integration (vsix)', [process.execPath, '--import', 'tsx', 'test/vscode/runIntegration.ts', '--vsix']],
+  // Workspace trust on and the folder untrusted, then granted; a stand-in of the Python extension installed.
+  ['trust (vsix)', [process.execPath, '--import', 'tsx', 'test/vscode/runIntegration.ts', '--trust', '--vsix']],
   ['ui (vsix)', [process.execPath, '--import', 'tsx', 'test/vscode/runUi.ts', '--vsix']],
 ];
 let passed = 0;

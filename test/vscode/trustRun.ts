@@ -94,16 +94,19 @@ export function prepareTrustRun(tmp: string, workspace: string): TrustRun {
 export async function grantTrust(page: Page, dir: string): Promise<TrustGrant> {
   const grant: TrustGrant = { via: 'palette' };
   const reason = 'does not run Python code in Restricted Mode';
-  try {
-    let item = page.locator('.notifications-toasts .notification-list-item', { hasText: reason }).first();
-    if (!(await item.isVisible())) {
-      await runCommand(page, 'Notifications: Show Notifications');
-      item = page.locator('.notifications-center .notification-list-item', { hasText: reason }).first();
-    }
-    await item.waitFor({ state: 'visible', timeout: 20_000 });
+  const press = async (where: string, timeout: number): Promise<void> => {
+    const item = page.locator(`${where} .notification-list-item`, { hasText: reason }).first();
+    await item.waitFor({ state: 'visible', timeout });
     grant.notification = (await item.locator('.notification-list-item-message').textContent()) ?? '';
     await item.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first().click({ timeout: 10_000 });
     grant.via = 'notification';
+  };
+  try {
+    // The toast, unless it has hidden already (toasts hide after a while); then the notification centre.
+    await press('.notifications-toasts', 5000).catch(async () => {
+      await runCommand(page, 'Notifications: Show Notifications');
+      await press('.notifications-center', 20_000);
+    });
   } catch (e) {
     grant.error = `no Restricted Mode notification with a Manage Workspace Trust button: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
     await runCommand(page, 'Manage Workspace Trust');
