@@ -213,3 +213,19 @@ export function worstVerdict(vs: readonly Verdict[]): Verdict {
   for (const v of vs) w = Math.max(w, ORDER.indexOf(v));
   return ORDER[w];
 }
+
+/**
+ * The steps where a per-timestep error is above `limit` (NaN counts), as runs: "1-9", "0,3-4".
+ * Empty when every step is within it.
+ */
+export function stepRuns(perTimestep: readonly number[], limit: number): string {
+  const bad = perTimestep.map((e, t) => (e <= limit ? -1 : t)).filter((t) => t >= 0);
+  const runs: string[] = [];
+  for (let i = 0; i < bad.length; i++) {
+    let j = i;
+    while (j + 1 < bad.length && bad[j + 1] === bad[j] + 1) j++;
+    runs.push(i === j ? `${bad[i]}` : `${bad[i]}-${bad[j]}`);
+    i = j;
+  }
+  return runs.join(',');
+}

@@ -1,6 +1,6 @@
 /** `gradlab check`: the gradient check of every layer and of the captioning model, as a table or JSON. */
 import { runChecks, LAYER_NAMES, MODEL_CHECK_NAMES } from '../../core/checks';
-import { type CheckReport, type ParamCheck, type Verdict } from '../../core/gradcheck';
+import { stepRuns, type CheckReport, type ParamCheck, type Verdict } from '../../core/gradcheck';
 import { choiceFlag, intFlag, numFlag, parseArgs, strFlag } from '../args';
 
 export const usage = 'gradlab check [--layer NAME|all|model] [--cell rnn|lstm] [--seed N] [--h STEP] [--json]';
@@ -42,17 +42,8 @@ function sizes(s: Record<string, number>): string {
  */
 function badSteps(p: ParamCheck): string {
   if (!p.perTimestep || p.verdict === 'good' || p.verdict === 'ok') return '';
-  const bad = p.perTimestep.map((e, t) => (e > 1e-4 || Number.isNaN(e) ? t : -1)).filter((t) => t >= 0);
-  if (bad.length === 0) return '';
-  const runs: string[] = [];
-  let start = bad[0];
-  for (let i = 1; i <= bad.length; i++) {
-    if (i === bad.length || bad[i] !== bad[i - 1] + 1) {
-      runs.push(start === bad[i - 1] ? `${start}` : `${start}-${bad[i - 1]}`);
-      if (i < bad.length) start = bad[i];
-    }
-  }
-  return `steps ${runs.join(',')}`;
+  const runs = stepRuns(p.perTimestep, 1e-4);
+  return runs ? `steps ${runs}` : '';
 }
 
 const LABEL: Record<Verdict, string> = { good: 'good', ok: 'ok', warn: 'SUSPECT', wrong: 'WRONG' };

@@ -4,7 +4,7 @@
  * promises; 2 bad input.
  */
 import { BUG_IDS, EXPLORE_NAMES, isExploreName, runExplore, type ExploreData, type ExploreRequest, type ExploreResult } from '../../core/explore/index';
-import type { CheckReport } from '../../core/gradcheck';
+import { stepRuns, type CheckReport } from '../../core/gradcheck';
 import { openDatasetAt } from '../../core/node/fsAccess';
 import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 
@@ -99,17 +99,7 @@ function table(head: string[], rows: string[][]): string {
 }
 
 /** "3-9" style runs of the steps whose error is above 1e-2. */
-function badSteps(errs: readonly number[]): string {
-  const bad = errs.map((e, t) => (!(e <= 1e-2) ? t : -1)).filter((t) => t >= 0);
-  const runs: string[] = [];
-  for (let i = 0; i < bad.length; i++) {
-    let j = i;
-    while (j + 1 < bad.length && bad[j + 1] === bad[j] + 1) j++;
-    runs.push(i === j ? `${bad[i]}` : `${bad[i]}-${bad[j]}`);
-    i = j;
-  }
-  return runs.join(',');
-}
+const badSteps = (errs: readonly number[]): string => stepRuns(errs, 1e-2);
 
 function failing(r: CheckReport): string {
   const bad = r.layers.flatMap((l) =>

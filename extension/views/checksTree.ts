@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CheckReport, LayerCheck, ParamCheck, Verdict } from '../../core/gradcheck';
+import { DEFAULT_THRESHOLDS, stepRuns, type CheckReport, type LayerCheck, type ParamCheck, type Verdict } from '../../core/gradcheck';
 import { Cmd } from '../constants';
 
 /** A report in the tree with where it came from ("engine", or a Python file the user checked). */
@@ -12,7 +12,8 @@ export interface SourcedReport {
 export type CheckNode =
   | { type: 'layer'; source: string; layer: LayerCheck }
   | { type: 'param'; source: string; layer: LayerCheck; param: ParamCheck }
-  | { type: 'worst'; source: string; layer: LayerCheck; param: ParamCheck };
+  | { type: 'worst'; source: string; layer: LayerCheck; param: ParamCheck }
+  | { type: 'steps'; source: string; layer: LayerCheck; param: ParamCheck; runs: string };
 
 const ICON: Record<Verdict, vscode.ThemeIcon> = {
   good: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
@@ -53,7 +54,14 @@ export class ChecksTree implements vscode.TreeDataProvider<CheckNode> {
   getChildren(node?: CheckNode): CheckNode[] {
     if (!node) return this.roots();
     if (node.type === 'layer') return node.layer.params.map((param): CheckNode => ({ type: 'param', source: node.source, layer: node.layer, param }));
-    if (node.type === 'param' && isFailing(node.param.verdict)) return [{ ...node, type: 'worst' }];
+    if (node.type === 'param' && isFailing(node.param.verdict)) {
+      const kids: CheckNode[] = [{ ...node, type: 'worst' }];
+      // Where in time: the steps whose error is above the "ok" threshold, when some are within it.
+      const per = node.param.perTimestep;
+      const runs = per ? stepRuns(per, DEFAULT_THRESHOLDS.ok) : '';
+      if (per && runs && runs !== (per.length === 1 ? '0' : `0-${per.length - 1}`)) kids.push({ ...node, type: 'steps', runs });
+      return kids;
+    }
     return [];
   }
 
@@ -96,6 +104,21 @@ export class ChecksTree implements vscode.TreeDataProvider<CheckNode> {
         item.contextValue = 'worst';
         item.id = `${node.source}/${node.layer.layer}/${node.param.name}/worst`;
         item.command = { command: Cmd.showWorstElement, title: 'Show Worst Element', arguments: [{ layer: node.layer.layer, param: node.param.name }] };
+        return item;
+      }
+      case 'steps': {
+        const p = node.param;
+        const lossSteps = p.perTimestepKind === 'loss-step';
+        const item = new vscode.TreeItem(lossSteps ? `wrong for the loss at steps ${node.runs}` : `wrong at timesteps ${node.runs}`, vscode.TreeItemCollapsibleState.None);
+        const right = p.perTimestep!.filter((e) => e <= DEFAULT_THRESHOLDS.ok).length;
+        item.description = `right at ${right} of ${p.perTimestep!.length}`;
+        item.iconPath = new vscode.ThemeIcon('history');
+        item.tooltip = lossSteps
+          ? `The whole ${p.name}, checked with only one step's loss at a time, is wrong for these steps: a gradient that is right for some losses and wrong for others is not carried or summed back through time correctly. Click for the bars in the report.`
+          : `The elements of ${p.name} at these timesteps are wrong; the others are right. Click for the bars in the report.`;
+        item.contextValue = 'steps';
+        item.id = `${node.source}/${node.layer.layer}/${p.name}/steps`;
+        item.command = { command: Cmd.showReport, title: 'Show in Report', arguments: [{ layer: node.layer.layer, param: p.name }] };
         return item;
       }
     }

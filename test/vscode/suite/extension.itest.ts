@@ -14,6 +14,9 @@ import { openDatasetAt } from '../../../core/node/fsAccess';
 import type { CheckpointSummary, DatasetSummary, SampleResult } from '../../../protocol/jobs';
 import type { GradFlowPayload, HiddenStatesPayload, TrainConfig } from '../../../protocol/webview';
 import type { GradientLabApi } from '../../../extension/main';
+import { ChecksTree } from '../../../extension/views/checksTree';
+import { checkModel } from '../../../core/checks';
+import { findBug } from '../../../core/explore/bugs';
 import { EXT_ID, until, metric } from './util';
 
 
@@ -139,6 +142,20 @@ suite('Gradient Lab in VS Code', () => {
     assert.notEqual(report.verdict, 'wrong');
     assert.equal(a.ctx.checksTree.getChildren().length, report.layers.length);
     assert.equal(a.ctx.status.text, undefined, 'the status-bar item must go away when the check ends');
+  });
+
+  test('Gradient Checks tree: a failing weight says at which loss steps it is wrong, and links to the report', () => {
+    const l = checkModel('rnn', 231, 1e-6, findBug('dwh-not-accumulated').layers);
+    const tree = new ChecksTree();
+    tree.set([{ key: 'bug', label: 'bug', report: { seed: 231, h: 1e-6, dtype: 'float64', layers: [l], verdict: l.verdict } }]);
+    const [layer] = tree.getChildren();
+    const wh = tree.getChildren(layer).find((n) => tree.getTreeItem(n).label === 'Wh')!;
+    const kids = tree.getChildren(wh).map((n) => tree.getTreeItem(n));
+    assert.deepEqual(kids.map((i) => i.label), ['worst at [0, 1]', 'wrong for the loss at steps 1']);
+    assert.equal(kids[1].description, 'right at 1 of 2');
+    assert.deepEqual(kids[1].command?.arguments, [{ layer: 'captioning_rnn', param: 'Wh' }]);
+    const wx = tree.getChildren(layer).find((n) => tree.getTreeItem(n).label === 'Wx')!;
+    assert.deepEqual(tree.getChildren(wx), [], 'a passing parameter has no children');
   });
 
   test('Show Worst Element: names the element with its analytic and numeric values', async () => {
