@@ -35,7 +35,9 @@ export class TrainingView implements vscode.WebviewViewProvider, vscode.Disposab
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    view.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw));
+    // Attached before the page exists; each answer goes to the webview that asked (a view resolved
+    // again must not take the answer meant for the page that said ready).
+    view.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(view, raw));
     view.onDidDispose(() => {
       if (this.view === view) this.view = undefined;
     });
@@ -44,6 +46,10 @@ export class TrainingView implements vscode.WebviewViewProvider, vscode.Disposab
       if (!view.visible) this.ready = false;
     });
     view.webview.html = this.html(view.webview, 'training');
+    // The whole state also goes out now: VS Code holds it until the page has loaded (after its
+    // script is listening), so a `ready` lost on the way still leaves a filled panel. Both carry
+    // the complete state, so the second one changes nothing.
+    void view.webview.postMessage(this.handlers.state());
   }
 
   /** Posts to the panel when its script is listening; otherwise the next `ready` brings it up to date. */
@@ -51,7 +57,7 @@ export class TrainingView implements vscode.WebviewViewProvider, vscode.Disposab
     if (this.view && this.ready) void this.view.webview.postMessage(msg);
   }
 
-  private onMessage(raw: unknown): void {
+  private onMessage(view: vscode.WebviewView, raw: unknown): void {
     let msg: FromTraining;
     try {
       msg = parseFromWebview('training', raw);
@@ -60,8 +66,8 @@ export class TrainingView implements vscode.WebviewViewProvider, vscode.Disposab
       return;
     }
     if (msg.type === 'ready') {
-      this.ready = true;
-      void this.view?.webview.postMessage(this.handlers.state());
+      if (view === this.view) this.ready = true;
+      void view.webview.postMessage(this.handlers.state());
       return;
     }
     Promise.resolve(this.handlers.receive(msg)).catch((err: unknown) => this.log.error(`handling ${msg.type} from the training view`, err));

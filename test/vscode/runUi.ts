@@ -53,6 +53,36 @@ async function viewFrame(page: Page, view: string, timeout = 60_000): Promise<Fr
   }, timeout);
 }
 
+/**
+ * What each webview frame holds, for a failure's log: VS Code's host page (pre/index.html, one per
+ * webview) and the Gradient Lab page inside it, if VS Code has written one. A host page with no page
+ * inside is VS Code's own hang (its service-worker handshake never finished: workerReady waits for a
+ * controllerchange that can come before it listens, when two webviews register their workers at once;
+ * see webview/browser/pre/index.html); a page of ours still aria-busy is ours.
+ */
+async function webviewFrames(page: Page): Promise<{ lines: string[]; unwritten: number }> {
+  const lines: string[] = [];
+  let unwritten = 0;
+  for (const f of page.frames()) {
+    if (!f.url().includes('/webview/browser/pre/index.html')) continue;
+    const u = new URL(f.url());
+    const id = (u.searchParams.get('id') ?? '?').slice(0, 8);
+    const purpose = u.searchParams.get('purpose') ?? 'editor';
+    const pages: string[] = [];
+    for (const c of f.childFrames()) {
+      try {
+        const v = await c.evaluate<string>("`${document.body?.dataset.view ?? '(no view)'} aria-busy=${document.getElementById('app')?.getAttribute('aria-busy') ?? '-'}`");
+        pages.push(v);
+      } catch {
+        pages.push('(navigating)');
+      }
+    }
+    if (pages.length === 0) unwritten++;
+    lines.push(`webview ${id} (${purpose}): ${pages.length ? pages.join(', ') : 'no page written by VS Code'}`);
+  }
+  return { lines, unwritten };
+}
+
 async function shot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${shotPrefix}${name}.png`);
@@ -306,12 +336,18 @@ async function main(): Promise<number> {
         passed++;
         console.log(`✔ ${t.name} (${((Date.now() - s) / 1000).toFixed(1)} s)`);
       } catch (err) {
-        // code-server's webviews sometimes never load their page on a loaded machine (the frame stays
-        // on "Loading…" with no script run; seen after a window reload). One retry after a fresh page
-        // load tells that apart from a real failure, and the log says a retry was needed.
         const first = err instanceof Error ? err.message : String(err);
         await shot(page, `failed-${TESTS.indexOf(t)}`).catch(() => undefined);
-        console.log(`  ${t.name}: first attempt failed (${first}); retrying after a page reload`);
+        const frames = await webviewFrames(page).catch(() => ({ lines: ['(frames not readable)'], unwritten: 0 }));
+        // One retry, only when VS Code itself never wrote a webview's page (see webviewFrames): a
+        // page of ours that does not come up is a failure of ours and fails the test at once.
+        const vscodeHang = /waiting for the \w+ webview/.test(first) && frames.unwritten > 0;
+        if (!vscodeHang) {
+          failed++;
+          console.log(`✖ ${t.name}\n  ${first}\n  ${frames.lines.join('\n  ')}`);
+          continue;
+        }
+        console.log(`  ${t.name}: first attempt failed (${first}); VS Code never wrote a webview's page:\n  ${frames.lines.join('\n  ')}\n  retrying after a page reload`);
         try {
           await page.reload();
           await waitForWorkbench(page);
