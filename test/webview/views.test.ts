@@ -334,6 +334,25 @@ describe('webview: gradients per timestep', () => {
   });
 });
 
+describe('webview: report with a student\u2019s long layer name', () => {
+  it('wraps the name so every column, the verdict included, stays in view', async () => {
+    const v = await openView(browser, 'report', { theme: 'light', width: 1000, height: 600 });
+    try {
+      const payload = sampleReport();
+      payload.report.layers[0].layer = 'rnn_backward (no_accumulate_dwh.py)';
+      await v.send({ type: 'setReport', payload });
+      const [scroll, client] = await v.page.evaluate(() => {
+        const w = document.querySelector('.table-wrap');
+        return [w.scrollWidth, w.clientWidth];
+      });
+      assert.ok(scroll <= client + 1, `the table is ${scroll}px wide in ${client}px: the verdict column is cut off`);
+      await noHarm(v);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('webview: captions gallery', () => {
   it('shows images, ground truth and samples as text, and a labelled placeholder when offline', async () => {
     const v = await openView(browser, 'captions', { extra: images });
@@ -354,6 +373,11 @@ describe('webview: captions gallery', () => {
       assert.equal(await v.page.locator('.caption-card').count(), 1);
       await v.page.getByRole('button', { name: 'Sample new images' }).click();
       assert.deepEqual((await v.posted()).at(-1), { type: 'resample', split: 'val', count: 3 });
+      // Showing all of a val-only gallery (what Sample Captions opens), new images come from val again.
+      await v.page.locator('select').selectOption('both');
+      await v.send({ type: 'setCaptions', payload: { ...payload, items: payload.items.filter((x) => x.split === 'val') } });
+      await v.page.getByRole('button', { name: 'Sample new images' }).click();
+      assert.deepEqual((await v.posted()).at(-1), { type: 'resample', split: 'val', count: 1 });
       await noHarm(v);
     } finally {
       await v.close();
@@ -371,10 +395,21 @@ describe('webview: training panel', () => {
       const start = v.page.getByRole('button', { name: 'Start' });
       assert.equal(await start.isEnabled(), true);
       assert.equal(await v.page.getByRole('button', { name: 'Stop' }).isEnabled(), false);
+      await v.send({ type: 'progress', progress: { iteration: 120, totalIterations: 4000, epoch: 60, totalEpochs: 2000, itPerSec: 12.5, etaSeconds: 301 } });
+      await v.send({ type: 'status', status: 'running', message: 'rnn H=512 W=256 on default: 50 captions, 4000 iterations' });
+      assert.equal(await v.page.locator('.status').textContent(), 'Training: rnn H=512 W=256 on default: 50 captions, 4000 iterations');
+      assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /ETA5m 1s$/);
+      await v.send({ type: 'status', status: 'stopped', message: 'cancelled at iteration 120 of 4000' });
+      assert.equal(await v.page.locator('.status').textContent(), 'Stopped: cancelled at iteration 120 of 4000');
+      assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /Iteration120 \/ 4000.*ETA—$/, 'a stopped run shows no time left');
       await v.page.getByLabel('Hidden size').fill('0');
       assert.equal(await start.isEnabled(), false);
       assert.match((await v.page.locator('.form-error').textContent()) ?? '', /Hidden size: a whole number ≥ 1/);
       await v.page.getByLabel('Hidden size').fill('128');
+      await v.page.getByLabel('Learning rate').fill('');
+      assert.equal(await v.page.locator('.form-error').textContent(), 'Learning rate: a number > 0, the field is empty', 'the bad field is named, with what is wrong in it');
+      assert.equal(await start.isEnabled(), false);
+      await v.page.getByLabel('Learning rate').fill(String(state.config.learningRate));
       await v.page.getByLabel('Cell').selectOption('rnn');
       await start.click();
       const last = (await v.posted()).at(-1);
@@ -417,6 +452,9 @@ describe('webview: training panel', () => {
       await v.page.getByLabel('log y').check();
       await v.send({ type: 'status', status: 'done', message: 'final loss 2.09' });
       assert.equal(await v.page.locator('.status').textContent(), 'Finished: final loss 2.09');
+      // The solver's own message starts with the state's word: said once, not "Finished: finished …".
+      await v.send({ type: 'status', status: 'done', message: 'finished 100 iterations (50 epochs), final loss 0.7484' });
+      assert.equal(await v.page.locator('.status').textContent(), 'Finished 100 iterations (50 epochs), final loss 0.7484');
       await v.send({ type: 'sampledCaptions', captions: [{ split: 'val', text: EVIL }] });
       assert.equal(await v.page.locator('ul.sampled .sample').textContent(), EVIL);
       await v.page.screenshot({ path: join(SHOTS, 'training-dark.png'), fullPage: true });

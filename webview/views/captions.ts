@@ -36,7 +36,7 @@ export function captionsView(root: HTMLElement, host: Host<'captions'>): { recei
           'Split',
           select(
             [
-              { value: 'both', label: 'train and val' },
+              { value: 'both', label: 'all sampled' },
               { value: 'train', label: 'train' },
               { value: 'val', label: 'val' },
             ] as const,
@@ -51,7 +51,7 @@ export function captionsView(root: HTMLElement, host: Host<'captions'>): { recei
         labelled('Images', count),
         button('Sample new images', () => {
           const n = Math.round(Number(count.value));
-          host.post({ type: 'resample', split: filter === 'both' ? 'train' : filter, count: Number.isFinite(n) && n > 0 ? Math.min(50, n) : 6 });
+          host.post({ type: 'resample', split: filter === 'both' ? shownSplit(p.items) : filter, count: Number.isFinite(n) && n > 0 ? Math.min(50, n) : 6 });
         }),
       ),
       grid,
@@ -84,6 +84,15 @@ export function captionsView(root: HTMLElement, host: Host<'captions'>): { recei
       }
     },
   };
+}
+
+/**
+ * The split "Sample new images" draws from when both are shown: the one on screen (val when the
+ * gallery holds val images only, as after Sample Captions), so new images never silently switch
+ * the gallery to the other split; train when it holds train images or both.
+ */
+export function shownSplit(items: readonly GalleryItem[]): Split {
+  return items.length > 0 && items.every((x) => x.split === 'val') ? 'val' : 'train';
 }
 
 function sampleLabel(s: CaptionSample): string {

@@ -106,6 +106,20 @@ const STATUS_TEXT: Record<TrainStatus, string> = {
   failed: 'Failed',
 };
 
+/**
+ * The status line: the state's word and the run's message, without saying a word twice
+ * ("Finished: finished 100 iterations" reads "Finished 100 iterations") and without an ellipsis
+ * before a colon ("Training…: rnn H=…" reads "Training: rnn H=…").
+ */
+export function statusText(s: TrainStatus, message: string | undefined): string {
+  const label = STATUS_TEXT[s];
+  const msg = message?.trim();
+  if (!msg) return label;
+  const word = label.replace(/\u2026$/, '').split(' ')[0].toLowerCase();
+  if (msg.split(/[\s:,]/)[0].toLowerCase() === word) return msg[0].toUpperCase() + msg.slice(1);
+  return `${label.replace(/\u2026$/, '')}: ${msg}`;
+}
+
 type NumKey = 'hiddenDim' | 'wordvecDim' | 'learningRate' | 'batchSize' | 'numEpochs' | 'trainSubset' | 'seed';
 
 const NUM_FIELDS: readonly { key: NumKey; label: string; int: boolean; min: number; max?: number }[] = [
@@ -149,7 +163,11 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
       const v = Number(input.value);
       const bad = input.value.trim() === '' || !Number.isFinite(v) || (f.int && !Number.isInteger(v)) || (f.key === 'learningRate' ? v <= 0 : v < f.min) || (f.max !== undefined && v > f.max);
       input.setAttribute('aria-invalid', bad ? 'true' : 'false');
-      if (bad) return { error: `${f.label}: ${f.int ? 'a whole number' : 'a number'} ${f.key === 'learningRate' ? '> 0' : `≥ ${f.min}`}${f.max !== undefined ? ` and ≤ ${f.max}` : ''}, got “${input.value}”` };
+      if (bad) {
+        // A number input holding text ("abc") reports an empty value and validity.badInput.
+        const got = input.validity?.badInput ? 'what is typed is not a number' : input.value.trim() === '' ? 'the field is empty' : `got “${input.value}”`;
+        return { error: `${f.label}: ${f.int ? 'a whole number' : 'a number'} ${f.key === 'learningRate' ? '> 0' : `≥ ${f.min}`}${f.max !== undefined ? ` and ≤ ${f.max}` : ''}, ${got}` };
+      }
       c[f.key] = v;
     }
     if (cellSel) c.cellType = cellSel.value === 'rnn' ? 'rnn' : 'lstm';
@@ -195,17 +213,20 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
     els.start.disabled = busy || els.error.textContent !== '';
     els.stop.disabled = s !== 'running';
     els.reset.disabled = busy;
-    els.status.textContent = state?.message ? `${STATUS_TEXT[s]}: ${state.message}` : STATUS_TEXT[s];
+    els.status.textContent = statusText(s, state?.message);
     els.status.className = `status status-${s}`;
   }
 
   function showProgress(p: TrainProgress | undefined): void {
+    // A stopped or failed run has no time left: its last estimate would read as if it were still going.
+    const s = state?.status ?? 'idle';
+    const going = s === 'running' || s === 'stopping';
     const items: [string, string][] = p
       ? [
           ['Iteration', `${p.iteration} / ${p.totalIterations}`],
           ['Epoch', `${p.epoch} / ${p.totalEpochs}`],
           ['Speed', `${num(p.itPerSec, 3)} it/s`],
-          ['ETA', duration(p.etaSeconds)],
+          ['ETA', going ? duration(p.etaSeconds) : '—'],
         ]
       : [
           ['Iteration', '—'],
@@ -302,6 +323,7 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
             state.message = m.message;
           }
           syncButtons();
+          if (state) showProgress(state.progress);
           break;
         case 'sampledCaptions':
           if (state) state.captions = m.captions;
