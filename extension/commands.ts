@@ -242,8 +242,15 @@ export function registerCommands(ctx: Ctx): void {
   }
 }
 
+/** The title a user knows the command by ("Open Dataset", from the package's contributes), not its id. */
+function commandTitle(ctx: Ctx, id: CommandId): string {
+  const contributed = (ctx.context.extension?.packageJSON as { contributes?: { commands?: { command: string; title: string }[] } } | undefined)?.contributes?.commands;
+  const title = contributed?.find((c) => c.command === id)?.title;
+  return title ? title.replace(/\u2026$/, '') : id.replace('gradientLab.', '');
+}
+
 function reportFailure(ctx: Ctx, id: CommandId, err: unknown): void {
-  const title = id.replace('gradientLab.', '');
+  const title = commandTitle(ctx, id);
   ctx.log.error(`${title} failed`, err);
   const reason = errorMessage(err);
   const datasetTrouble = /dataset|\.h5|vocab|captions/i.test(reason);
