@@ -100,7 +100,7 @@ export function hiddenView(root: HTMLElement, host: Host<'hidden'>): { receive(m
             },
           ),
         ),
-        labelled('Min max|value|', minInput),
+        labelled('Units with max |value| ≥', minInput),
         count,
       ),
       heatmap.root,
