@@ -3,12 +3,13 @@
  * bundle and its stylesheet, under a strict content security policy.
  *
  * The bundle and stylesheet are normally inlined (nonce'd <script> and <style>), not loaded by URI:
- * a webview's resources come through VS Code's webview service worker, and in VS Code for the web
- * (code-server) every webview shares one origin and so one service worker. When two webviews load at
- * once (a window reload restoring a panel while the sidebar's Training view loads), the second one's
- * worker replaces the first, and a resource response meant for the old worker goes to the new one
- * ("Could not resolve unknown resource"): the request ends 30 s later with 408 and the page's script
- * never runs (a view stuck on "Loading …"). An inlined page loads nothing through the worker.
+ * a webview's resources (https://*.vscode-resource.vscode-cdn.net/…) exist only through VS Code's
+ * webview service worker, and in VS Code for the web (code-server) every webview shares one origin
+ * and so one worker registration, which each new webview replaces with its own. When two webviews
+ * load at once (a window reload restoring the report panel while the sidebar's Training view loads),
+ * a page can end up written under a worker that is already gone: its requests then go to the network,
+ * fail (net::ERR_NAME_NOT_RESOLVED offline), and its script never runs (a view stuck on "Loading …").
+ * An inlined page requests nothing, so it starts whichever worker controls it.
  * Pure apart from the nonce (from crypto unless given), so tests can build the same page.
  */
 import { randomBytes } from 'node:crypto';
