@@ -13,6 +13,7 @@ import type { ExploreName, ExploreRequest, ExploreResult } from '../core/explore
 import { PARAM_NAMES } from '../core/model';
 import { parseFromExplore, type ExplorePayload, type ToExplore } from '../protocol/webview';
 import { exploreHtml } from './exploreHtml';
+import { inlinePageAssets } from './views/pageAssets';
 import type { ExploreJob, FromExploreWorker } from './exploreWorker';
 import { writeFileAtomic } from './files';
 
@@ -94,8 +95,8 @@ class ExplorePanel implements vscode.Disposable {
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     const panel = vscode.window.createWebviewPanel('gradientLab.explore', 'Gradient Lab: Explore', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, { enableScripts: true, localResourceRoots: [dist] });
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', 'gradient-lab.svg');
-    const uri = (f: string) => panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
-    panel.webview.html = exploreHtml({ cspSource: panel.webview.cspSource, scriptUri: uri('explore.js'), styleUris: [uri('webview.css'), uri('explore.css')] });
+    // Inline, not through the webview service worker (see webviewHtml.ts).
+    panel.webview.html = exploreHtml({ cspSource: panel.webview.cspSource, ...inlinePageAssets(dist.fsPath, 'explore.js', ['webview.css', 'explore.css']) });
     panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw));
     panel.onDidDispose(() => {
       this.panel = undefined;

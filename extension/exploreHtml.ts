@@ -3,12 +3,11 @@
  * (nothing by default, our script by nonce, our styles), loading dist/explore.js. No vscode import,
  * so tests build the same page.
  */
-import { pageShell } from './webviewHtml';
+import { type PageAssets, pageShell } from './webviewHtml';
 
-export interface ExploreHtmlOptions {
+/** The script and styles inline (the panel) or by URI (tests), as in webviewHtml.ts. */
+export interface ExploreHtmlOptions extends PageAssets {
   cspSource: string;
-  scriptUri: string;
-  styleUris: readonly string[];
   nonce?: string;
   title?: string;
 }
