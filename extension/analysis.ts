@@ -57,48 +57,55 @@ export function hiddenPayload(r: TraceResult): HiddenStatesPayload {
     ...(tr.c ? { c: tr.c } : {}),
     ...(tr.gates ? { gates: tr.gates } : {}),
     caption: captionRef(r),
+    model: tr.model,
   };
 }
 
 export function gradFlowPayload(r: TraceResult): GradFlowPayload {
   const perCell: GradFlowPayload['perCell'] = {};
+  const models: NonNullable<GradFlowPayload['models']> = {};
   for (const tr of r.traces) {
     const s: GradFlowSeries = { dh: tr.dh, dx: tr.dx, dWh: tr.dWh, dWx: tr.dWx };
     perCell[tr.cell] = s;
+    models[tr.cell] = tr.model;
   }
-  return { words: r.words, perCell, caption: captionRef(r) };
+  return { words: r.words, perCell, caption: captionRef(r), models };
 }
 
 /** Show Hidden States: h_t (and the LSTM's c_t and gates) for one caption. */
-export async function showHiddenStates(ctx: Ctx, choice: TraceChoice = {}): Promise<HiddenStatesPayload> {
+export async function showHiddenStates(ctx: Ctx, choice: TraceChoice = {}, reveal = true): Promise<HiddenStatesPayload> {
   const cell = choice.cell ?? ctx.checkpoint?.cellType ?? config.training().cellType;
   const r = await runTrace(ctx, choice, [cell], 'Tracing hidden states');
   ctx.hidden = hiddenPayload(r);
   ctx.log.info(`hidden states: ${r.split} caption ${r.index}${r.sampled ? ` (sampled for image ${r.sampled.imageIndex})` : ''}, ${r.traces[0].cell}, ${r.traces[0].model}`);
   ctx.panels.refresh('hidden');
-  void ctx.panels.show('hidden');
+  if (reveal) void ctx.panels.show('hidden');
   return ctx.hidden;
 }
 
 /** Show Gradients per Timestep: ‖∂L/∂h_t‖, ‖∂L/∂x_t‖ and the per-step dWh, dWx for rnn and lstm. */
-export async function showGradients(ctx: Ctx, choice: TraceChoice = {}): Promise<GradFlowPayload> {
+export async function showGradients(ctx: Ctx, choice: TraceChoice = {}, reveal = true): Promise<GradFlowPayload> {
   const cells: CellType[] = ctx.checkpoint ? [ctx.checkpoint.cellType] : ['rnn', 'lstm'];
   const r = await runTrace(ctx, choice, cells, 'Tracing gradients per timestep');
   ctx.gradflow = gradFlowPayload(r);
   ctx.log.info(`gradients per timestep: ${r.split} caption ${r.index}${r.sampled ? ` (sampled for image ${r.sampled.imageIndex})` : ''}, ${r.traces.map((t) => `${t.cell}: ${t.model}`).join('; ')}`);
   ctx.panels.refresh('gradflow');
-  void ctx.panels.show('gradflow');
+  if (reveal) void ctx.panels.show('gradflow');
   return ctx.gradflow;
 }
+
+/** How many times Sample Captions has run: the first draw uses the training seed, each later one the next seed, so "Sample new images" shows new images. */
+let sampleDraws = 0;
 
 /** Sample Captions: greedy, beam and temperature captions of a trained model for images of a split. */
 export async function sampleCaptions(ctx: Ctx, opts: { split?: Split; count?: number } = {}): Promise<SampleResult> {
   const ckpt = ctx.checkpoint;
   if (!ckpt) throw new Error('sampling needs a trained model: train one (Gradient Lab: Train Model) or load a checkpoint first');
+  const seed = config.training().seed + sampleDraws++;
   const r = await vscode.window.withProgress(progressOptions('Sampling captions'), async (progress, token) => {
     const ds = await ctx.ensureDataset(token);
     return ctx.jobs.run(
-      { kind: 'sample', source: ds.source, checkpoint: ckpt.file, split: opts.split ?? 'val', count: opts.count ?? 8, seed: config.training().seed },
+      { kind: 'sample', source: ds.source, checkpoint: ckpt.file, split: opts.split ?? 'val', count: opts.count ?? 8, seed },
       { token, onProgress: (message) => progress.report({ message }) },
     );
   });
@@ -138,8 +145,18 @@ export async function loadCheckpoint(ctx: Ctx, file?: string): Promise<Checkpoin
     return ctx.jobs.run({ kind: 'checkpointInfo', source: ds.source, file: target }, { token });
   });
   ctx.setCheckpoint(summary);
+  // The trace views follow the model: what they show is traced again with the loaded one (same caption).
+  const again = (c: CaptionRef | undefined): TraceChoice | undefined => (c ? { split: c.split, index: c.index, sampled: c.sampled } : undefined);
+  const hidden = again(ctx.hidden?.caption);
+  const flow = again(ctx.gradflow?.caption);
+  try {
+    if (hidden) await showHiddenStates(ctx, hidden, false);
+    if (flow) await showGradients(ctx, flow, false);
+  } catch (e) {
+    ctx.log.warn(`tracing the open views again with the loaded model failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
   void vscode.window.showInformationMessage(
-    `Loaded a ${summary.cellType} model (H=${summary.hiddenDim}, W=${summary.wordvecDim}, ${summary.iterations} iterations) from ${target}.`,
+    `Loaded an ${summary.cellType.toUpperCase()} model (H=${summary.hiddenDim}, W=${summary.wordvecDim}, ${summary.iterations} iterations) from ${target}.`,
   );
   return summary;
 }

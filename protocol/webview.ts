@@ -83,6 +83,8 @@ export interface HiddenStatesPayload {
   /** LSTM gate activations after their nonlinearity, each T×H. */
   gates?: { i: number[][]; f: number[][]; o: number[][]; g: number[][] };
   caption?: CaptionRef;
+  /** Which model was traced, e.g. "trained, 400 iterations (run-….npz)" or "untrained (seed 231)". */
+  model?: string;
 }
 
 /** Per-timestep gradient norms of one cell type on one caption, each of length T. */
@@ -102,6 +104,8 @@ export interface GradFlowPayload {
   words: string[];
   perCell: { rnn?: GradFlowSeries; lstm?: GradFlowSeries };
   caption?: CaptionRef;
+  /** Which model each cell's trace comes from (see HiddenStatesPayload.model). */
+  models?: { rnn?: string; lstm?: string };
 }
 
 /** One caption a model produced for an image. */
@@ -456,6 +460,7 @@ const hiddenPayload: Parser<HiddenStatesPayload> = (v, at) => {
     c: opt(matrix),
     gates: opt(obj({ i: matrix, f: matrix, o: matrix, g: matrix })),
     caption: opt(captionRef),
+    model: opt(str),
   })(v, at);
   const T = p.h.length;
   const H = T > 0 ? p.h[0].length : 0;
@@ -471,7 +476,7 @@ const hiddenPayload: Parser<HiddenStatesPayload> = (v, at) => {
 const gradFlowSeries: Parser<GradFlowSeries> = obj({ dh: nums, dx: nums, dWh: nums, dWx: nums });
 
 const gradFlowPayload: Parser<GradFlowPayload> = (v, at) => {
-  const p = obj({ words: arr(str), perCell: obj({ rnn: opt(gradFlowSeries), lstm: opt(gradFlowSeries) }), caption: opt(captionRef) })(v, at);
+  const p = obj({ words: arr(str), perCell: obj({ rnn: opt(gradFlowSeries), lstm: opt(gradFlowSeries) }), caption: opt(captionRef), models: opt(obj({ rnn: opt(str), lstm: opt(str) })) })(v, at);
   for (const cell of ['rnn', 'lstm'] as const) {
     const s = p.perCell[cell];
     if (!s) continue;

@@ -117,7 +117,7 @@ async function trace(req: TraceJob): Promise<TraceResult> {
         dx: t.dxNorm,
         dWh: t.dWhNorm,
         dWx: t.dWxNorm,
-        model: req.checkpoint ? fileName(req.checkpoint) : `fresh model (seed ${req.seed})`,
+        model: ckpt && req.checkpoint ? `trained, ${ckpt.lossHistory.length} iterations (${fileName(req.checkpoint)})` : `untrained (seed ${req.seed})`,
       };
     });
     const first = traces.length ? model0Words(ds.idxToWord, row) : [];

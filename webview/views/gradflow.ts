@@ -42,6 +42,7 @@ export function gradFlowView(root: HTMLElement, host: Host<'gradflow'>): { recei
         'section',
         { class: 'cell-column', attrs: { 'aria-label': c.toUpperCase() } },
         el('h2', {}, c.toUpperCase()),
+        ...(p.models?.[c] ? [el('p', { class: 'meta model' }, p.models[c] as string)] : []),
         el('p', { class: 'meta ratio' }, ratioText(p.perCell[c] as GradFlowSeries)),
         el('h3', {}, 'Gradient reaching the state and the input'),
         ch.state.root,

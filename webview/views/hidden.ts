@@ -76,7 +76,7 @@ export function hiddenView(root: HTMLElement, host: Host<'hidden'>): { receive(m
       update();
     });
     root.append(
-      el('header', { class: 'toolbar' }, el('h1', {}, `Hidden states · ${p.cell.toUpperCase()}`), el('span', { class: 'meta' }, `T = ${T} timesteps · H = ${H} units`)),
+      el('header', { class: 'toolbar' }, el('h1', {}, `Hidden states · ${p.cell.toUpperCase()}`), el('span', { class: 'meta' }, `T = ${T} timesteps · H = ${H} units${p.model ? ` · ${p.model}` : ''}`)),
       captionPicker(p.caption, p.words, (split, index, sampled) => host.post({ type: 'chooseCaption', split, index, sampled })),
       el(
         'div',

@@ -194,6 +194,7 @@ suite('Gradient Lab in VS Code', () => {
     assert.equal(p.h[0].length, a.ctx.training.snapshot.config.hiddenDim);
     assert.ok(p.gates && p.c, 'an LSTM trace has its gates and cell state');
     assert.ok(p.h.flat().every((x) => Math.abs(x) < 1), 'h = o ⊙ tanh(c) lies in (−1, 1)');
+    if (!a.ctx.checkpoint) assert.match(p.model ?? '', /^untrained \(seed \d+\)$/);
     await until('the hidden-states tab', () => tabLabels().includes('Hidden States'));
   });
 
@@ -263,9 +264,16 @@ suite('Gradient Lab in VS Code', () => {
     assert.equal(loaded.cellType, 'rnn');
     assert.equal(loaded.hiddenDim, 16);
     assert.equal(loaded.vocabSize, a.ctx.dataset!.vocabSize);
+    // The open trace views were traced again with the loaded model, on the same caption.
+    assert.match(a.ctx.hidden?.model ?? '', /^trained, \d+ iterations \(model\.npz\)$/);
+    assert.equal(a.ctx.hidden?.cell, 'rnn');
+    assert.deepEqual(Object.keys(a.ctx.gradflow?.models ?? {}), ['rnn']);
     const s = await vscode.commands.executeCommand<SampleResult>('gradientLab.sampleCaptions', { split: 'val', count: 4 });
     assert.ok(s);
     assert.equal(s.items.length, 4);
+    // "Sample new images": the next draw shows other images.
+    const again = await vscode.commands.executeCommand<SampleResult>('gradientLab.sampleCaptions', { split: 'val', count: 4 });
+    assert.notDeepEqual(again!.items.map((it) => it.imageIndex), s.items.map((it) => it.imageIndex));
     for (const it of s.items) {
       assert.deepEqual(it.samples.map((x) => x.method), ['greedy', 'beam', 'temperature']);
       assert.ok(it.groundTruth.length > 0);
