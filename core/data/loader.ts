@@ -48,6 +48,10 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
 
   // Presence first, so a missing file is reported as such rather than as a read failure.
   const required = [CAPTIONS_FILE, VOCAB_FILE, featureFile('train', pca), featureFile('val', pca)];
+  const present = await Promise.all(required.map(async (f) => (await access.size(f)) !== null));
+  if (!present.some((p) => p)) {
+    throw new DatasetError(`${access.location} is not a CS231n captioning folder: none of ${required.join(', ')} is there`);
+  }
   for (const f of required) {
     if ((await access.size(f)) === null) {
       let hint = '';

@@ -4,7 +4,8 @@
  * and a dataset opened before stays usable.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CAPTIONS_FILE, DatasetError, featureFile, openDataset, urlsFile, VOCAB_FILE, type Dataset } from '../../core/data';
@@ -58,6 +59,12 @@ describe('dataset validation', () => {
       const e = await rejects(dir, new RegExp(`^${f.replace(/\./g, '\\.')}: missing file`));
       assert.equal(e.file, f);
     }
+  });
+
+  it('a folder with none of the files is named as not a dataset folder', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gl-empty-'));
+    dirs.push(dir);
+    await assert.rejects(openDataset(fsAccess(dir)), (e: Error) => e.message === `${dir} is not a CS231n captioning folder: none of ${CAPTIONS_FILE}, ${VOCAB_FILE}, ${featureFile('train', true)}, ${featureFile('val', true)} is there`);
   });
 
   it('asking for the 4096-d pair when only the PCA pair exists says so', async () => {

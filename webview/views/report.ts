@@ -280,7 +280,10 @@ export function reportView(root: HTMLElement, host: Host<'report'>): { receive(m
   function buildSliceControls(box: HTMLElement, p: ParamCheck): void {
     const s = slice;
     if (!s) return;
-    const axes = p.shape.map((d, a) => ({ value: String(a), label: `${axisName(p, a)} (axis ${a}, ${d})` }));
+    const axes = p.shape.map((d, a) => {
+      const name = axisName(p, a);
+      return { value: String(a), label: name === `axis ${a}` ? `axis ${a} (size ${d})` : `${name} (axis ${a}, size ${d})` };
+    });
     const redraw = (): void => renderDetail();
     const later = (f: () => void): void => void setTimeout(f, 0);
     box.append(
