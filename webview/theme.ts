@@ -51,6 +51,11 @@ export function readTheme(): Theme {
     return fallback;
   };
   const fg = v(['--vscode-editor-foreground', '--vscode-foreground'], fb.fg);
+  const blue = v(['--vscode-charts-blue'], fb.blue);
+  // Light high contrast gives charts.orange the same dark blue as charts.blue: the series drawn in
+  // orange next to blue ones would look alike, so orange then comes from the warning colour.
+  let orange = v(['--vscode-charts-orange'], fb.orange);
+  if (orange.toLowerCase() === blue.toLowerCase()) orange = [v(['--vscode-editorWarning-foreground'], fb.orange), fb.orange].find((c) => c.toLowerCase() !== blue.toLowerCase()) ?? fb.orange;
   return {
     kind,
     fg,
@@ -61,10 +66,10 @@ export function readTheme(): Theme {
     focus: v(['--vscode-focusBorder'], fb.focus),
     font: `${v(['--vscode-font-size'], '12px')} ${v(['--vscode-font-family'], 'system-ui, sans-serif')}`,
     red: v(['--vscode-charts-red'], fb.red),
-    blue: v(['--vscode-charts-blue'], fb.blue),
+    blue,
     green: v(['--vscode-charts-green'], fb.green),
     yellow: v(['--vscode-charts-yellow'], fb.yellow),
-    orange: v(['--vscode-charts-orange'], fb.orange),
+    orange,
     purple: v(['--vscode-charts-purple'], fb.purple),
   };
 }
