@@ -239,12 +239,17 @@ export class Chart {
         ctx.fillText(lab, this.xToPx(i), p.y + p.h + 4);
       }
     } else {
-      const ticks = spec.xLog ? logTicks(x0, x1) : linTicks(x0, x1, Math.max(2, Math.floor(p.w / 80)));
+      const ticks = spec.xLog ? logTicks(x0, x1) : linTicks(x0, x1, Math.max(3, Math.floor(p.w / 60)));
+      // A label at either end is moved inward to fit rather than dropped; one that would then
+      // overlap its neighbour is left out.
+      let right = -Infinity;
       for (const v of ticks) {
         const lab = spec.xLog ? decade(v) : num(v, 4);
-        const px = p.x + ((v - x0) / (x1 - x0 || 1)) * p.w;
         const half = ctx.measureText(lab).width / 2;
-        if (px + half <= width && px - half >= 0) ctx.fillText(lab, px, p.y + p.h + 4);
+        const px = Math.min(width - half, Math.max(half, p.x + ((v - x0) / (x1 - x0 || 1)) * p.w));
+        if (px - half < right + 6) continue;
+        ctx.fillText(lab, px, p.y + p.h + 4);
+        right = px + half;
       }
     }
     ctx.textAlign = 'right';
@@ -363,10 +368,14 @@ export class Chart {
     ctx.beginPath();
     const cols = Math.max(1, Math.floor(p.w * Math.max(1, window.devicePixelRatio || 1)));
     let pen = false;
+    // A point with no drawable neighbour (the first point of a run, or one between gaps) would make
+    // no visible line: it is drawn as a dot.
+    const dots: [number, number][] = [];
+    const drawable = (i: number): boolean => i >= 0 && i < n && Number.isFinite(s.ys[i]) && !(log && s.ys[i] <= 0);
     if (n <= cols * 2) {
       for (let i = 0; i < n; i++) {
         const y = s.ys[i];
-        if (!Number.isFinite(y) || (log && y <= 0)) {
+        if (!drawable(i)) {
           pen = false;
           continue;
         }
@@ -374,6 +383,7 @@ export class Chart {
         const py = this.yToPx(y, log);
         if (pen) ctx.lineTo(px, py);
         else ctx.moveTo(px, py);
+        if (!pen && !drawable(i + 1)) dots.push([px, py]);
         pen = true;
         this.drawnVertices += 1;
       }
@@ -414,6 +424,12 @@ export class Chart {
     }
     ctx.stroke();
     ctx.setLineDash([]);
+    ctx.fillStyle = ctx.strokeStyle;
+    for (const [x, y] of dots) {
+      ctx.beginPath();
+      ctx.arc(x, y, Math.max(2, ctx.lineWidth), 0, 2 * Math.PI);
+      ctx.fill();
+    }
   }
 
   private indexAt(clientX: number): number | undefined {
