@@ -79,6 +79,31 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
     }
   };
 
+  /**
+   * Says how a check went beyond the lens mark: one function in the status bar for a while; a whole
+   * file as a notification when something failed, with a way to its report.
+   */
+  const announce = (done: readonly FunctionResult[], file: string): void => {
+    if (done.length === 0) return;
+    const bad = done.filter((r) => r.status === 'fail' || r.status === 'error');
+    if (done.length === 1) {
+      const r = done[0];
+      const icon = r.status === 'pass' ? '$(pass)' : r.status === 'warn' ? '$(warning)' : '$(error)';
+      vscode.window.setStatusBarMessage(`${icon} ${r.function}: ${r.status === 'pass' ? 'passes' : r.summary}`, 10_000);
+      return;
+    }
+    const counts = `${done.length - bad.length} of ${done.length} functions in ${file} pass`;
+    if (bad.length === 0) {
+      vscode.window.setStatusBarMessage(`$(pass) ${counts}`, 10_000);
+      return;
+    }
+    const first = bad[0];
+    const param = first.layer.params.find((p) => p.verdict === 'wrong' || p.verdict === 'warn')?.name;
+    void vscode.window.showWarningMessage(`Gradient Lab: ${counts}; not ${bad.map((r) => r.function).join(', ')}.`, 'Show Report').then((pick) => {
+      if (pick) void vscode.commands.executeCommand('gradientLab.showReport', param ? { layer: first.layer.layer, param } : undefined);
+    });
+  };
+
   let toldAboutPython = false;
   /** Checks some functions of one document in one Python process; each result is published as it arrives. */
   const run = async (doc: vscode.TextDocument, fs: readonly FoundFunction[], found: readonly FoundFunction[]): Promise<FunctionResult[]> => {
@@ -108,10 +133,12 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
         checked.fire(r);
         lensChanged.fire();
       };
-      return await vscode.window.withProgress(
+      const done = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Gradient Lab: checking ${label}` },
         () => worker.run(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal, thresholds: deps.thresholds?.() }, onResult),
       );
+      announce(done, path.basename(doc.uri.fsPath));
+      return done;
     } catch (e) {
       deps.log.error(`checking ${label} failed`, e);
       void vscode.window.showErrorMessage(`Gradient Lab: checking ${label} failed: ${e instanceof Error ? e.message : String(e)}`);
