@@ -80,12 +80,24 @@ function camel(s: string): string {
   return s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
+/** What each of the captioning model's letters stands for (CS231n's names). */
+const MODEL_LETTER: Record<string, string> = {
+  N: 'the batch size',
+  T: 'the number of timesteps',
+  D: 'the image-feature size',
+  W: 'the word-vector size',
+  H: 'the hidden size',
+  V: 'the vocabulary size',
+};
+
 function layerNotes(sig: ShapeSig, ctx: ShapeContextParams): string[] {
   const notes = [sig.source === 'docstring' ? 'Shapes from the docstring.' : "Shapes from Gradient Lab's layer table."];
   const letters = sig.modelLetters;
   if (letters && Object.keys(ctx.sizes).length > 0) {
-    const parts = Object.entries(letters).map(([k, v]) => (v === null ? `${k} depends on the call` : `${k} is the model's ${v}`));
-    if (parts.length) notes.push(`In the captioning model: ${parts.join('; ')}.`);
+    const parts = Object.entries(letters).map(([k, v]) =>
+      v === null ? `${k} depends on the call` : v === k ? `${k} is ${MODEL_LETTER[v] ?? `the model's ${v}`}` : `this layer's ${k} is the model's ${v}, ${MODEL_LETTER[v] ?? v}`,
+    );
+    if (parts.length) notes.push(`Called from the captioning model: ${parts.join('; ')}.`);
   }
   return notes;
 }
