@@ -78,7 +78,14 @@ async function webviewFrames(page: Page): Promise<{ lines: string[]; unwritten: 
       }
     }
     if (pages.length === 0) unwritten++;
-    lines.push(`webview ${id} (${purpose}): ${pages.length ? pages.join(', ') : 'no page written by VS Code'}`);
+    // Which service worker controls the host page, and what its registration holds (ids of the
+    // webviews whose worker it is): the state VS Code's handshake (workerReady) was waiting on.
+    const sw = await f
+      .evaluate<string>(
+        `(async () => { const id = (w) => (w && (w.scriptURL.match(/id=([0-9a-f]{8})/) || [])[1]) || '-'; const r = await navigator.serviceWorker.getRegistration(); return 'controller ' + id(navigator.serviceWorker.controller) + ', registration active ' + id(r && r.active) + ' waiting ' + id(r && r.waiting) + ' installing ' + id(r && r.installing); })()`,
+      )
+      .catch(() => 'service worker state not readable');
+    lines.push(`webview ${id} (${purpose}): ${pages.length ? pages.join(', ') : 'no page written by VS Code'}; ${sw}`);
   }
   return { lines, unwritten };
 }
