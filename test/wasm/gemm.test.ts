@@ -161,7 +161,7 @@ test('products with a prepacked right operand equal the packing products bit for
   const rng = new Rng(5);
   for (const e of [engines[0].e, threaded]) {
     for (const dtype of ['f64', 'f32'] as DType[]) {
-      for (const [M, N, K] of [[50, 512, 300], [7, 13, 5], [64, 1004, 40], [3, 2100, 9], [1, 40, 17], [5, 24, 300]] as [number, number, number][]) {
+      for (const [M, N, K] of [[50, 512, 300], [7, 13, 5], [64, 1004, 40], [3, 2100, 9], [1, 40, 17], [5, 24, 300], [25, 1516, 260], [26, 100, 20]] as [number, number, number][]) {
         for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
           const A = e.floats(dtype, M * K), B = e.floats(dtype, K * N), C1 = e.floats(dtype, M * N), C2 = e.floats(dtype, M * N);
           fill(A, rng); fill(B, rng); fill(C1, rng);

@@ -233,6 +233,62 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
 }
 
 /**
+ * Tail kernels for a 1- or 2-row remainder of M: the same multiply-adds per element in the same
+ * order as ukr32 (so bit-identical results), but over 4 (1 row) or 2 (2 rows) packed B panels at once,
+ * which keeps 8 independent accumulators in flight instead of ukr32r2's latency-bound 4.
+ * bstride: bytes between consecutive packed panels (kc·NR·4).
+ */
+// @ts-ignore: decorator
+@inline function ukr32w1(kc: i32, a: usize, b: usize, bstride: usize, c: usize, beta: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  const b1 = b + bstride, b2 = b1 + bstride, b3 = b2 + bstride;
+  for (let p = 0; p < kc; p++) {
+    const o = <usize>p * 32;
+    const ai = v128.load32_splat(a, 0);
+    c0 = madd32(ai, v128.load(b + o, 0), c0); c1 = madd32(ai, v128.load(b + o, 16), c1);
+    c2 = madd32(ai, v128.load(b1 + o, 0), c2); c3 = madd32(ai, v128.load(b1 + o, 16), c3);
+    c4 = madd32(ai, v128.load(b2 + o, 0), c4); c5 = madd32(ai, v128.load(b2 + o, 16), c5);
+    c6 = madd32(ai, v128.load(b3 + o, 0), c6); c7 = madd32(ai, v128.load(b3 + o, 16), c7);
+    a += 16;
+  }
+  if (beta) {
+    c0 = f32x4.add(c0, v128.load(c, 0)); c1 = f32x4.add(c1, v128.load(c, 16));
+    c2 = f32x4.add(c2, v128.load(c, 32)); c3 = f32x4.add(c3, v128.load(c, 48));
+    c4 = f32x4.add(c4, v128.load(c, 64)); c5 = f32x4.add(c5, v128.load(c, 80));
+    c6 = f32x4.add(c6, v128.load(c, 96)); c7 = f32x4.add(c7, v128.load(c, 112));
+  }
+  v128.store(c, c0, 0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+  v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
+}
+
+// @ts-ignore: decorator
+@inline function ukr32w2(kc: i32, a: usize, b: usize, bstride: usize, c: usize, ldcB: usize, beta: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  const b1 = b + bstride;
+  for (let p = 0; p < kc; p++) {
+    const o = <usize>p * 32;
+    const x0 = v128.load(b + o, 0), x1 = v128.load(b + o, 16), x2 = v128.load(b1 + o, 0), x3 = v128.load(b1 + o, 16);
+    let ai = v128.load32_splat(a, 0);
+    c00 = madd32(ai, x0, c00); c01 = madd32(ai, x1, c01); c02 = madd32(ai, x2, c02); c03 = madd32(ai, x3, c03);
+    ai = v128.load32_splat(a, 4);
+    c10 = madd32(ai, x0, c10); c11 = madd32(ai, x1, c11); c12 = madd32(ai, x2, c12); c13 = madd32(ai, x3, c13);
+    a += 16;
+  }
+  const r1 = c + ldcB;
+  if (beta) {
+    c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c02 = f32x4.add(c02, v128.load(c, 32)); c03 = f32x4.add(c03, v128.load(c, 48));
+    c10 = f32x4.add(c10, v128.load(r1, 0)); c11 = f32x4.add(c11, v128.load(r1, 16));
+    c12 = f32x4.add(c12, v128.load(r1, 32)); c13 = f32x4.add(c13, v128.load(r1, 48));
+  }
+  v128.store(c, c00, 0); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+  v128.store(r1, c10, 0); v128.store(r1, c11, 16); v128.store(r1, c12, 32); v128.store(r1, c13, 48);
+}
+
+
+/**
  * The first one or two rows of ukr32 (mr ≤ 2): the same multiply-adds per element in the same
  * order, so the results are bit-identical to ukr32's rows, at half the work for a 1–2 row tail.
  */
@@ -473,9 +529,32 @@ export function gemm_pp_f32(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32,
     for (let ic = 0; ic < M; ic += MC32) {
       const mc = min(MC32, M - ic);
       packA32(ta, A, lda, ic, pc, mc, kc, Ap);
+      // A 1- or 2-row remainder runs through the wide tail kernels, groups of g full panels at a time.
+      const tail = mc & (MR - 1), mFull = mc - tail;
+      const g = tail == 1 ? 4 : tail == 2 ? 2 : 0;
+      const nFull = N / NR32 * NR32;
+      const bstride = <usize>(kc * NR32) * 4;
       for (let jr = 0; jr < N; jr += NR32) {
         const nr = min(NR32, N - jr);
         const bpan = Bblk + <usize>(jr * kc) * 4;
+        if (g) {
+          // The wide tail for the group of panels starting here (B panels still hot after the tiles below).
+          const gw = g * NR32;
+          if (jr % gw == 0 && jr + gw <= nFull) {
+            for (let jj = 0; jj < gw; jj += NR32) {
+              const bp = bpan + <usize>(jj * kc) * 4;
+              for (let ir = 0; ir < mFull; ir += MR) {
+                ukr32(kc, Ap + <usize>(ir * kc) * 4, bp, C + (<usize>(ic + ir) * ldc + jr + jj) * 4, ldcB, bt);
+              }
+            }
+            const apan = Ap + <usize>(mFull * kc) * 4;
+            const c = C + (<usize>(ic + mFull) * ldc + jr) * 4;
+            if (g == 4) ukr32w1(kc, apan, bpan, bstride, c, bt);
+            else ukr32w2(kc, apan, bpan, bstride, c, ldcB, bt);
+            jr += gw - NR32;
+            continue;
+          }
+        }
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);
           const apan = Ap + <usize>(ir * kc) * 4;
