@@ -23,15 +23,23 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], bo
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
     if (valued.includes(name)) {
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`--${name} needs a value`);
+      // `--layer --json`: the next flag is not the value the user forgot.
+      if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
       flags.set(name, v);
     } else if (booleans.includes(name)) {
+      if (eq > 0) throw new UsageError(`--${name} takes no value (got "${a}")`);
       flags.set(name, true);
     } else {
-      throw new UsageError(`unknown option --${name} (known: ${[...valued, ...booleans].map((f) => '--' + f).join(', ')})`);
+      const known = [...valued, ...booleans].map((f) => '--' + f);
+      throw new UsageError(`unknown option --${name} (${known.length ? `known: ${known.join(', ')}` : 'this command takes no options'})`);
     }
   }
   return { flags, positional };
+}
+
+/** Rejects positional arguments a command does not take (they would be silently ignored). */
+export function noPositionals(p: Parsed): void {
+  if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
 }
 
 export function intFlag(p: Parsed, name: string, dflt: number, min = -Infinity): number {

@@ -55,6 +55,13 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
+// A reader that went away (`gradlab demo | head`) is not an error: stop quietly, as `cat` does,
+// unless the command listens itself (`gradlab train` stops its run and saves first).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  if (process.stdout.listenerCount('error') === 1) process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,12 +1,13 @@
 /** `gradlab check`: the gradient check of every layer and of the captioning model, as a table or JSON. */
 import { runChecks, LAYER_NAMES, MODEL_CHECK_NAMES } from '../../core/checks';
 import { stepRuns, type CheckReport, type ParamCheck, type Verdict } from '../../core/gradcheck';
-import { choiceFlag, intFlag, numFlag, parseArgs, strFlag } from '../args';
+import { choiceFlag, intFlag, noPositionals, numFlag, parseArgs, strFlag } from '../args';
 
 export const usage = 'gradlab check [--layer NAME|all|model] [--cell rnn|lstm] [--seed N] [--h STEP] [--json]';
 
 export async function run(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ['layer', 'cell', 'seed', 'h'], ['json']);
+  noPositionals(p);
   const layer = strFlag(p, 'layer') ?? 'all';
   const known = [...LAYER_NAMES, ...MODEL_CHECK_NAMES, 'model', 'all'];
   if (!known.includes(layer)) throw new Error(`--layer ${layer}: expected one of ${known.join(', ')}`);

@@ -3,7 +3,7 @@
  * editor's "Check" CodeLens does, for terminals and autograders. Exit 0 all pass, 1 any check
  * fails (or raises), 2 nothing could run (bad arguments, no Python, no numpy).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkFile, functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
 import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
@@ -17,6 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   if (p.positional.length !== 1) throw new UsageError(`expected one Python file, got ${p.positional.length}: ${usage}`);
   const file = path.resolve(p.positional[0]);
   if (!existsSync(file)) throw new UsageError(`${p.positional[0]}: no such file`);
+  if (statSync(file).isDirectory()) throw new UsageError(`${p.positional[0]}: is a folder, not a Python file`);
   const only = strFlag(p, 'function');
   const timeout = numFlag(p, 'timeout', 10);
   if (!(timeout > 0)) throw new UsageError(`--timeout ${timeout}: expected a positive number of seconds`);

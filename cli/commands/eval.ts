@@ -13,7 +13,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a case file' : `cannot read (${code ?? (e as Error).message})`;
+    throw new UsageError(`${file === '-' ? 'standard input' : file}: ${why}`);
   }
   let parsed: unknown;
   try {

@@ -3,8 +3,8 @@
  * Exit status: 0 done; 1 the sanity suite failed or a catalogue entry did not show what it
  * promises; 2 bad input.
  */
-import { BUG_IDS, EXPLORE_NAMES, isExploreName, runExplore, type ExploreData, type ExploreRequest, type ExploreResult } from '../../core/explore/index';
-import { stepRuns, type CheckReport } from '../../core/gradcheck';
+import { BUG_IDS, EXPLORE_NAMES, isExploreName, runExplore, type ExploreData, type ExploreName, type ExploreRequest, type ExploreResult } from '../../core/explore/index';
+import { stepRuns, type CheckReport, type Verdict } from '../../core/gradcheck';
 import { openDatasetAt } from '../../core/node/fsAccess';
 import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 
@@ -16,6 +16,16 @@ export const usage =
   '  sanity:    [--data FOLDER|default] [--cell rnn|lstm] [--overfit-iterations N]\n' +
   '  flow:      [--data FOLDER|default]   (synthetic task always; a caption of the dataset when it opens)\n' +
   '  sparse:    [--cell rnn|lstm] [--per-param K] [--directions M] [--sizes N,T,D,W,H,V]';
+
+/** The options each exploration reads, besides --seed and --json (the usage text's lines). */
+const OPTIONS: Record<ExploreName, readonly string[]> = {
+  sweep: ['check', 'param'],
+  precision: ['h'],
+  bugs: ['bug'],
+  sanity: ['data', 'cell', 'overfit-iterations'],
+  flow: ['data'],
+  sparse: ['cell', 'per-param', 'directions', 'sizes'],
+};
 
 function openData(spec: string): Promise<ExploreData> {
   return openDatasetAt(spec);
@@ -32,6 +42,12 @@ export async function runWith(argv: string[], out: (s: string) => void, err: (s:
   if (name === undefined) throw new UsageError(`explore needs a NAME: one of ${EXPLORE_NAMES.join(', ')}`);
   if (!isExploreName(name)) throw new UsageError(`explore ${name}: expected one of ${EXPLORE_NAMES.join(', ')}`);
   if (extra.length > 0) throw new UsageError(`explore ${name}: unexpected argument "${extra[0]}"`);
+  // A flag of another exploration would be silently ignored: say so instead.
+  const own = OPTIONS[name];
+  const foreign = [...p.flags.keys()].find((f) => f !== 'json' && f !== 'seed' && !own.includes(f));
+  if (foreign !== undefined) {
+    throw new UsageError(`--${foreign} does not apply to explore ${name} (its options: ${[...own, 'seed', 'json'].map((f) => '--' + f).join(', ')})`);
+  }
   const req: ExploreRequest = { name, seed: intFlag(p, 'seed', 231, 0) };
   const check = strFlag(p, 'check');
   if (check) req.check = check;
@@ -90,6 +106,9 @@ export function exitCode(r: ExploreResult): number {
   return 0;
 }
 
+/** The report view's and `gradlab check`'s word for each verdict (the data says 'warn'). */
+const WORD: Record<Verdict, string> = { good: 'good', ok: 'ok', warn: 'suspect', wrong: 'wrong' };
+
 const e1 = (x: number): string => (Number.isFinite(x) ? x.toExponential(1) : String(x));
 
 function table(head: string[], rows: string[][]): string {
@@ -109,7 +128,8 @@ function failing(r: CheckReport): string {
         if (!p.perTimestep || p.perTimestep.length === 0) return `${l.layer}.${p.name}`;
         const steps = badSteps(p.perTimestep);
         const all = steps === `0-${p.perTimestep.length - 1}`;
-        return all || steps === '' ? `${l.layer}.${p.name}` : `${l.layer}.${p.name} (${p.perTimestepKind === 'loss-step' ? 'loss steps' : 'steps'} ${steps})`;
+        const word = `${p.perTimestepKind === 'loss-step' ? 'loss ' : ''}step${/^\d+$/.test(steps) ? '' : 's'}`;
+        return all || steps === '' ? `${l.layer}.${p.name}` : `${l.layer}.${p.name} (${word} ${steps})`;
       }),
   );
   return bad.length === 0 ? 'everything passes' : bad.join(', ');
@@ -125,7 +145,7 @@ export function formatResult(r: ExploreResult): string {
     }
     case 'precision': {
       const t = r.table;
-      const rows = t.rows.map((x) => [x.check, x.param, e1(x.rel64), x.verdict64, e1(x.rel32), x.verdict32 + (x.changed ? ' *' : ''), e1(x.rel32AtH32), x.verdict32AtH32]);
+      const rows = t.rows.map((x) => [x.check, x.param, e1(x.rel64), WORD[x.verdict64], e1(x.rel32), WORD[x.verdict32] + (x.changed ? ' *' : ''), e1(x.rel32AtH32), WORD[x.verdict32AtH32]]);
       return [table(['check', 'param', 'float64', 'verdict', `float32 h=${e1(t.h)}`, 'verdict', `float32 h=${e1(t.suggestedH32)}`, 'verdict'], rows), '', '* verdict changed from float64', t.summary].join('\n');
     }
     case 'bugs':
@@ -168,7 +188,7 @@ export function formatResult(r: ExploreResult): string {
         .map((c) =>
           [
             `captioning_${c.cell} at ${Object.entries(r.sizes).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-            table(['param', 'checked', 'rel error', 'verdict'], c.sparse.params.map((p) => [p.name, `${p.checked}/${p.shape.reduce((a, b) => a * b, 1)}`, e1(p.relError), p.verdict])),
+            table(['param', 'checked', 'rel error', 'verdict'], c.sparse.params.map((p) => [p.name, `${p.checked}/${p.shape.reduce((a, b) => a * b, 1)}`, e1(p.relError), WORD[p.verdict]])),
             `directional: ${c.directional.directions} directions, worst ${e1(c.directional.worstRelError)}, estimated ‖e‖/‖g‖ ${e1(c.directional.estimatedRelError)}`,
             c.directional.explanation,
           ].join('\n'),

@@ -8,6 +8,7 @@ import { isUpdateRule, UPDATE_RULES } from '../../core/optim';
 import { startTraining } from '../../core/node/trainHost';
 import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
 import { choiceFlag, intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
+import { checkSavePath } from './demo';
 
 export const usage = `gradlab train [--dataset PATH|default] [--cell rnn|lstm] [--hidden H] [--wordvec W] [--update RULE]
        [--lr X] [--lr-decay D] [--batch N] [--epochs E] [--max-train N] [--seed S] [--save FILE] [--json]
@@ -54,7 +55,12 @@ export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
     resume: strFlag(p, 'resume'),
   };
   if (job.threads !== 1 && job.threads !== 2) throw new UsageError(`--threads ${job.threads}: expected 1 or 2`);
-  if (save !== undefined && !/\.npz$/i.test(save)) throw new UsageError(`--save ${save}: the checkpoint file name must end in .npz`);
+  // Checked now, not after the whole run: a name that is not .npz, a folder that does not exist.
+  if (save !== undefined) checkSavePath(save);
+  const maxTrain = job.maxTrain ?? 0;
+  if (maxTrain > 0 && job.batchSize > maxTrain) {
+    throw new UsageError(`--batch ${job.batchSize} is larger than the ${maxTrain} training captions of --max-train ${maxTrain} (--max-train 0 uses the whole train split)`);
+  }
   const json = p.flags.has('json') || !process.stdout.isTTY;
   return { job, json };
 }

@@ -106,7 +106,7 @@ export function runExplore(req: ExploreRequest, hooks: ExploreHooks = {}): Explo
       const runs = ids.map((id, i) => {
         const run = runBug(id, seed);
         const sanity = runSanity(synth, { layers: BUGS.find((b) => b.id === id)?.layers, hiddenDim: 16, wordvecDim: 8, only: ['masked-zero-gradient', 'causality'] }).lines;
-        progress(`${id}: ${run.buggy.verdict}`, (i + 1) / ids.length);
+        progress(`${id}: with the bug the check says ${run.buggy.verdict === 'warn' ? 'suspect' : run.buggy.verdict}`, (i + 1) / ids.length);
         return { ...run, sanity };
       });
       return { kind: 'bugs', runs };

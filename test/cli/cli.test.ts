@@ -52,7 +52,7 @@ describe('gradlab CLI', () => {
   for (const [what, args, input, re] of [
     ['malformed JSON', ['eval', '-'], '{"op": ', /^gradlab: -: malformed JSON/],
     ['unknown op', ['eval', '-'], '{"op":"nope","inputs":{},"dout":null}', /^gradlab: op: unknown op "nope"/],
-    ['missing file', ['eval', '/nonexistent/case.json'], undefined, /^gradlab: \/nonexistent\/case.json: cannot read \(ENOENT\)/],
+    ['missing file', ['eval', '/nonexistent/case.json'], undefined, /^gradlab: \/nonexistent\/case.json: no such file/],
     ['unknown layer', ['check', '--layer', 'conv'], undefined, /^gradlab: --layer conv: expected one of/],
     ['unknown flag', ['check', '--fast'], undefined, /^gradlab: unknown option --fast/],
     ['unknown command', ['frobnicate'], undefined, /^gradlab: unknown command "frobnicate"/],

@@ -1,0 +1,142 @@
+// What a new user of `gradlab` runs into: flags that would be silently ignored, errors that name
+// the file and the problem, work rejected before it starts, Ctrl-C and `| head` handled quietly.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, noPositionals, UsageError } from '../../cli/args';
+import { checkSavePath, demoExitCode, overfitLine } from '../../cli/commands/demo';
+import { jobFromArgs } from '../../cli/commands/train';
+import { run as checkPython } from '../../cli/commands/checkPython';
+import { formatResult, runWith as explore } from '../../cli/commands/explore';
+import { runExplore } from '../../core/explore/index';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'dist', 'cli.js');
+const gradlab = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, cwd: root });
+
+async function exploreOut(argv: string[]): Promise<string> {
+  let out = '';
+  await explore(argv, (s) => (out += s), () => undefined);
+  return out;
+}
+
+describe('gradlab flag parsing', () => {
+  it('a boolean flag given a value is an error, not silently true', () => {
+    assert.throws(() => parseArgs(['--json=1'], [], ['json']), /--json takes no value/);
+  });
+
+  it('a valued flag followed by another flag says the value is missing', () => {
+    assert.throws(() => parseArgs(['--layer', '--json'], ['layer'], ['json']), (e: Error) => e instanceof UsageError && e.message === '--layer needs a value');
+    assert.equal(parseArgs(['--seed', '-1'], ['seed'], []).flags.get('seed'), '-1');
+  });
+
+  it('an unknown option of a command without options says so instead of listing nothing', () => {
+    assert.throws(() => parseArgs(['--json'], [], []), /unknown option --json \(this command takes no options\)/);
+  });
+
+  it('positional arguments a command does not take are rejected', () => {
+    assert.throws(() => noPositionals(parseArgs(['extra'], [], [])), /unexpected argument "extra"/);
+  });
+});
+
+describe('gradlab commands reject bad input before working', () => {
+  before(() => {
+    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  });
+
+  it('check with a stray argument exits 2 instead of ignoring it', () => {
+    const r = gradlab(['check', 'rnn']);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, 'gradlab: unexpected argument "rnn"\n');
+    assert.equal(r.stdout, '');
+  });
+
+  it('eval names a missing file and a folder in words', () => {
+    const missing = gradlab(['eval', '/nonexistent/case.json']);
+    assert.equal(missing.status, 2);
+    assert.equal(missing.stderr, 'gradlab: /nonexistent/case.json: no such file\n');
+    const folder = gradlab(['eval', tmpdir()]);
+    assert.equal(folder.status, 2);
+    assert.equal(folder.stderr, `gradlab: ${tmpdir()}: is a folder, not a case file\n`);
+  });
+
+  it('demo checks its arguments before the gradient check runs', () => {
+    for (const [args, re] of [
+      [['--seed', 'x'], /^gradlab: --seed x: expected an integer\n$/],
+      [['extra'], /^gradlab: unexpected argument "extra"\n$/],
+      [['--save', 'model.txt'], /^gradlab: --save model\.txt: the checkpoint file name must end in \.npz\n$/],
+      [['--save', '/nonexistent/dir/m.npz'], /^gradlab: --save \/nonexistent\/dir\/m\.npz: the folder \/nonexistent\/dir does not exist\n$/],
+      [['--dataset', '/nonexistent'], /^gradlab: \/nonexistent: no such dataset folder\n$/],
+    ] as [string[], RegExp][]) {
+      const r = gradlab(['demo', ...args]);
+      assert.equal(r.status, 2, args.join(' '));
+      assert.match(r.stderr, re);
+      assert.equal(r.stdout, '', `nothing printed before the error for ${args.join(' ')}`);
+    }
+  });
+
+  it('train rejects a batch larger than its training captions and an unwritable --save up front', () => {
+    assert.throws(() => jobFromArgs(['--batch', '100']), /--batch 100 is larger than the 50 training captions of --max-train 50 \(--max-train 0 uses the whole train split\)/);
+    assert.equal(jobFromArgs(['--batch', '100', '--max-train', '0']).job.batchSize, 100);
+    assert.throws(() => jobFromArgs(['--save', '/nonexistent/dir/m.npz']), /--save \/nonexistent\/dir\/m\.npz: the folder \/nonexistent\/dir does not exist/);
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-save-'));
+    assert.throws(() => checkSavePath(join(dir, 'm.txt')), /must end in \.npz/);
+    assert.doesNotThrow(() => checkSavePath(join(dir, 'm.npz')));
+  });
+
+  it('check-python on a folder says it is a folder', async () => {
+    await assert.rejects(checkPython([tmpdir()]), (e: Error) => e instanceof UsageError && e.message === `${tmpdir()}: is a folder, not a Python file`);
+  });
+});
+
+describe('gradlab demo stopped by Ctrl-C', () => {
+  it('does not call an interrupted overfit a success, and exits 130 like train', () => {
+    const line = overfitLine('cancelled', 0.036456, 95, 100, 3900);
+    assert.equal(line, 'final loss 0.036456 after 95 iterations, 3.9 s — stopped by Ctrl-C at iteration 95 of 100: not finished');
+    assert.doesNotMatch(line, /success/);
+    assert.equal(demoExitCode('cancelled', 0, 0.03), 130);
+    assert.match(overfitLine('done', 0.031, 100, 100, 3000), /overfit: success$/);
+    assert.equal(demoExitCode('done', 0, 0.031), 0);
+    assert.equal(demoExitCode('done', 0, 0.2), 1);
+    assert.equal(demoExitCode('diverged', 0, undefined), 1);
+  });
+});
+
+describe('gradlab output into a closed pipe', () => {
+  it('demo | head ends quietly with status 0, no EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, [cli, 'demo'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // The reader takes the first chunk and goes away, as `head -1` does.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.doesNotMatch(err, /EPIPE|\n\s+at /, err);
+    assert.equal(code, 0, err);
+  });
+});
+
+describe('gradlab explore', () => {
+  it('an option of another exploration is an error, not silently ignored', async () => {
+    await assert.rejects(exploreOut(['sweep', '--h', '1e-3']), /^UsageError: --h does not apply to explore sweep \(its options: --check, --param, --seed, --json\)$/);
+    await assert.rejects(exploreOut(['flow', '--cell', 'lstm']), /--cell does not apply to explore flow/);
+    await assert.rejects(exploreOut(['precision', '--bug', 'mask-ignored']), /--bug does not apply to explore precision/);
+  });
+
+  it('text output names verdicts as the report and gradlab check do (suspect, not warn)', () => {
+    const r = runExplore({ name: 'sparse', seed: 1, cells: ['rnn'], sizes: { N: 2, T: 3, D: 3, W: 3, H: 3, V: 5 }, perParam: 2, directions: 1 });
+    assert.equal(r.kind, 'sparse');
+    if (r.kind !== 'sparse') return;
+    r.cells[0].sparse.params[0].verdict = 'warn';
+    const text = formatResult(r);
+    assert.match(text, /^W_embed\s+\S+\s+\S+\s+suspect$/m);
+    assert.doesNotMatch(text, /\bwarn\b/);
+  });
+
+  it('one loss step is "loss step 1", several are "loss steps 1-9"', async () => {
+    const out = await exploreOut(['bugs', '--bug', 'dwh-not-accumulated']);
+    assert.match(out, /with the bug: rnn\.dWh \(loss steps 1-9\), captioning_rnn\.Wh \(loss step 1\)\n/);
+  });
+});
