@@ -42,13 +42,19 @@ export const embeddingBackwardAssigned: LayerImpl['wordEmbeddingBackward'] = (do
 
 /**
  * captions_in taken as captions[:, 1:] — the word fed at step t is the word step t must predict.
- * Emulated inside the embedding: the index matrix is shifted left by one (the last column gets
- * index 0, <NULL> in every CS231n vocabulary). Forward and backward stay consistent, so no
- * gradient check can see it; the causality check of the sanity suite does.
+ * Emulated inside the embedding: the index matrix is shifted left by one. The last column is the
+ * caption's last token, which the embedding never sees: <END> after a word and <NULL> after
+ * <NULL> (indices 2 and 0 in every CS231n vocabulary), so a caption that fills all T steps is fed
+ * <END> at its last step, as with the real bug, not <NULL> at a position whose target counts.
+ * Forward and backward stay consistent, so no gradient check can see it; the causality check of
+ * the sanity suite does (and the masking check passes, as it does with the real bug).
  */
 export const embeddingForwardShifted: LayerImpl['wordEmbeddingForward'] = (x: IntTensor, W: Tensor) => {
   const [n, t] = x.shape;
   const shifted = intTensor([n, t]);
-  for (let i = 0; i < n; i++) for (let s = 0; s + 1 < t; s++) shifted.data[i * t + s] = x.data[i * t + s + 1];
+  for (let i = 0; i < n; i++) {
+    for (let s = 0; s + 1 < t; s++) shifted.data[i * t + s] = x.data[i * t + s + 1];
+    shifted.data[i * t + t - 1] = x.data[i * t + t - 1] === 0 ? 0 : 2;
+  }
   return REFERENCE_LAYERS.wordEmbeddingForward(shifted, W);
 };
