@@ -150,6 +150,31 @@ describe('exploration panel (headless Chromium)', () => {
     assert.deepEqual(v.errors, []);
   });
 
+  it('in a side panel (480 px) the precision and sparse tables keep their relative errors, and no number breaks across lines', async () => {
+    const v = await open(480, 900);
+    await v.send({ type: 'setExplore', payload: payload({ name: 'precision' }, 'float32 against float64') });
+    const first = v.page.locator('.precision-table tbody tr').first().locator('td');
+    for (const col of [2, 4, 6]) {
+      assert.ok(await first.nth(col).isVisible(), `precision column ${col + 1} is shown`);
+      assert.match(await first.nth(col).innerText(), /^\d\.\de[+-]\d+$/);
+    }
+    // "relative to |g| = 4.8e-2" must not wrap as "4.8e-" / "2".
+    const numbers = v.page.locator('.why-cell .nobr, .explore-precision .summary .nobr');
+    assert.ok((await numbers.count()) > 45);
+    const lines: number[] = await numbers.evaluateAll((els: { getClientRects(): { length: number } }[]) => els.map((e) => e.getClientRects().length));
+    assert.ok(lines.every((n) => n === 1), `every number on one line: ${lines.join(',')}`);
+    await v.send({ type: 'setExplore', payload: payload({ name: 'sparse', cells: ['rnn'], sizes: { N: 3, T: 4, D: 5, W: 6, H: 7, V: 9 }, directions: 3 }, 'Sparse checks') });
+    const row = v.page.locator('.explore-sparse table.params tbody tr').first().locator('td');
+    assert.ok(await row.nth(2).isVisible(), 'the sparse relative error is shown');
+    assert.match(await row.nth(2).innerText(), /^\d\.\de[+-]\d+$/);
+    await v.page.screenshot({ path: join(SHOTS, 'explore-narrow-sparse.png'), fullPage: false });
+    await v.send({ type: 'setExplore', payload: payload({ name: 'sweep', check: 'rnn', param: 'dWh' }, 'Step-size sweep: rnn dWh') });
+    await v.page.locator('.explore-sweep canvas').first().focus();
+    await v.page.keyboard.press('ArrowRight');
+    assert.match(await v.page.locator('.explore-sweep .readout').first().innerText(), /^step h \S+ /);
+    assert.deepEqual(v.errors, []);
+  });
+
   it('precision and sparse render their tables; a malformed message is refused with a banner', async () => {
     const v = await open();
     await v.send({ type: 'setExplore', payload: payload({ name: 'precision' }, 'float32 against float64') });

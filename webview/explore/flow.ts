@@ -43,7 +43,7 @@ export function flowView(r: Flow, host: ExploreHost): HTMLElement {
         { name: 'LSTM ‖∂L/∂h_t‖', ys: run.lstm.dh, color: 'orange', kind: 'line', width: 2 },
       ],
       xLabels: run.rnn.dh.map((_, t) => String(t)),
-      xTitle: 't (the loss is at the last step only)',
+      xTitle: 't',
       yTitle: '‖∂L/∂h_t‖ (log)',
       yLog: true,
       hlines: [{ y: 1, color: 'muted', label: 'at the loss: 1' }],
@@ -75,7 +75,7 @@ export function flowView(r: Flow, host: ExploreHost): HTMLElement {
       el('label', { class: 'field' }, el('span', { class: 'field-label' }, 'spectral radius of Wh '), rSlider, rOut),
       button('Export PNG', () => host.post({ type: 'export', format: 'png', fileName: 'gradient-flow.png', data: pngDataUrl(chart.canvas) })),
     ),
-    el('p', { class: 'meta' }, `Synthetic task: N = 1, H = ${g.hidden}, inputs ~ N(0, 1), h0 = 0, Wh = ρ·Q (Q orthogonal, so every eigenvalue has modulus ρ; each LSTM gate block alike).`),
+    el('p', { class: 'meta' }, `Synthetic task: N = 1, H = ${g.hidden}, inputs ~ N(0, 1), h0 = 0, Wh = ρ·Q (Q orthogonal, so every eigenvalue has modulus ρ; each LSTM gate block alike); the loss is at the last step only (‖∂L/∂h_T−1‖ = 1).`),
     chart.root,
     summary,
   ];

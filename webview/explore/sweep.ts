@@ -9,6 +9,7 @@ import { button, el, labelled, select, valuesTable } from '../dom';
 import { sci } from '../format';
 import type { ExplorePayload } from '../../protocol/webview';
 import type { ExploreHost } from './host';
+import { withNumbers } from './badge';
 
 type Sweep = Extract<ExplorePayload['result'], { kind: 'sweep' }>['sweep'];
 
@@ -28,9 +29,10 @@ export function sweepView(p: ExplorePayload, s: Sweep, host: ExploreHost): HTMLE
     series,
     xLog: true,
     vlines: [
-      ...s.curves.filter((c) => !c.label).map((c) => ({ x: c.best.h, color: (c.precision === 'float64' ? 'blue' : 'orange') as 'blue' | 'orange', label: `best ${c.precision}: ${sci(c.best.h, 0)}` })),
+      ...s.curves.filter((c) => !c.label).map((c) => ({ x: c.best.h, color: (c.precision === 'float64' ? 'blue' : 'orange') as 'blue' | 'orange', label: `best ${sci(c.best.h, 0)}` })),
     ],
-    xTitle: 'step h (log scale) — round-off dominates on the left, truncation on the right',
+    // Short: the readout starts with it ("step h 3.16228e-6 · …") and a narrow panel must fit it.
+    xTitle: 'step h',
     yTitle: 'relative error (log)',
     yLog: true,
     yDomain: [10 ** (Math.floor(Math.log10(Math.max(1e-17, Math.min(...s.curves.flatMap((c) => [...c.relError, ...c.medianError]).filter((v) => v > 0))))) - 1), 2],
@@ -65,7 +67,7 @@ export function sweepView(p: ExplorePayload, s: Sweep, host: ExploreHost): HTMLE
     button('Sweep', () => host.post({ type: 'runExplore', request: { name: 'sweep', check, param, seed: s.seed } }), { class: 'primary' }),
     button('Export PNG', () => host.post({ type: 'export', format: 'png', fileName: `sweep-${s.check}-${s.param}.png`, data: pngDataUrl(chart.canvas) })),
   );
-  const why = el('div', { class: 'why' }, ...s.curves.map((c) => el('p', { class: `why-${c.precision}` }, el('strong', {}, `${c.label ?? c.precision}: `), c.why)));
+  const why = el('div', { class: 'why' }, el('p', { class: 'muted' }, 'Both axes are logarithmic. Round-off dominates on the left (small h), truncation on the right (large h).'), ...s.curves.map((c) => el('p', { class: `why-${c.precision}` }, el('strong', {}, `${c.label ?? c.precision}: `), ...withNumbers(c.why))));
   const rows = order.map((i) => [sci(s.hs[i], 1), ...s.curves.flatMap((c) => [sci(c.relError[i], 2), sci(c.medianError[i], 2)])]);
   const table = valuesTable('Values', ['h', ...s.curves.flatMap((c) => [`${c.label ?? c.precision} worst`, `${c.label ?? c.precision} median`])], rows);
   return el('section', { class: 'explore-sweep' }, controls, chart.root, why, table);

@@ -2,7 +2,7 @@
 import { el, valuesTable } from '../dom';
 import { sci } from '../format';
 import type { ExplorePayload } from '../../protocol/webview';
-import { statusBadge, verdictBadge } from './badge';
+import { statusBadge, verdictBadge, withNumbers } from './badge';
 
 type R = ExplorePayload['result'];
 
@@ -21,13 +21,13 @@ export function precisionView(r: Extract<R, { kind: 'precision' }>): HTMLElement
       el('td', {}, verdictBadge(x.verdict32)),
       el('td', { class: 'num' }, sci(x.rel32AtH32, 1)),
       el('td', {}, verdictBadge(x.verdict32AtH32)),
-      el('td', { class: 'why-cell' }, x.why),
+      el('td', { class: 'why-cell' }, ...withNumbers(x.why)),
     ),
   );
   return el(
     'section',
     { class: 'explore-precision' },
-    el('p', { class: 'summary' }, t.summary),
+    el('p', { class: 'summary' }, ...withNumbers(t.summary)),
     el('div', { class: 'table-wrap' }, el('table', { class: 'params precision-table' }, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { attrs: { scope: 'col' } }, h)))), el('tbody', {}, ...rows))),
   );
 }
@@ -42,7 +42,7 @@ export function sanityView(r: Extract<R, { kind: 'sanity' }>): HTMLElement {
         'div',
         { class: 'sanity-cell' },
         el('h2', {}, rep.cell.toUpperCase()),
-        el('ul', { class: 'sanity-lines' }, ...rep.lines.map((l) => el('li', { data: { status: l.status } }, statusBadge(l.status), ' ', el('strong', {}, l.title), el('br'), el('span', { class: 'meta' }, `${l.detail} · ${l.ms} ms`)))),
+        el('ul', { class: 'sanity-lines' }, ...rep.lines.map((l) => el('li', { data: { status: l.status } }, statusBadge(l.status), ' ', el('strong', {}, l.title), el('br'), el('span', { class: 'meta' }, ...withNumbers(`${l.detail} · ${l.ms} ms`))))),
       ),
     ),
   );
@@ -66,7 +66,7 @@ export function sparseView(r: Extract<R, { kind: 'sparse' }>): HTMLElement {
         ),
         el('h3', {}, 'Random directions'),
         el('p', {}, `Estimated ‖g_analytic − g_true‖ / ‖g_true‖ ≈ ${sci(c.directional.estimatedRelError, 1)} (worst direction ${sci(c.directional.worstRelError, 1)}), ${c.directional.forwardPasses} forward passes instead of ${c.directional.denseForwardPasses}.`),
-        el('p', { class: 'meta' }, c.directional.explanation),
+        el('p', { class: 'meta' }, ...withNumbers(c.directional.explanation)),
         valuesTable('Directions', ['#', 'g·u (analytic)', 'numeric', 'relative error'], c.directional.samples.map((s, i) => [i + 1, sci(s.analytic, 4), sci(s.numeric, 4), sci(s.relError, 1)])),
       ),
     ),
