@@ -5,7 +5,6 @@
  * The extension's composition root calls `registerExplore(context, deps)` once.
  */
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { LAYER_SPECS } from '../core/checks';
 import { BUGS } from '../core/explore/bugs';
@@ -14,7 +13,8 @@ import { PARAM_NAMES } from '../core/model';
 import { parseFromExplore, type ExplorePayload, type ToExplore } from '../protocol/webview';
 import { exploreHtml } from './exploreHtml';
 import { inlinePageAssets } from './views/pageAssets';
-import type { ExploreJob, FromExploreWorker } from './exploreWorker';
+import type { ExploreJob } from './exploreWorker';
+import { ExploreRunner } from './exploreRun';
 import { writeFileAtomic } from './files';
 
 export const EXPLORE_COMMAND = 'gradientLab.explore';
@@ -44,7 +44,7 @@ const ITEMS: { name: ExploreName; label: string; detail: string }[] = [
   { name: 'sweep', label: '$(graph-line) Step-size sweep', detail: 'Relative error for h from 1e-1 to 1e-12 in float64 and float32, truncation against round-off, best h explained' },
   { name: 'precision', label: '$(symbol-numeric) float32 against float64', detail: 'The whole check table in both precisions side by side: which verdicts change and why' },
   { name: 'bugs', label: '$(bug) Bug catalogue', detail: 'Ten classic BPTT and captioning mistakes, each checked as a user with the bug would see it, next to the correct code' },
-  { name: 'sanity', label: '$(checklist) Sanity suite', detail: 'Initial loss, masked positions, causality, beam = greedy, loss falls, overfitting 50 captions (trains; about a minute per cell)' },
+  { name: 'sanity', label: '$(checklist) Sanity suite', detail: 'Initial loss, masked positions, causality, beam = greedy, loss falls, overfitting 50 captions (trains: seconds for rnn, about half a minute for lstm)' },
   { name: 'flow', label: '$(pulse) Gradient flow through time', detail: 'Vanishing and exploding ‖∂L/∂h_t‖ for T up to 200 and a chosen spectral radius, rnn and lstm, and on a caption' },
   { name: 'sparse', label: '$(filter) Sparse and directional checks', detail: 'Random entries of every parameter, and random directions whose cost does not grow with the parameter count' },
 ];
@@ -80,7 +80,7 @@ class ExplorePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private state: ToExplore = { type: 'empty', message: 'Choose an exploration: Gradient Lab: Explore…' };
   private busy: ToExplore | undefined;
-  private worker: Worker | undefined;
+  private runner: ExploreRunner | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -148,43 +148,29 @@ class ExplorePanel implements vscode.Disposable {
     }
   }
 
-  /** Runs one exploration in a worker with a cancellable notification, then shows it (undefined: cancelled or failed). */
+  /** Runs one exploration in a worker with a cancellable notification, then shows it (undefined: cancelled, replaced or failed). */
   async run(request: ExploreRequest): Promise<ExplorePayload | undefined> {
     this.show();
-    this.worker?.terminate().catch(() => undefined);
     const job: ExploreJob = { request, data: this.deps.datasetLocation?.() ?? 'default' };
-    const script = path.join(this.context.extensionUri.fsPath, 'dist', 'exploreWorker.js');
+    this.runner ??= new ExploreRunner(path.join(this.context.extensionUri.fsPath, 'dist', 'exploreWorker.js'));
+    const runner = this.runner;
     const label = ITEMS.find((i) => i.name === request.name)?.label.replace(/^\$\([^)]*\)\s*/, '') ?? request.name;
     this.post({ type: 'exploreBusy', message: `Running ${label}` });
     try {
-      const done = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Gradient Lab: ${label}`, cancellable: true },
-        (progress, token) =>
-          new Promise<{ result: ExploreResult; ms: number } | undefined>((resolve, reject) => {
-            const w = new Worker(script, { workerData: job });
-            this.worker = w;
-            let settled = false;
-            const finish = (f: () => void) => {
-              if (settled) return;
-              settled = true;
-              sub.dispose();
-              if (this.worker === w) this.worker = undefined;
-              void w.terminate();
-              f();
-            };
-            const sub = token.onCancellationRequested(() => finish(() => resolve(undefined)));
-            w.on('message', (msg: FromExploreWorker) => {
-              if (msg.type === 'progress') {
-                progress.report({ message: msg.message });
-                this.post({ type: 'exploreBusy', message: msg.message, fraction: msg.fraction });
-              } else if (msg.type === 'done') finish(() => resolve({ result: msg.result, ms: msg.ms }));
-              else finish(() => reject(Object.assign(new Error(msg.message), { stack: msg.stack })));
-            });
-            w.on('error', (err) => finish(() => reject(err)));
-            w.on('exit', (code) => finish(() => reject(new Error(`the exploration worker stopped (exit code ${code}) before finishing`))));
-          }),
-      );
-      if (!done) {
+      const done = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Gradient Lab: ${label}`, cancellable: true }, (progress, token) => {
+        // A run started while another goes on replaces it: the earlier one ends quietly as "superseded".
+        const r = runner.start(job, (message, fraction) => {
+          progress.report({ message });
+          this.post({ type: 'exploreBusy', message, fraction });
+        });
+        const sub = token.onCancellationRequested(() => r.cancel());
+        return r.done.finally(() => sub.dispose());
+      });
+      if (done.kind === 'superseded') {
+        this.deps.log.info(`exploration ${request.name} replaced by a newer one`);
+        return undefined;
+      }
+      if (done.kind === 'cancelled') {
         this.deps.log.info(`exploration ${request.name} cancelled`);
         if (this.state.type === 'setExplore') this.post(this.state);
         else this.post({ type: 'empty', message: `${label} was cancelled.` });
@@ -205,7 +191,7 @@ class ExplorePanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.worker?.terminate();
+    this.runner?.dispose();
     this.panel?.dispose();
   }
 }
