@@ -1,7 +1,7 @@
 /** `gradlab check`: the gradient check of every layer and of the captioning model, as a table or JSON. */
 import { runChecks, LAYER_NAMES, MODEL_CHECK_NAMES } from '../../core/checks';
 import { stepRuns, type CheckReport, type ParamCheck, type Verdict } from '../../core/gradcheck';
-import { choiceFlag, intFlag, noPositionals, numFlag, parseArgs, strFlag } from '../args';
+import { choiceFlag, intFlag, noPositionals, numFlag, parseArgs, strFlag, UsageError } from '../args';
 
 export const usage = 'gradlab check [--layer NAME|all|model] [--cell rnn|lstm] [--seed N] [--h STEP] [--json]';
 
@@ -13,6 +13,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!known.includes(layer)) throw new Error(`--layer ${layer}: expected one of ${known.join(', ')}`);
   const cellFlag = p.flags.get('cell');
   const cell = cellFlag === undefined ? undefined : choiceFlag(p, 'cell', ['rnn', 'lstm'] as const, 'rnn');
+  // --cell picks the captioning model's cell: with a layer it would run nothing or be ignored.
+  if (cell !== undefined && layer !== 'all' && layer !== 'model' && layer !== `captioning_${cell}`) {
+    throw new UsageError(
+      layer.startsWith('captioning_') ? `--layer ${layer} --cell ${cell}: the layer names the other cell (use --layer captioning_${cell}, or drop --cell)` : `--cell ${cell} chooses the captioning model's cell; it does not apply to --layer ${layer}`,
+    );
+  }
   const seed = intFlag(p, 'seed', 231, 0);
   const h = numFlag(p, 'h', 1e-5);
   if (!(h > 0)) throw new Error(`--h ${h}: expected a positive step`);

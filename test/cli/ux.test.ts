@@ -10,6 +10,7 @@ import { parseArgs, noPositionals, UsageError } from '../../cli/args';
 import { checkSavePath, demoExitCode, overfitLine } from '../../cli/commands/demo';
 import { jobFromArgs } from '../../cli/commands/train';
 import { run as checkPython } from '../../cli/commands/checkPython';
+import { run as runCheck } from '../../cli/commands/check';
 import { formatResult, runWith as explore } from '../../cli/commands/explore';
 import { runExplore } from '../../core/explore/index';
 
@@ -138,5 +139,12 @@ describe('gradlab explore', () => {
   it('one loss step is "loss step 1", several are "loss steps 1-9"', async () => {
     const out = await exploreOut(['bugs', '--bug', 'dwh-not-accumulated']);
     assert.match(out, /with the bug: rnn\.dWh \(loss steps 1-9\), captioning_rnn\.Wh \(loss step 1\)\n/);
+  });
+});
+
+describe('gradlab check --cell', () => {
+  it('with a layer it would not run: an error instead of an empty table that says "All checks pass"', async () => {
+    await assert.rejects(runCheck(['--layer', 'captioning_rnn', '--cell', 'lstm']), /--layer captioning_rnn --cell lstm: the layer names the other cell/);
+    await assert.rejects(runCheck(['--layer', 'rnn', '--cell', 'lstm']), /--cell lstm chooses the captioning model's cell; it does not apply to --layer rnn/);
   });
 });

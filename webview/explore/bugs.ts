@@ -7,7 +7,7 @@
 import { append, button, clear, el } from '../dom';
 import { reportView } from '../views/report';
 import type { ExplorePayload } from '../../protocol/webview';
-import { statusBadge, verdictBadge } from './badge';
+import { statusBadge, verdictBadge, withNumbers } from './badge';
 import type { ExploreHost } from './host';
 
 type Bugs = Extract<ExplorePayload['result'], { kind: 'bugs' }>;
@@ -88,7 +88,7 @@ export function bugsView(p: ExplorePayload, r: Bugs, host: ExploreHost): HTMLEle
 
   function sanityLines(b: Run): HTMLElement | null {
     if (b.sanity.length === 0) return null;
-    return el('div', { class: 'sanity-mini' }, el('h3', {}, 'Sanity checks with the bug on'), el('ul', {}, ...b.sanity.map((l) => el('li', {}, statusBadge(l.status), ' ', el('strong', {}, l.title), ': ', l.detail))));
+    return el('div', { class: 'sanity-mini' }, el('h3', {}, 'Sanity checks with the bug on'), el('ul', {}, ...b.sanity.map((l) => el('li', {}, statusBadge(l.status), ' ', el('strong', {}, l.title), ': ', ...withNumbers(l.detail)))));
   }
 
   function reports(b: Run): HTMLElement {
