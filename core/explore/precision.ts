@@ -304,7 +304,7 @@ export function comparePrecisions(opts: { seed?: number; h?: number; checks?: st
       let why: string;
       if (!changed) why = b.verdict === 'wrong' ? 'wrong in both: a real bug, not precision' : 'same verdict: round-off stays below the threshold at this gradient’s scale';
       else if (rel(b.verdict) > rel(a.verdict))
-        why = `float32 keeps ~7 digits: |f| = ${fmt(f32)} rounded to u = 6e-8 over a step of 2h = ${fmt(2 * modelH)} leaves an error of about ${fmt(floor32)} relative to |g| = ${fmt(g)}; the thresholds assume float64`;
+        why = `float32 keeps ~7 digits: f(x ± h) ≈ ${fmt(f32)} each carry a rounding error of about u·|f| (u = 6e-8), which the centred difference divides by 2h = ${fmt(2 * modelH)}: an error of about ${fmt(floor32)} relative to |g| = ${fmt(g)}; the thresholds assume float64`;
       else why = 'better in float32 by chance of the rounding; both are within round-off';
       const c = p32b.params[i];
       rows.push({ check: name, param: a.name, rel64: a.relError, verdict64: a.verdict, rel32: b.relError, verdict32: b.verdict, changed, rel32AtH32: c.relError, verdict32AtH32: c.verdict, floor32, why });
