@@ -201,21 +201,52 @@ export function lstm_fwd_fast_addp_SUF(a: usize, B: usize, period: i32, cprev: u
       const o = <usize>j * ES;
       lstmFastV_SUF(ar + o, br + o, cprev + off + o, c + off + o, h + off + o, hB);
     }
-    if (j < H) {
-      // Tail, lane by lane with the gate functions.
-      for (; j < H; j++) {
-        const o = <usize>j * ES;
-        const xi = VT.add(ld1_SUF(ar + o), ld1_SUF(br + o));
-        const xf = VT.add(ld1_SUF(ar + hB + o), ld1_SUF(br + hB + o));
-        const xo = VT.add(ld1_SUF(ar + 2 * hB + o), ld1_SUF(br + 2 * hB + o));
-        const xg = VT.add(ld1_SUF(ar + 3 * hB + o), ld1_SUF(br + 3 * hB + o));
-        const cv = VT.add(VT.mul(vsigmoidB(xf), ld1_SUF(cprev + off + o)), VT.mul(vsigmoidB(xi), vtanhB(xg)));
-        st1_SUF(c + off + o, cv);
-        st1_SUF(h + off + o, VT.mul(vsigmoidB(xo), vtanhB(cv)));
-      }
+    // Tail, lane by lane with the gate functions.
+    for (; j < H; j++) {
+      const o = <usize>j * ES;
+      lstmFast1_SUF(ar + o, br + o, cprev + off + o, c + off + o, h + off + o, hB);
     }
   }
 }
+
+// @ts-ignore: decorator
+@inline function lstmFast1_SUF(a: usize, b: usize, cp: usize, c: usize, h: usize, hB: usize): void {
+  const xi = VT.add(ld1_SUF(a), ld1_SUF(b));
+  const xf = VT.add(ld1_SUF(a + hB), ld1_SUF(b + hB));
+  const xo = VT.add(ld1_SUF(a + 2 * hB), ld1_SUF(b + 2 * hB));
+  const xg = VT.add(ld1_SUF(a + 3 * hB), ld1_SUF(b + 3 * hB));
+  const cv = VT.add(VT.mul(vsigmoidB(xf), ld1_SUF(cp)), VT.mul(vsigmoidB(xi), vtanhB(xg)));
+  st1_SUF(c, cv);
+  st1_SUF(h, VT.mul(vsigmoidB(xo), vtanhB(cv)));
+}
+
+// F64_ONLY_BEGIN (the batched gradient check, float64 only)
+/**
+ * lstm_fwd_fast_addp_f64 for one hidden unit u only, on `rows` rows that are `stride` rows apart in
+ * a, cprev, c and h (B: one 4H-wide row per row, contiguous). Writes the same values that
+ * lstm_fwd_fast_addp_f64 writes at unit u (and at its SIMD partner column, which it recomputes).
+ */
+export function lstm_fwd_fast_addp_unit_f64(a: usize, B: usize, cprev: usize, c: usize, h: usize, rows: i32, stride: i32, H: i32, u: i32): void {
+  const hB = <usize>H * 8;
+  const pair = (u & ~1) + 2 <= H;
+  const o = <usize>(pair ? u & ~1 : u) * 8;
+  for (let i = 0; i < rows; i++) {
+    const ar = a + <usize>i * stride * 4 * hB + o, br = B + <usize>i * 4 * hB + o, off = <usize>i * stride * hB + o;
+    if (pair) lstmFastV_f64(ar, br, cprev + off, c + off, h + off, hB);
+    else lstmFast1_f64(ar, br, cprev + off, c + off, h + off, hB);
+  }
+}
+
+/** tanh_addp_f64 for column u only, on `rows` rows `stride` rows apart in dst and A (B: one row per row). */
+export function tanh_addp_col_f64(dst: usize, A: usize, B: usize, rows: i32, stride: i32, cols: i32, u: i32): void {
+  const rowB = <usize>cols * 8, o = <usize>u * 8;
+  for (let i = 0; i < rows; i++) {
+    const r = <usize>i * stride * rowB + o;
+    st1_f64(dst + r, vtanh64(f64x2.add(ld1_f64(A + r), ld1_f64(B + <usize>i * rowB + o))));
+  }
+}
+
+// F64_ONLY_END
 
 // @ts-ignore: decorator
 @inline function lstmBwdV_SUF(a: usize, dh: usize, dc: usize, cp: usize, tc: usize, hB: usize): void {

@@ -648,20 +648,23 @@ export function lstm_fwd_fast_addp_f32(a: usize, B: usize, period: i32, cprev: u
       const o = <usize>j * 4;
       lstmFastV_f32(ar + o, br + o, cprev + off + o, c + off + o, h + off + o, hB);
     }
-    if (j < H) {
-      // Tail, lane by lane with the gate functions.
-      for (; j < H; j++) {
-        const o = <usize>j * 4;
-        const xi = f32x4.add(ld1_f32(ar + o), ld1_f32(br + o));
-        const xf = f32x4.add(ld1_f32(ar + hB + o), ld1_f32(br + hB + o));
-        const xo = f32x4.add(ld1_f32(ar + 2 * hB + o), ld1_f32(br + 2 * hB + o));
-        const xg = f32x4.add(ld1_f32(ar + 3 * hB + o), ld1_f32(br + 3 * hB + o));
-        const cv = f32x4.add(f32x4.mul(vsigmoid32(xf), ld1_f32(cprev + off + o)), f32x4.mul(vsigmoid32(xi), vtanh32(xg)));
-        st1_f32(c + off + o, cv);
-        st1_f32(h + off + o, f32x4.mul(vsigmoid32(xo), vtanh32(cv)));
-      }
+    // Tail, lane by lane with the gate functions.
+    for (; j < H; j++) {
+      const o = <usize>j * 4;
+      lstmFast1_f32(ar + o, br + o, cprev + off + o, c + off + o, h + off + o, hB);
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function lstmFast1_f32(a: usize, b: usize, cp: usize, c: usize, h: usize, hB: usize): void {
+  const xi = f32x4.add(ld1_f32(a), ld1_f32(b));
+  const xf = f32x4.add(ld1_f32(a + hB), ld1_f32(b + hB));
+  const xo = f32x4.add(ld1_f32(a + 2 * hB), ld1_f32(b + 2 * hB));
+  const xg = f32x4.add(ld1_f32(a + 3 * hB), ld1_f32(b + 3 * hB));
+  const cv = f32x4.add(f32x4.mul(vsigmoid32(xf), ld1_f32(cp)), f32x4.mul(vsigmoid32(xi), vtanh32(xg)));
+  st1_f32(c, cv);
+  st1_f32(h, f32x4.mul(vsigmoid32(xo), vtanh32(cv)));
 }
 
 // @ts-ignore: decorator

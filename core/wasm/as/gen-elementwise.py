@@ -35,6 +35,9 @@ export function promote(dst: usize, src: usize, n: i32): void {
 
 def gen(suf):
     s = tpl
+    # Kernels only the float64 half has, between F64_ONLY_BEGIN and F64_ONLY_END (kept verbatim).
+    only = re.compile(r'// F64_ONLY_BEGIN[^\n]*\n(.*?)// F64_ONLY_END\n\n', re.S)
+    s = only.sub(lambda m: m.group(1) if suf == 'f64' else '', s)
     if suf == 'f64':
         rep = dict(VT='f64x2', ST='f64', ES='8', LN='2', vexpB='vexp64', vtanhB='vtanh64', vsigmoidB='vsigmoid64', vexpm1B='vexpm1_64')
         maxl = 'mxs = max(mxs, f64x2.extract_lane(mx, 1));'
