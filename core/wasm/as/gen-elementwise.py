@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates elementwise.ts (float64 and float32 halves) from elementwise.tpl.
-Run after editing the template: python3 core/wasm/as/gen-elementwise.py"""
+Run after editing the template: python3 core/wasm/as/gen-elementwise.py [OUT]"""
 import os
 import re
 
@@ -58,4 +58,7 @@ def gen(suf):
     return s
 
 
-open(os.path.join(here, 'elementwise.ts'), 'w').write(HEAD + gen('f64') + '\n' + gen('f32'))
+import sys
+# An argument writes elsewhere (the test compares that with the committed file).
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, 'elementwise.ts')
+open(out, 'w').write(HEAD + gen('f64') + '\n' + gen('f32'))
