@@ -135,6 +135,10 @@ function failing(r: CheckReport): string {
   return bad.length === 0 ? 'everything passes' : bad.join(', ');
 }
 
+/** Why a correct model can read ok or suspect here (the webview's sparse table says the same). */
+export const SPARSE_NOTE =
+  'A high relative error whose absolute error is as small as the other rows\' comes from a small gradient at that entry (|g| at worst), not from a bug: the round-off of f(x ± h) is the same for every entry.';
+
 export function formatResult(r: ExploreResult): string {
   switch (r.kind) {
     case 'sweep': {
@@ -188,7 +192,8 @@ export function formatResult(r: ExploreResult): string {
         .map((c) =>
           [
             `captioning_${c.cell} at ${Object.entries(r.sizes).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-            table(['param', 'checked', 'rel error', 'verdict'], c.sparse.params.map((p) => [p.name, `${p.checked}/${p.shape.reduce((a, b) => a * b, 1)}`, e1(p.relError), WORD[p.verdict]])),
+            table(['param', 'checked', 'rel error', 'max abs error', '|g| at worst', 'verdict'], c.sparse.params.map((p) => [p.name, `${p.checked}/${p.shape.reduce((a, b) => a * b, 1)}`, e1(p.relError), e1(p.maxAbsError), e1(Math.abs(p.worst.analytic)), WORD[p.verdict]])),
+            SPARSE_NOTE,
             `directional: ${c.directional.directions} directions, worst ${e1(c.directional.worstRelError)}, estimated ‖e‖/‖g‖ ${e1(c.directional.estimatedRelError)}`,
             c.directional.explanation,
           ].join('\n'),

@@ -132,7 +132,10 @@ describe('gradlab explore', () => {
     if (r.kind !== 'sparse') return;
     r.cells[0].sparse.params[0].verdict = 'warn';
     const text = formatResult(r);
-    assert.match(text, /^W_embed\s+\S+\s+\S+\s+suspect$/m);
+    assert.match(text, /^W_embed(\s+\S+){4}\s+suspect$/m);
+    // Its absolute error and |g| are there to tell round-off on a small gradient from a bug.
+    assert.match(text, /^param\s+checked\s+rel error\s+max abs error\s+\|g\| at worst\s+verdict$/m);
+    assert.match(text, /not from a bug: the round-off of f\(x ± h\) is the same for every entry/);
     assert.doesNotMatch(text, /\bwarn\b/);
   });
 

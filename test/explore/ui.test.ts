@@ -167,6 +167,8 @@ describe('exploration panel (headless Chromium)', () => {
     const row = v.page.locator('.explore-sparse table.params tbody tr').first().locator('td');
     assert.ok(await row.nth(2).isVisible(), 'the sparse relative error is shown');
     assert.match(await row.nth(2).innerText(), /^\d\.\de[+-]\d+$/);
+    assert.deepEqual(await v.page.locator('.explore-sparse table.params thead th').allInnerTexts(), ['Parameter', 'Entries checked', 'Relative error', 'Verdict', 'Max abs error', '|g| at the worst entry']);
+    assert.match(await row.nth(4).innerText(), /^\d\.\de[+-]\d+$/);
     await v.page.screenshot({ path: join(SHOTS, 'explore-narrow-sparse.png'), fullPage: false });
     await v.send({ type: 'setExplore', payload: payload({ name: 'sweep', check: 'rnn', param: 'dWh' }, 'Step-size sweep: rnn dWh') });
     await v.page.locator('.explore-sweep canvas').first().focus();

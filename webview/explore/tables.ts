@@ -48,6 +48,24 @@ export function sanityView(r: Extract<R, { kind: 'sanity' }>): HTMLElement {
   );
 }
 
+const SPARSE_HEAD = ['Parameter', 'Entries checked', 'Relative error', 'Verdict', 'Max abs error', '|g| at the worst entry'];
+
+function sparseTable(params: Extract<R, { kind: 'sparse' }>['cells'][number]['sparse']['params']): HTMLElement {
+  const rows = params.map((p) =>
+    el(
+      'tr',
+      {},
+      el('td', { class: 'mono' }, p.name),
+      el('td', { class: 'num' }, `${p.checked} of ${p.shape.reduce((a, b) => a * b, 1)}`),
+      el('td', { class: 'num' }, sci(p.relError, 1)),
+      el('td', {}, verdictBadge(p.verdict)),
+      el('td', { class: 'num' }, sci(p.maxAbsError, 1)),
+      el('td', { class: 'num' }, sci(Math.abs(p.worst.analytic), 1)),
+    ),
+  );
+  return el('table', { class: 'params' }, el('thead', {}, el('tr', {}, ...SPARSE_HEAD.map((h) => el('th', { attrs: { scope: 'col' } }, h)))), el('tbody', {}, ...rows));
+}
+
 export function sparseView(r: Extract<R, { kind: 'sparse' }>): HTMLElement {
   const sizes = Object.entries(r.sizes).map(([k, v]) => `${k}=${v}`).join(' ');
   return el(
@@ -58,12 +76,8 @@ export function sparseView(r: Extract<R, { kind: 'sparse' }>): HTMLElement {
         'div',
         { class: 'sparse-cell' },
         el('h2', {}, `captioning_${c.cell} at ${sizes}`),
-        el(
-          'table',
-          { class: 'params' },
-          el('thead', {}, el('tr', {}, ...['Parameter', 'Entries checked', 'Relative error', 'Verdict'].map((h) => el('th', { attrs: { scope: 'col' } }, h)))),
-          el('tbody', {}, ...c.sparse.params.map((p) => el('tr', {}, el('td', { class: 'mono' }, p.name), el('td', { class: 'num' }, `${p.checked} of ${p.shape.reduce((a, b) => a * b, 1)}`), el('td', { class: 'num' }, sci(p.relError, 1)), el('td', {}, verdictBadge(p.verdict))))),
-        ),
+        el('div', { class: 'table-wrap' }, sparseTable(c.sparse.params)),
+        el('p', { class: 'meta' }, "A high relative error whose absolute error is as small as the other rows' comes from a small gradient at that entry (|g| at the worst entry), not from a bug: the round-off of f(x ± h) is the same for every entry."),
         el('h3', {}, 'Random directions'),
         el('p', {}, `Estimated ‖g_analytic − g_true‖ / ‖g_true‖ ≈ ${sci(c.directional.estimatedRelError, 1)} (worst direction ${sci(c.directional.worstRelError, 1)}), ${c.directional.forwardPasses} forward passes instead of ${c.directional.denseForwardPasses}.`),
         el('p', { class: 'meta' }, ...withNumbers(c.directional.explanation)),
