@@ -151,3 +151,16 @@ describe('gradlab check --cell', () => {
     await assert.rejects(runCheck(['--layer', 'rnn', '--cell', 'lstm']), /--cell lstm chooses the captioning model's cell; it does not apply to --layer rnn/);
   });
 });
+
+describe('gradlab check --h', () => {
+  it('is the step the models are checked with too, and the summary says which steps ran', () => {
+    const wx = (args: string[]): number => {
+      const r = gradlab(['check', '--layer', 'captioning_rnn', '--json', ...args]);
+      assert.equal(r.status, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { layers: { params: { name: string; relError: number }[] }[] }).layers[0].params.find((q) => q.name === 'Wx')!.relError;
+    };
+    assert.notEqual(wx(['--h', '1e-3']), wx([]), '--h changes the model check');
+    assert.match(gradlab(['check', '--layer', 'captioning_rnn']).stdout, /\(seed 231, h 1e-5, models 1e-6, \d+ ms\)\n$/);
+    assert.match(gradlab(['check', '--layer', 'captioning_rnn', '--h', '1e-3']).stdout, /\(seed 231, h 0\.001, \d+ ms\)\n$/);
+  });
+});
