@@ -3,7 +3,28 @@ import { runChecks, LAYER_NAMES, MODEL_CHECK_NAMES } from '../../core/checks';
 import { stepRuns, type CheckReport, type ParamCheck, type Verdict } from '../../core/gradcheck';
 import { choiceFlag, intFlag, noPositionals, numFlag, parseArgs, strFlag, UsageError } from '../args';
 
-export const usage = 'gradlab check [--layer NAME|all|model] [--cell rnn|lstm] [--seed N] [--h STEP] [--json]';
+/** Comma-separated names in lines of at most `width` characters. */
+function wrap(names: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const n of names) {
+    const next = line ? `${line}, ${n}` : n;
+    if (line && next.length > width) {
+      lines.push(line + ',');
+      line = n;
+    } else line = next;
+  }
+  return [...lines, line];
+}
+
+export const usage = `gradlab check [--layer NAME|all|model] [--cell rnn|lstm] [--seed N] [--h STEP] [--json]
+  --layer   a layer or model: ${wrap([...LAYER_NAMES, ...MODEL_CHECK_NAMES], 72).join('\n            ')};
+            model = both captioning models; all (default) = every layer and both models
+  --cell    with --layer all or model: only that cell's captioning model
+  --seed N  seed of the random inputs (default 231)
+  --h STEP  step of the centred difference (default 1e-5 for the layers, 1e-6 for the models)
+  --json    the whole report (per-element errors, worst elements, per-timestep errors) as JSON
+  exit status 0 every check passes, 1 some gradient is suspect or wrong, 2 bad input`;
 
 export async function run(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ['layer', 'cell', 'seed', 'h'], ['json']);

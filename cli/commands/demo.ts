@@ -13,7 +13,13 @@ import { openDatasetAt } from '../../core/node/fsAccess';
 import { intFlag, noPositionals, parseArgs, strFlag, UsageError } from '../args';
 import { failures, formatTable } from './check';
 
-export const usage = 'gradlab demo [--dataset PATH|default] [--seed S] [--save FILE.npz]';
+export const usage = `gradlab demo [--dataset PATH|default] [--seed S] [--save FILE.npz]
+  the gradient check of every layer and both models, the CS231n overfit check (50 training captions,
+  100 iterations of adam on an rnn with H=512, W=256) and greedy captions of the overfit model
+  --dataset  a coco_captioning folder (default: the embedded shapes dataset)
+  --seed S   the training run's seed (default 1)
+  --save     write the overfit model as a checkpoint numpy reads
+  exit status 0 checks pass and the loss ends below 0.1, 1 otherwise, 2 bad input, 130 Ctrl-C`;
 
 /**
  * The default dataset has 5 captions per image and only 1,600 images, so a 50-caption draw with

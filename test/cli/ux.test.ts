@@ -164,3 +164,16 @@ describe('gradlab check --h', () => {
     assert.match(gradlab(['check', '--layer', 'captioning_rnn', '--h', '1e-3']).stdout, /\(seed 231, h 0\.001, \d+ ms\)\n$/);
   });
 });
+
+describe('gradlab --help of check and demo', () => {
+  it('says what each option does, its default and the exit statuses', () => {
+    const check = gradlab(['check', '--help']);
+    assert.equal(check.status, 0);
+    assert.match(check.stdout, /--h STEP +step of the centred difference \(default 1e-5 for the layers, 1e-6 for the models\)/);
+    assert.match(check.stdout, /temporal_softmax_loss, lstm_step, lstm, captioning_rnn, captioning_lstm;/);
+    assert.ok(check.stdout.split('\n').every((l) => l.length <= 100), 'lines fit a terminal');
+    const demo = gradlab(['demo', '--help']);
+    assert.match(demo.stdout, /--seed S +the training run's seed \(default 1\)/);
+    assert.match(demo.stdout, /130 Ctrl-C/);
+  });
+});
