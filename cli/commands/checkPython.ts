@@ -47,6 +47,9 @@ export async function run(argv: string[]): Promise<number> {
   if (json) {
     const r0 = results.find((r) => r.python);
     process.stdout.write(JSON.stringify({ file, python: r0?.python, numpy: r0?.numpy, interpreter: r0?.interpreter, ms: Date.now() - t0, results }) + '\n');
+  } else if (problem) {
+    // Not "0 passed, 3 failed": none of the user's functions ran.
+    process.stdout.write(`nothing checked: ${problem.message} (${results.length} function(s) not run)\n`);
   } else {
     const r0 = results.find((r) => r.python);
     const env = r0 ? `, ${r0.interpreter} = Python ${r0.python}, numpy ${r0.numpy}` : '';

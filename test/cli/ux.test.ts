@@ -3,7 +3,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, noPositionals, UsageError } from '../../cli/args';
@@ -175,5 +175,17 @@ describe('gradlab --help of check and demo', () => {
     const demo = gradlab(['demo', '--help']);
     assert.match(demo.stdout, /--seed S +the training run's seed \(default 1\)/);
     assert.match(demo.stdout, /130 Ctrl-C/);
+  });
+});
+
+describe('gradlab check-python without a usable Python', () => {
+  it('says nothing was checked instead of "0 passed, 1 failed", exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-py-'));
+    const file = join(dir, 'layers.py');
+    writeFileSync(file, 'import numpy as np\ndef rnn_step_forward(x, prev_h, Wx, Wh, b):\n    return np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b), None\n');
+    const r = gradlab(['check-python', file, '--python', '/nonexistent/python3']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stdout, /\nnothing checked: Python was not found \(tried \/nonexistent\/python3\) \(1 function\(s\) not run\)\n$/);
+    assert.doesNotMatch(r.stdout, /passed, \d+ failed/);
   });
 });
