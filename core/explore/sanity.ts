@@ -241,10 +241,14 @@ export function runSanity(data: SanityData, opts: SanityOptions = {}): SanityRep
   // there is; with a broken layer table they must use the reference model, which calls through it.
   const fitH = opts.fitHiddenDim ?? 512;
   const fitW = opts.fitWordvecDim ?? 256;
+  /** How many captions (one per image) the last trainSteps had: fewer than asked when the split has fewer images. */
+  let used = 0;
+  const few = (n: number): string => (used < n ? ` (the train split has only ${used} images)` : '');
   const trainSteps = (n: number, iterations: number, batchSize: number) => {
     const cfg = { wordToIdx: data.wordToIdx, inputDim: D, wordvecDim: fitW, hiddenDim: fitH, cellType: cell, seed };
     const model = opts.layers ? new CaptioningModel({ ...cfg, layers: opts.layers }) : createFastModel(cfg);
     const small = distinctImageCaptions(train, n);
+    used = small.captions.shape[0];
     const solver = new CaptioningSolver(model, { train: small }, { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 0.95, batchSize, numEpochs: Math.max(1, Math.ceil(iterations / Math.max(1, Math.floor(n / batchSize)))), seed, evalEvery: 0 });
     const losses: number[] = [];
     for (let i = 0; i < iterations; i++) losses.push(solver.step().loss);
@@ -261,7 +265,7 @@ export function runSanity(data: SanityData, opts: SanityOptions = {}): SanityRep
         id: 'loss-falls',
         title: 'the loss falls over the first iterations on a small batch',
         status: ok ? 'pass' : 'fail',
-        detail: `25 captions, adam 5e-3: loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${losses.length} iterations (pass below 90% of the first)`,
+        detail: `${used} captions${few(25)}, adam 5e-3: loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${losses.length} iterations (pass below 90% of the first)`,
         values: { first, last, iterations: losses.length },
       };
     }));
@@ -277,7 +281,7 @@ export function runSanity(data: SanityData, opts: SanityOptions = {}): SanityRep
         id: 'overfit',
         title: 'overfitting 50 captions reaches < 0.1',
         status: ok ? 'pass' : 'fail',
-        detail: `50 captions of 50 images, batch 25, adam 5e-3 (decay 0.95/epoch), H = ${fitH}, W = ${fitW}: loss ${losses[0].toFixed(3)} → ${last.toFixed(4)} after ${losses.length} iterations`,
+        detail: `${used} captions of ${used} images${few(50)}, batch 25, adam 5e-3 (decay 0.95/epoch), H = ${fitH}, W = ${fitW}: loss ${losses[0].toFixed(3)} → ${last.toFixed(4)} after ${losses.length} iterations`,
         values: { first: losses[0], last, iterations: losses.length },
       };
     }));

@@ -18,3 +18,15 @@ describe('bug catalogue: captions in/out off by one', () => {
     assert.equal(line('masked-zero-gradient').status, 'pass', line('masked-zero-gradient').detail);
   });
 });
+
+describe('sanity suite on a small dataset', () => {
+  it('says how many captions the training lines really used when the train split has fewer images', () => {
+    const base = syntheticData();
+    const train = base.splits.train;
+    // 60 captions of 30 images (two each): one caption per image leaves 30.
+    const data = { ...base, splits: { train: { ...train, imageIdxs: Int32Array.from({ length: 60 }, (_, i) => Math.floor(i / 2)) } } };
+    const lines = runSanity(data, { hiddenDim: 8, wordvecDim: 4, fitHiddenDim: 8, fitWordvecDim: 4, overfitIterations: 2, only: ['loss-falls', 'overfit'] }).lines;
+    assert.match(lines.find((l) => l.id === 'overfit')!.detail, /^30 captions of 30 images \(the train split has only 30 images\), batch 25,/);
+    assert.match(lines.find((l) => l.id === 'loss-falls')!.detail, /^25 captions, adam 5e-3/);
+  });
+});
