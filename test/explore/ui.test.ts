@@ -117,6 +117,9 @@ describe('exploration panel (headless Chromium)', () => {
     assert.ok((await v.page.locator('.embedded-report[data-which="buggy"] tr.param-row.verdict-wrong').count()) >= 2);
     assert.equal(await v.page.locator('.embedded-report[data-which="reference"] tr.param-row.verdict-wrong').count(), 0);
     assert.match(await v.page.locator('.recognise').innerText(), /Only dWh fails/);
+    // The embedded reports keep their exports; their "Explore…" would post to nobody, so it is not shown.
+    assert.equal(await v.page.locator('.embedded-report button:visible', { hasText: 'Export heatmap PNG' }).count(), 2);
+    assert.equal(await v.page.locator('.embedded-report button:visible', { hasText: 'Explore…' }).count(), 0);
     await v.page.screenshot({ path: join(SHOTS, 'explore-bugs.png'), fullPage: true });
     // Keyboard: arrow down moves to the next bug.
     await v.page.locator('.bug-item[aria-selected="true"]').focus();
