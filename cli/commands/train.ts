@@ -9,6 +9,7 @@ import { startTraining } from '../../core/node/trainHost';
 import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
 import { choiceFlag, intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 import { checkSavePath } from './demo';
+import { loadCheckpoint } from '../../core/node/checkpointFile';
 
 export const usage = `gradlab train [--dataset PATH|default] [--cell rnn|lstm] [--hidden H] [--wordvec W] [--update RULE]
        [--lr X] [--lr-decay D] [--batch N] [--epochs E] [--max-train N] [--seed S] [--save FILE] [--json]
@@ -61,8 +62,25 @@ export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
   if (maxTrain > 0 && job.batchSize > maxTrain) {
     throw new UsageError(`--batch ${job.batchSize} is larger than the ${maxTrain} training captions of --max-train ${maxTrain} (--max-train 0 uses the whole train split)`);
   }
+  if (job.resume !== undefined) checkResumeSizes(job, job.resume, p.flags);
   const json = p.flags.has('json') || !process.stdout.isTTY;
   return { job, json };
+}
+
+/**
+ * --resume continues the checkpoint's model as it is: a --cell, --hidden or --wordvec that
+ * disagrees with it would be silently ignored, so it is an error naming both.
+ */
+function checkResumeSizes(job: TrainJob, file: string, flags: Map<string, string | true>): void {
+  const c = loadCheckpoint(file).config;
+  const given: [string, string | number, string | number][] = [
+    ['cell', job.cellType, c.cellType],
+    ['hidden', job.hiddenDim, c.hiddenDim],
+    ['wordvec', job.wordvecDim, c.wordvecDim],
+  ];
+  for (const [flag, asked, saved] of given) {
+    if (flags.has(flag) && asked !== saved) throw new UsageError(`--${flag} ${asked}: the checkpoint ${file} has ${flag} ${saved}, and --resume continues it as it is (drop --${flag})`);
+  }
 }
 
 function clock(s: number | undefined): string {

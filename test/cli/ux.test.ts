@@ -13,6 +13,8 @@ import { run as checkPython } from '../../cli/commands/checkPython';
 import { run as runCheck } from '../../cli/commands/check';
 import { formatResult, runWith as explore } from '../../cli/commands/explore';
 import { runExplore } from '../../core/explore/index';
+import { CaptioningModel } from '../../core/model';
+import { saveCheckpoint } from '../../core/node/checkpointFile';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -187,5 +189,18 @@ describe('gradlab check-python without a usable Python', () => {
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stdout, /\nnothing checked: Python was not found \(tried \/nonexistent\/python3\) \(1 function\(s\) not run\)\n$/);
     assert.doesNotMatch(r.stdout, /passed, \d+ failed/);
+  });
+});
+
+describe('gradlab train --resume', () => {
+  it('a --cell, --hidden or --wordvec the checkpoint disagrees with is an error, not silently ignored', () => {
+    const words = ['<NULL>', '<START>', '<END>', 'cat'];
+    const model = new CaptioningModel({ wordToIdx: Object.fromEntries(words.map((w, i) => [w, i])), inputDim: 4, wordvecDim: 3, hiddenDim: 5, cellType: 'rnn', seed: 1 });
+    const file = join(mkdtempSync(join(tmpdir(), 'gradlab-resume-')), 'm.npz');
+    saveCheckpoint(file, { config: { cellType: 'rnn', inputDim: 4, wordvecDim: 3, hiddenDim: 5, vocabSize: 4 }, params: model.params, idxToWord: words, lossHistory: [] });
+    assert.throws(() => jobFromArgs(['--resume', file, '--cell', 'lstm']), new RegExp(`^UsageError: --cell lstm: the checkpoint ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} has cell rnn, and --resume continues it as it is \\(drop --cell\\)$`));
+    assert.throws(() => jobFromArgs(['--resume', file, '--hidden', '512']), /--hidden 512: the checkpoint .* has hidden 5/);
+    assert.equal(jobFromArgs(['--resume', file, '--hidden', '5', '--cell', 'rnn']).job.resume, file);
+    assert.equal(jobFromArgs(['--resume', file]).job.resume, file, 'the defaults are not "given"');
   });
 });
