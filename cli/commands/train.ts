@@ -72,7 +72,11 @@ export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
  * disagrees with it would be silently ignored, so it is an error naming both.
  */
 function checkResumeSizes(job: TrainJob, file: string, flags: Map<string, string | true>): void {
-  const c = loadCheckpoint(file).config;
+  const ck = loadCheckpoint(file);
+  const c = ck.config;
+  // A run already past --epochs would "finish" at once without training.
+  const done = ck.solver?.epoch;
+  if (done !== undefined && job.numEpochs <= done) throw new UsageError(`--epochs ${job.numEpochs}: the checkpoint ${file} has already trained ${done} epochs; to go on, ask for more (e.g. --epochs ${done + job.numEpochs})`);
   const given: [string, string | number, string | number][] = [
     ['cell', job.cellType, c.cellType],
     ['hidden', job.hiddenDim, c.hiddenDim],

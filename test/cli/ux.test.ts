@@ -204,3 +204,17 @@ describe('gradlab train --resume', () => {
     assert.equal(jobFromArgs(['--resume', file]).job.resume, file, 'the defaults are not "given"');
   });
 });
+
+describe('gradlab train --resume past --epochs', () => {
+  before(() => {
+    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  });
+
+  it('is an error instead of a run that "finishes" at once without training', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gradlab-resume-')), 'one-epoch.npz');
+    const r = gradlab(['train', '--hidden', '4', '--wordvec', '3', '--epochs', '1', '--save', file, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.throws(() => jobFromArgs(['--resume', file, '--epochs', '1']), /--epochs 1: the checkpoint .* has already trained 1 epochs; to go on, ask for more \(e\.g\. --epochs 2\)/);
+    assert.equal(jobFromArgs(['--resume', file, '--epochs', '2']).job.numEpochs, 2);
+  });
+});
