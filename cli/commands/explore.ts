@@ -15,7 +15,9 @@ export const usage =
   `  bugs:      [--bug ${BUG_IDS.join('|')}]\n` +
   '  sanity:    [--data FOLDER|default] [--cell rnn|lstm] [--overfit-iterations N]\n' +
   '  flow:      [--data FOLDER|default]   (synthetic task always; a caption of the dataset when it opens)\n' +
-  '  sparse:    [--cell rnn|lstm] [--per-param K] [--directions M] [--sizes N,T,D,W,H,V]';
+  '  sparse:    [--cell rnn|lstm] [--per-param K] [--directions M] [--sizes N,T,D,W,H,V]\n' +
+  '  --seed N (default 231) applies to every one; an option of another exploration is an error.\n' +
+  '  exit status 0 done, 1 the sanity suite failed or a catalogue entry did not show what it promises, 2 bad input';
 
 /** The options each exploration reads, besides --seed and --json (the usage text's lines). */
 const OPTIONS: Record<ExploreName, readonly string[]> = {

@@ -17,7 +17,11 @@ export const usage = `gradlab train [--dataset PATH|default] [--cell rnn|lstm] [
        [--engine auto|reference] [--resume FILE]
   Defaults are CS231n's overfit check: default dataset, rnn, H=512, W=256, adam, lr 5e-3, lr decay 0.95,
   batch 25, 50 epochs, 50 training captions (--max-train 0 = all), seed 231.
-  update rules: ${UPDATE_RULES.join(', ')}`;
+  update rules: ${UPDATE_RULES.join(', ')}
+  Output: a progress bar on a terminal; JSON lines (one event each) when piped or with --json.
+  --resume FILE continues a saved run (its model, optimizer state and epochs); --epochs is the new total.
+  Ctrl-C stops after the current iteration (saving with --save); a second Ctrl-C quits at once.
+  exit status 0 finished, 1 diverged, 2 bad input or a failed run, 130 stopped by Ctrl-C`;
 
 const VALUED = ['dataset', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lr-decay', 'batch', 'epochs', 'max-train', 'seed', 'save', 'clip', 'clip-mode', 'eval-every', 'sample-every', 'dtype', 'threads', 'engine', 'resume'];
 
