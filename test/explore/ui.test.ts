@@ -125,6 +125,21 @@ describe('exploration panel (headless Chromium)', () => {
     await v.page.locator('.bug-item[aria-selected="true"]').focus();
     await v.page.keyboard.press('ArrowDown');
     assert.match(await v.page.locator('.bug-detail > h2').innerText(), /tanh derivative dropped/);
+    // Side by side, "captioning_lstm" stays on one line (no "captioni / ng_lstm") and every verdict is in view.
+    await v.page.setViewportSize({ width: 1400, height: 1100 });
+    await v.page.locator('.bug-item', { hasText: 'LSTM gates in the wrong order' }).click();
+    const layerLines: number[] = await v.page.locator('.embedded-report td.layer').evaluateAll((tds: { textContent: string; ownerDocument: { createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { length: number } } } }[]) =>
+      tds.filter((td) => td.textContent.length > 0).map((td) => {
+        const range = td.ownerDocument.createRange();
+        range.selectNodeContents(td);
+        return range.getClientRects().length;
+      }),
+    );
+    assert.ok(layerLines.length >= 4 && layerLines.every((n) => n === 1), `layer names on one line: ${layerLines.join(',')}`);
+    const overflow: boolean[] = await v.page.locator('.embedded-report').evaluateAll((rs: { querySelector(s: string): { getBoundingClientRect(): { right: number } }; getBoundingClientRect(): { right: number } }[]) =>
+      rs.map((r) => r.querySelector('table.params').getBoundingClientRect().right <= r.getBoundingClientRect().right + 1),
+    );
+    assert.deepEqual(overflow, [true, true]);
     assert.deepEqual(v.errors, []);
   });
 
