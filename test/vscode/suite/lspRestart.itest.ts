@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import type { GradientLabApi } from '../../../extension/main';
-import { EXT_ID, until } from './util';
+import { EXT_ID, pythonFixtures, until } from './util';
 
 const RESTART = 'gradientLab.restartLanguageServer';
 const LAYER_HOVER = 'rnn_step_forward(x: (N, D), prev_h: (N, H), Wx: (D, H), Wh: (H, H), b: (H,)) → next_h';
@@ -99,10 +99,7 @@ suite('Language server restarts', () => {
     api = await ext.activate();
     // The "Gradient Lab" log channel's file, in the extension's log folder.
     logFile = path.join(api.ctx.context.logUri.fsPath, 'Gradient Lab.log');
-    const fixtures = [ext.extensionPath, path.resolve(__dirname, '..', '..', '..', '..')]
-      .map((root) => path.join(root, 'test', 'fixtures', 'python'))
-      .find((dir) => fs.existsSync(path.join(dir, 'rnn_layers.py')));
-    assert.ok(fixtures, 'test/fixtures/python not found');
+    const fixtures = pythonFixtures(ext.extensionPath);
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test workspace is open');
     const ws = path.join(folder.uri.fsPath, 'lsp-restart');

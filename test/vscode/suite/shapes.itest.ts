@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GradientLabApi } from '../../../extension/main';
-import { EXT_ID, until } from './util';
+import { EXT_ID, pythonFixtures, until } from './util';
 
 const SOURCE = 'Gradient Lab shapes';
 
@@ -22,12 +22,7 @@ suite('Shape hovers (language server)', () => {
     const ext = vscode.extensions.getExtension<GradientLabApi>(EXT_ID);
     assert.ok(ext, `${EXT_ID} is not installed`);
     await ext.activate();
-    // The fixtures: beside the extension when it runs from the repository; else (an installed
-    // .vsix) in the repository this suite was built from (out/test/vscode/suite → the root).
-    const fixtures = [ext.extensionPath, path.resolve(__dirname, '..', '..', '..', '..')]
-      .map((root) => path.join(root, 'test', 'fixtures', 'python'))
-      .find((dir) => fs.existsSync(path.join(dir, 'rnn_layers.py')));
-    assert.ok(fixtures, 'test/fixtures/python not found');
+    const fixtures = pythonFixtures(ext.extensionPath);
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test workspace is open');
     ws = path.join(folder.uri.fsPath, 'shapes');

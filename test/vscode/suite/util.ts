@@ -1,5 +1,6 @@
 /** Helpers shared by the integration suites (bundled into each *.itest.ts; not a test file itself). */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export const EXT_ID = 'gradient-lab.gradient-lab';
 
@@ -17,4 +18,16 @@ export async function until<T>(what: string, f: () => T | undefined | false | Pr
 /** Appends a measurement to the driver's metrics file (printed after the run). */
 export function metric(line: string): void {
   if (process.env.E2E_METRICS_FILE) fs.appendFileSync(process.env.E2E_METRICS_FILE, `${line}\n`);
+}
+
+/**
+ * test/fixtures/python: beside the extension when it runs from the repository; else (an installed
+ * .vsix) in the repository this suite was built from (out/test/vscode/suite → the root).
+ */
+export function pythonFixtures(extensionPath: string, file = 'rnn_layers.py'): string {
+  const dir = [extensionPath, path.resolve(__dirname, '..', '..', '..', '..')]
+    .map((root) => path.join(root, 'test', 'fixtures', 'python'))
+    .find((d) => fs.existsSync(path.join(d, file)));
+  if (!dir) throw new Error('test/fixtures/python not found');
+  return dir;
 }
