@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
+import { SnapshotRequests } from '../core/node/snapshots';
 import type { TrainWorkerEvent } from '../core/node/trainProtocol';
 import type { DatasetSource } from '../protocol/jobs';
 import type { EpochPoint, SampledCaption, ToTraining, TrainConfig, TrainProgress, TrainStatus, TrainingState } from '../protocol/webview';
@@ -71,8 +72,8 @@ export class TrainingController implements vscode.Disposable {
   private resolveFinished?: () => void;
 
   private runConfig?: TrainConfig;
-  /** Snapshots asked of the running worker, by file, oldest first. */
-  private snapshots = new Map<string, { resolve(iteration: number): void; reject(e: Error): void }[]>();
+  /** Snapshots asked of the running worker. */
+  private readonly snapshots = new SnapshotRequests();
 
   constructor(
     private readonly distDir: string,
@@ -166,17 +167,9 @@ export class TrainingController implements vscode.Disposable {
   saveSnapshot(file: string): Promise<number> {
     const run = this.run;
     if (!run) return Promise.reject(new Error('no training run is going'));
-    return new Promise<number>((resolve, reject) => {
-      this.snapshots.set(file, [...(this.snapshots.get(file) ?? []), { resolve, reject }]);
-      run.worker.postMessage({ type: 'save', file });
-    });
-  }
-
-  private answerSnapshot(file: string, outcome: { iteration: number } | { error: string }): void {
-    const waiting = this.snapshots.get(file)?.shift();
-    if (!waiting) return;
-    if ('iteration' in outcome) waiting.resolve(outcome.iteration);
-    else waiting.reject(new Error(outcome.error));
+    const answered = this.snapshots.add(file);
+    run.worker.postMessage({ type: 'save', file });
+    return answered;
   }
 
   reset(): void {
@@ -206,11 +199,11 @@ export class TrainingController implements vscode.Disposable {
         break;
       case 'checkpoint':
         this.log.info(`checkpoint written: ${ev.file} (iteration ${ev.iteration})`);
-        if (ev.requested) this.answerSnapshot(ev.file, { iteration: ev.iteration });
+        if (ev.requested) this.snapshots.written(ev.file, ev.iteration);
         break;
       case 'saveFailed':
         this.log.warn(`could not save ${ev.file}: ${ev.message}`);
-        this.answerSnapshot(ev.file, { error: `could not save ${ev.file}: ${ev.message}` });
+        this.snapshots.failed(ev.file, ev.message);
         break;
       case 'started':
         this.log.info(`training: ${ev.message}`);
@@ -255,10 +248,7 @@ export class TrainingController implements vscode.Disposable {
     this.flush();
     void run.worker.terminate();
     this.log.info(`training ${status}${message ? `: ${message}` : ''}`);
-    for (const [file, waiting] of this.snapshots) {
-      for (const w of waiting) w.reject(new Error(`the run ended (${status}) before ${file} was written`));
-    }
-    this.snapshots.clear();
+    this.snapshots.rejectAll((file) => `the run ended (${status}) before ${file} was written`);
     this.setStatus(status, message);
     this.resolveFinished?.();
   }

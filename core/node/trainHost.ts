@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { SnapshotRequests } from './snapshots';
 import { TRAIN_CONTROL, type TrainJob, type TrainSummary, type TrainWorkerEvent } from './trainProtocol';
 
 export interface StartOptions {
@@ -66,6 +67,7 @@ export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingR
   done.catch(() => undefined);
   let killTimer: NodeJS.Timeout | undefined;
   let lastIteration = 0;
+  const snapshots = new SnapshotRequests();
 
   // With an onEvent callback nothing is buffered (a long run would otherwise keep every step).
   const push = (e: TrainWorkerEvent): void => {
@@ -80,29 +82,19 @@ export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingR
     if (killTimer) clearTimeout(killTimer);
     if ('ok' in outcome) resolveDone(outcome.ok);
     else rejectDone(outcome.err);
-    for (const [file, waiting] of snapshots) {
-      for (const w of waiting) w.reject(new Error(`the run ended before ${file} was written`));
-    }
-    snapshots.clear();
+    snapshots.rejectAll((file) => `the run ended before ${file} was written`);
     wake?.();
     void worker.terminate();
   };
 
-  const snapshots = new Map<string, { resolve(iteration: number): void; reject(e: Error): void }[]>();
-  const answer = (file: string, outcome: { iteration: number } | { error: string }): void => {
-    const waiting = snapshots.get(file)?.shift();
-    if (!waiting) return;
-    if ('iteration' in outcome) waiting.resolve(outcome.iteration);
-    else waiting.reject(new Error(outcome.error));
-  };
 
   worker.on('message', (raw: unknown) => {
     if (settled) return;
     const e = raw as TrainWorkerEvent;
     if (!e || typeof e !== 'object' || typeof e.type !== 'string') return;
     if (e.type === 'step') lastIteration = e.iteration;
-    if (e.type === 'checkpoint' && e.requested) answer(e.file, { iteration: e.iteration });
-    if (e.type === 'saveFailed') answer(e.file, { error: `could not save ${e.file}: ${e.message}` });
+    if (e.type === 'checkpoint' && e.requested) snapshots.written(e.file, e.iteration);
+    if (e.type === 'saveFailed') snapshots.failed(e.file, e.message);
     push(e);
     if (e.type === 'done') {
       const { type: _t, ...summary } = e;
@@ -159,10 +151,9 @@ export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingR
   const snapshot = (file: string): Promise<number> => {
     if (settled) return Promise.reject(new Error(`the run has ended: ${file} was not written`));
     const abs = path.resolve(file);
-    return new Promise<number>((resolve, reject) => {
-      snapshots.set(abs, [...(snapshots.get(abs) ?? []), { resolve, reject }]);
-      worker.postMessage({ type: 'save', file: abs });
-    });
+    const answered = snapshots.add(abs);
+    worker.postMessage({ type: 'save', file: abs });
+    return answered;
   };
 
   return { events, cancel, snapshot, done, threadId: worker.threadId };
