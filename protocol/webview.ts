@@ -718,7 +718,7 @@ const exploreResult: Parser<ExploreResult> = (v, at) => {
         });
       });
       const four = obj({ dh: nums, dx: nums, dWh: nums, dWx: nums });
-      const caption = opt(obj({ words: arr(str), mask: arr(bool), rnn: four, lstm: four, dataset: str, index: nonNegInt }))(o.caption, `${at}.caption`);
+      const caption = opt(obj({ words: arr(str), mask: arr(bool), rnn: four, lstm: four, dataset: str, split, index: nonNegInt }))(o.caption, `${at}.caption`);
       if (caption) for (const c of ['rnn', 'lstm'] as const) for (const k of ['dh', 'dx', 'dWh', 'dWx'] as const) sameLength(`${at}.caption.${c}.${k}`, caption.words.length, caption[c][k], 'values');
       return caption ? { kind, grid, caption } : { kind, grid };
     }

@@ -125,14 +125,15 @@ export function runExplore(req: ExploreRequest, hooks: ExploreHooks = {}): Explo
       const data = hooks.data;
       if (!data) return { kind: 'flow', grid };
       progress(`a caption of ${data.name}`, 0.8);
-      const split = data.splits.val ?? data.splits.train;
+      const splitName = data.splits.val ? 'val' : 'train';
+      const split = data.splits[splitName] ?? data.splits.train;
       const index = 0;
       const captions = intTensor([1, split.captions.shape[1]], split.captions.data.subarray(0, split.captions.shape[1]));
       const features = split.getFeatures([split.imageIdxs[index]]);
       const D = features.shape[1];
       const mk = (cell: CellType) => new CaptioningModel({ wordToIdx: data.wordToIdx, inputDim: D, wordvecDim: 256, hiddenDim: 512, cellType: cell, seed });
       const caption = captionFlow({ rnn: mk('rnn'), lstm: mk('lstm') }, features, captions, data.idxToWord);
-      return { kind: 'flow', grid, caption: { ...caption, dataset: data.name, index } };
+      return { kind: 'flow', grid, caption: { ...caption, dataset: data.name, split: splitName, index } };
     }
     case 'sparse': {
       const sizes = req.sizes ?? DEFAULT_SPARSE_SIZES;

@@ -205,5 +205,5 @@ export type ExploreResult =
   | { kind: 'precision'; table: PrecisionTable }
   | BugsResult
   | { kind: 'sanity'; dataset: string; reports: SanityReport[]; passed: boolean }
-  | { kind: 'flow'; grid: FlowGrid; caption?: CaptionFlow & { dataset: string; index: number } }
+  | { kind: 'flow'; grid: FlowGrid; caption?: CaptionFlow & { dataset: string; split: 'train' | 'val'; index: number } }
   | { kind: 'sparse'; sizes: Record<string, number>; cells: { cell: CellType; sparse: LayerCheck; directional: DirectionalCheck }[] };

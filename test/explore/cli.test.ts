@@ -33,6 +33,7 @@ describe('gradlab explore', () => {
     assert.equal(f.kind, 'flow');
     assert.equal(f.grid.runs.length, f.grid.Ts.length);
     assert.ok(f.caption === undefined || f.caption.words.length === f.caption.rnn.dh.length);
+    if (f.caption) assert.deepEqual([f.caption.split, f.caption.index], ['val', 0], 'the caption says which split it comes from');
     const s = JSON.parse((await capture(['sparse', '--json', '--cell', 'rnn', '--sizes', '3,4,5,6,7,9', '--per-param', '3', '--directions', '2'])).out);
     assert.equal(s.cells[0].directional.forwardPasses, 4);
   });

@@ -84,7 +84,7 @@ export function flowView(r: Flow, host: ExploreHost): HTMLElement {
     const root = el('div', { class: 'embedded-gradflow' });
     const v = gradFlowView(root, host.embedded('gradflow', 'caption'));
     v.receive({ type: 'setGradFlow', payload: { words: c.words, perCell: { rnn: c.rnn, lstm: c.lstm } } });
-    parts.push(el('h2', {}, `A caption of ${c.dataset} (row ${c.index}), untrained models with H = 512`), root);
+    parts.push(el('h2', {}, `A caption of ${c.dataset} (${c.split} caption ${c.index}), untrained models with H = 512`), root);
   } else {
     parts.push(el('p', { class: 'meta' }, 'Open a dataset to see the same on one of its captions.'));
   }
