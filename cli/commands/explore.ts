@@ -185,7 +185,7 @@ export function formatResult(r: ExploreResult): string {
       const out = [`Gradient flow: ‖∂L/∂h_0‖ with the loss at step T−1 = ${g.Ts[iT] - 1} only (‖∂L/∂h_T−1‖ = 1), H = ${g.hidden}, LSTM forget bias ${g.forgetBias}`, table(['ρ(Wh)', 'rnn', 'lstm'], rows)];
       if (r.caption) {
         const c = r.caption;
-        out.push('', `A caption of ${c.dataset} (row ${c.index}): ‖∂L/∂h_t‖ per step`, table(['t', 'word', 'rnn', 'lstm'], c.words.map((w, t) => [String(t), w, e1(c.rnn.dh[t]), e1(c.lstm.dh[t])])));
+        out.push('', `A caption of ${c.dataset} (${c.split} caption ${c.index}): ‖∂L/∂h_t‖ per step`, table(['t', 'word', 'rnn', 'lstm'], c.words.map((w, t) => [String(t), w, e1(c.rnn.dh[t]), e1(c.lstm.dh[t])])));
       }
       return out.join('\n');
     }
