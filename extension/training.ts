@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { SnapshotRequests } from '../core/node/snapshots';
-import type { TrainWorkerEvent } from '../core/node/trainProtocol';
+import { startTraining, type TrainingRun } from '../core/node/trainHost';
+import { jobFromPanel, type TrainJob, type TrainWorkerEvent } from '../core/node/trainProtocol';
 import type { DatasetSource } from '../protocol/jobs';
 import type { EpochPoint, SampledCaption, ToTraining, TrainConfig, TrainProgress, TrainStatus, TrainingState } from '../protocol/webview';
 import { config as settings } from './config';
@@ -37,8 +36,8 @@ export interface TrainingListener {
   modelSaved(model: RunModel): void;
 }
 
-/** Starts the worker for a run; a seam so the protocol of dist/trainWorker.js lives in one place. */
-export type TrainWorkerFactory = (config: TrainConfig, dataset: DatasetSource, save: string) => { worker: Worker; stop(): void };
+/** Starts the worker of a run (core/node/trainHost.ts by default, on dist/trainWorker.js). */
+export type TrainWorkerFactory = (job: TrainJob, onEvent: (e: TrainWorkerEvent) => void) => TrainingRun;
 
 export function defaultConfig(): TrainConfig {
   const t = settings.training();
@@ -65,15 +64,13 @@ function emptyState(config: TrainConfig): TrainingState {
  */
 export class TrainingController implements vscode.Disposable {
   private state: TrainingState = emptyState(defaultConfig());
-  private run?: { worker: Worker; stop(): void; killTimer?: NodeJS.Timeout };
+  private run?: TrainingRun;
   private pendingLoss: { iteration: number[]; loss: number[] } = { iteration: [], loss: [] };
   private flushTimer?: NodeJS.Timeout;
   private finished?: Promise<void>;
   private resolveFinished?: () => void;
 
   private runConfig?: TrainConfig;
-  /** Snapshots asked of the running worker. */
-  private readonly snapshots = new SnapshotRequests();
 
   constructor(
     private readonly distDir: string,
@@ -114,43 +111,28 @@ export class TrainingController implements vscode.Disposable {
     this.state = { ...emptyState(config), status: 'running', message: `starting (${config.cellType}, H=${config.hiddenDim}, W=${config.wordvecDim})` };
     this.listener.post({ type: 'setTraining', state: this.state });
     this.finished = new Promise((r) => (this.resolveFinished = r));
-    const started = Date.now();
     fs.mkdirSync(this.saveDir, { recursive: true });
     const save = path.join(this.saveDir, `run-${new Date().toISOString().replace(/[:.]/g, '-')}.npz`);
     this.runConfig = config;
-    const run = this.factory(config, dataset, save);
-    this.run = run;
-    this.log.info(`training started: ${JSON.stringify(config)}`);
-    this.setStatus('running', this.state.message);
-    run.worker.on('message', (raw: unknown) => {
+    const t = settings.training();
+    const job = jobFromPanel(config, dataset, { lrDecay: t.lrDecay, dtype: t.float32 ? 'f32' : 'f64', threads: t.threads, save, sampleCount: 3 });
+    // The host reports a crash or an exit without `done` as an `error` event, so events are all there is to follow.
+    const run: TrainingRun = this.factory(job, (raw) => {
+      if (this.run !== run) return; // a disposed run's last words
       const ev = readTrainEvent(raw);
       if (ev) this.apply(ev);
     });
-    run.worker.on('error', (err) => {
-      this.log.error('training worker crashed', err);
-      this.end('failed', `the training worker crashed: ${err.message}`);
-    });
-    run.worker.on('exit', (code) => {
-      if (this.run?.worker === run.worker) {
-        const s = this.state.status;
-        if (s === 'stopping') this.end('stopped', `stopped at iteration ${this.state.progress?.iteration ?? 0}`);
-        else this.end('failed', `the training worker exited (code ${code}) after ${((Date.now() - started) / 1000).toFixed(1)} s without finishing`);
-      }
-    });
+    this.run = run;
+    this.log.info(`training started: ${JSON.stringify(config)}`);
+    this.setStatus('running', this.state.message);
   }
 
-  /** Asks the run to stop after its current iteration; terminates the worker if it does not within 5 s. */
+  /** Asks the run to stop after its current iteration; the host terminates the worker if it does not within 5 s. */
   stop(): Promise<void> {
     const run = this.run;
     if (!run) return Promise.resolve();
     this.setStatus('stopping', 'stopping after this iteration');
-    run.stop();
-    run.killTimer = setTimeout(() => {
-      if (this.run === run) {
-        this.log.warn('training worker did not stop within 5 s: terminated');
-        void run.worker.terminate();
-      }
-    }, 5000);
+    run.cancel();
     return this.finished ?? Promise.resolve();
   }
 
@@ -165,11 +147,8 @@ export class TrainingController implements vscode.Disposable {
    * ends first.
    */
   saveSnapshot(file: string): Promise<number> {
-    const run = this.run;
-    if (!run) return Promise.reject(new Error('no training run is going'));
-    const answered = this.snapshots.add(file);
-    run.worker.postMessage({ type: 'save', file });
-    return answered;
+    if (!this.run) return Promise.reject(new Error('no training run is going'));
+    return this.run.snapshot(file);
   }
 
   reset(): void {
@@ -199,11 +178,9 @@ export class TrainingController implements vscode.Disposable {
         break;
       case 'checkpoint':
         this.log.info(`checkpoint written: ${ev.file} (iteration ${ev.iteration})`);
-        if (ev.requested) this.snapshots.written(ev.file, ev.iteration);
         break;
       case 'saveFailed':
         this.log.warn(`could not save ${ev.file}: ${ev.message}`);
-        this.snapshots.failed(ev.file, ev.message);
         break;
       case 'started':
         this.log.info(`training: ${ev.message}`);
@@ -215,8 +192,14 @@ export class TrainingController implements vscode.Disposable {
         this.end(ev.diverged ? 'failed' : ev.stopped ? 'stopped' : 'done', ev.message);
         break;
       case 'error':
-        this.log.error(`training failed: ${ev.message}`);
-        this.end('failed', ev.message);
+        if (this.state.status === 'stopping') {
+          // Asked to stop and did not in time: the host terminated the worker. Still a stop.
+          this.log.warn(`training: ${ev.message}`);
+          this.end('stopped', ev.message);
+        } else {
+          this.log.error(`training failed: ${ev.message}`);
+          this.end('failed', ev.message);
+        }
         break;
       default: {
         const never: never = ev;
@@ -244,11 +227,8 @@ export class TrainingController implements vscode.Disposable {
     const run = this.run;
     if (!run) return;
     this.run = undefined;
-    if (run.killTimer) clearTimeout(run.killTimer);
     this.flush();
-    void run.worker.terminate();
     this.log.info(`training ${status}${message ? `: ${message}` : ''}`);
-    this.snapshots.rejectAll((file) => `the run ended (${status}) before ${file} was written`);
     this.setStatus(status, message);
     this.resolveFinished?.();
   }
@@ -262,22 +242,14 @@ export class TrainingController implements vscode.Disposable {
 
   dispose(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.run) {
-      this.run.stop();
-      void this.run.worker.terminate();
-      this.run = undefined;
-    }
+    const run = this.run;
+    this.run = undefined;
+    run?.terminate();
   }
 }
 
 function defaultFactory(distDir: string): TrainWorkerFactory {
-  return (config, dataset, save) => {
-    const t = settings.training();
-    // The worker takes the panel's form plus any TrainJob field (core/node/trainWorker.ts).
-    const job = { ...config, lrDecay: t.lrDecay, dtype: t.float32 ? 'f32' : 'f64', threads: t.threads, save, sampleCount: 3 };
-    const worker = new Worker(path.join(distDir, 'trainWorker.js'), { workerData: { config: job, dataset } });
-    return { worker, stop: () => worker.postMessage({ type: 'stop' }) };
-  };
+  return (job, onEvent) => startTraining(job, { workerFile: path.join(distDir, 'trainWorker.js'), cancelGraceMs: 5000, onEvent });
 }
 
 /** Reads one message of dist/trainWorker.js (core/node/trainProtocol.ts). Unknown messages are ignored. */

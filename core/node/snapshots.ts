@@ -1,7 +1,7 @@
 /**
  * Snapshot requests to a training worker that wait for its answer (trainProtocol.ts: the `save`
- * command, answered by a requested `checkpoint` or by `saveFailed`), by file, oldest first. Shared
- * by the host API (trainHost.ts) and the extension's training controller.
+ * command, answered by a requested `checkpoint` or by `saveFailed`), by file, oldest first; kept by
+ * the host API (trainHost.ts), which the CLI and the extension's training controller both use.
  */
 export class SnapshotRequests {
   private readonly waiting = new Map<string, { resolve(iteration: number): void; reject(e: Error): void }[]>();

@@ -34,8 +34,10 @@ export interface TrainingRun {
    */
   snapshot(file: string): Promise<number>;
   readonly done: Promise<TrainSummary>;
-  /** The worker's thread id (for logs). */
-  readonly threadId: number;
+  /** Ends the worker at once, without a stop request (VS Code closing); `done` then rejects. */
+  terminate(): void;
+  /** The worker thread (for logs and tests). */
+  readonly worker: Worker;
 }
 
 function defaultWorker(): { file: string; evalSource?: string } {
@@ -156,5 +158,5 @@ export function startTraining(job: TrainJob, opts: StartOptions = {}): TrainingR
     return answered;
   };
 
-  return { events, cancel, snapshot, done, threadId: worker.threadId };
+  return { events, cancel, snapshot, done, terminate: () => void worker.terminate(), worker };
 }

@@ -14,30 +14,12 @@ import { createNodeEngine, detectNodeWasmSupport } from './fastEngine';
 import { openDatasetAt } from './fsAccess';
 import type { DatasetSpec, SampledCaptionInfo, TrainJob, TrainSummary, TrainWorkerEvent } from './trainProtocol';
 
-/** The extension's training form (protocol/webview TrainConfig) next to a DatasetSource. */
-interface PanelConfig {
-  cellType: 'rnn' | 'lstm';
-  hiddenDim: number;
-  wordvecDim: number;
-  updateRule: string;
-  learningRate: number;
-  batchSize: number;
-  numEpochs: number;
-  trainSubset?: number;
-  seed: number;
-  lrDecay?: number;
-}
-
-/** Accepts `{ job }` (trainHost) or `{ config, dataset }` (the extension's panel form). */
+/** The job trainHost hands the worker (`{ job, control }`). */
 export function jobFromWorkerData(data: unknown): TrainJob {
   if (typeof data !== 'object' || data === null) throw new Error('training worker started without a job');
-  const d = data as { job?: TrainJob; config?: PanelConfig & Partial<TrainJob>; dataset?: DatasetSpec };
+  const d = data as { job?: TrainJob };
   if (d.job) return d.job;
-  if (d.config && d.dataset) {
-    const { trainSubset, ...rest } = d.config;
-    return { ...rest, dataset: d.dataset, maxTrain: rest.maxTrain ?? trainSubset };
-  }
-  throw new Error('training worker: workerData needs { job } or { config, dataset }');
+  throw new Error('training worker: workerData needs { job }');
 }
 
 export function datasetSpecString(d: DatasetSpec): string {

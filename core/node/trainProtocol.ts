@@ -1,7 +1,8 @@
 /**
  * The training job and the messages of the training worker (dist/trainWorker.js), shared by the
  * worker, the host API (trainHost.ts), the CLI and the extension. The worker receives the job as
- * `workerData` ({ job } or the extension's { config, dataset }), posts events, and finishes with
+ * `workerData` ({ job, control }: trainHost.ts; the extension's panel form becomes a job through
+ * jobFromPanel), posts events, and finishes with
  * exactly one `done` or `error`. The host asks it to stop with { type: 'stop' }
  * and for a snapshot of the running model with { type: 'save', file }.
  */
@@ -97,3 +98,23 @@ export type TrainWorkerCommand = { type: 'stop' } | { type: 'save'; file: string
  * asked (the run then ends at that iteration or the one in flight).
  */
 export const TRAIN_CONTROL = { STOP: 0, ITERATION: 1, LENGTH: 2 } as const;
+
+/** The extension's training form (protocol/webview TrainConfig): a TrainJob without its dataset, with `trainSubset` for maxTrain. */
+export interface PanelConfig {
+  cellType: 'rnn' | 'lstm';
+  hiddenDim: number;
+  wordvecDim: number;
+  updateRule: string;
+  learningRate: number;
+  batchSize: number;
+  numEpochs: number;
+  trainSubset?: number;
+  seed: number;
+  lrDecay?: number;
+}
+
+/** The job of a panel form on a dataset; `extra` adds or overrides TrainJob fields (settings, the save file). */
+export function jobFromPanel(config: PanelConfig & Partial<TrainJob>, dataset: DatasetSpec, extra: Partial<TrainJob> = {}): TrainJob {
+  const { trainSubset, ...rest } = config;
+  return { ...rest, ...extra, dataset, maxTrain: extra.maxTrain ?? rest.maxTrain ?? trainSubset };
+}

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { loadCheckpoint } from '../../core/node/checkpointFile';
 import { startTraining } from '../../core/node/trainHost';
 import { jobFromWorkerData } from '../../core/node/trainJob';
+import { jobFromPanel } from '../../core/node/trainProtocol';
 import { progressLine } from '../../cli/commands/train';
 import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
 
@@ -115,12 +116,12 @@ describe('training worker and host', () => {
 });
 
 describe('worker input and progress text', () => {
-  it("accepts the extension's panel form ({ config, dataset }) as well as { job }", () => {
-    const config = { cellType: 'lstm', hiddenDim: 64, wordvecDim: 32, updateRule: 'rmsprop', learningRate: 0.01, batchSize: 25, numEpochs: 3, trainSubset: 50, seed: 231 };
-    const job = jobFromWorkerData({ config, dataset: { kind: 'default' } });
+  it("turns the extension's panel form into a job, and the worker takes { job }", () => {
+    const config = { cellType: 'lstm', hiddenDim: 64, wordvecDim: 32, updateRule: 'rmsprop', learningRate: 0.01, batchSize: 25, numEpochs: 3, trainSubset: 50, seed: 231 } as const;
+    const job = jobFromPanel(config, { kind: 'default' });
     assert.deepEqual(job, { cellType: 'lstm', hiddenDim: 64, wordvecDim: 32, updateRule: 'rmsprop', learningRate: 0.01, batchSize: 25, numEpochs: 3, seed: 231, dataset: { kind: 'default' }, maxTrain: 50 });
     assert.equal(jobFromWorkerData({ job: small() }).hiddenDim, 16);
-    assert.throws(() => jobFromWorkerData({}), /needs \{ job \} or \{ config, dataset \}/);
+    assert.throws(() => jobFromWorkerData({}), /needs \{ job \}/);
   });
   it('the terminal progress line shows iteration, epoch, loss, lr, it/s and ETA', () => {
     const line = progressLine({ type: 'step', iteration: 25, loss: 1.23456, learningRate: 0.005, gradNorm: 1, clipped: 0, progress: { iteration: 25, totalIterations: 100, epoch: 12, totalEpochs: 50, itPerSec: 4.5, etaSeconds: 75 } }, 8);
