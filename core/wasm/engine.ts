@@ -5,7 +5,7 @@
  * Node adapter (core/node/fastEngine.ts) through `attachHelper`, which only needs an Int32Array on a
  * SharedArrayBuffer; the hand-off is Atomics.notify / Atomics.wait, never a spin.
  */
-import { plainBase64, relaxedBase64 } from './build/modules';
+import { kernelModuleBytes } from './build/modules';
 
 export type DType = 'f32' | 'f64';
 export type FloatArray = Float32Array | Float64Array;
@@ -28,30 +28,11 @@ const MAX_PAGES = 16384;
 
 // ---------------------------------------------------------------- module bytes and detection
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-function decodeBase64(s: string): Uint8Array {
-  const lut = new Uint8Array(128);
-  for (let i = 0; i < 64; i++) lut[B64.charCodeAt(i)] = i;
-  let n = s.length;
-  while (n > 0 && s[n - 1] === '=') n--;
-  const out = new Uint8Array((n * 3) >> 2);
-  let o = 0;
-  for (let i = 0; i < n; i += 4) {
-    const a = lut[s.charCodeAt(i)], b = lut[s.charCodeAt(i + 1)];
-    const c = i + 2 < n ? lut[s.charCodeAt(i + 2)] : 0, d = i + 3 < n ? lut[s.charCodeAt(i + 3)] : 0;
-    const v = (a << 18) | (b << 12) | (c << 6) | d;
-    if (o < out.length) out[o++] = v >> 16;
-    if (o < out.length) out[o++] = (v >> 8) & 255;
-    if (o < out.length) out[o++] = v & 255;
-  }
-  return out;
-}
-
 let plainBytes: Uint8Array | undefined;
 let relaxedBytes: Uint8Array | undefined;
 export function kernelBytes(kind: 'plain' | 'relaxed'): Uint8Array {
-  if (kind === 'plain') return (plainBytes ??= decodeBase64(plainBase64));
-  return (relaxedBytes ??= decodeBase64(relaxedBase64));
+  if (kind === 'plain') return (plainBytes ??= kernelModuleBytes('plain'));
+  return (relaxedBytes ??= kernelModuleBytes('relaxed'));
 }
 
 /** What this runtime supports. `simd`: the plain build validates (and shared memory exists). */

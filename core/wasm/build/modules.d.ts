@@ -1,5 +1,6 @@
 // Types of modules.js, which scripts/build-wasm.mjs generates (committed so type checks pass before a build).
-/** The kernel module compiled for plain SIMD128, base64. */
-export declare const plainBase64: string;
-/** The kernel module compiled with relaxed SIMD (fused multiply-add), base64. */
-export declare const relaxedBase64: string;
+/**
+ * The kernel module's bytes, read from gemm-<kind>.wasm in the folder the code runs in (core/wasm/build/
+ * from sources, dist/ in a bundle): plain SIMD128, or relaxed SIMD (fused multiply-add).
+ */
+export declare function kernelModuleBytes(kind: 'plain' | 'relaxed'): Uint8Array;
