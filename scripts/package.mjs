@@ -3,14 +3,27 @@
 // build running at the same time in the working tree cannot change files while they are zipped.
 // Runtime dependencies are bundled by esbuild, so the package needs no node_modules.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const out = join(root, 'dist', 'gradient-lab.vsix');
 const t0 = Date.now();
 const stage = mkdtempSync(join(tmpdir(), 'gradlab-pack-'));
+
+/** The docs/screenshots/*.png files README.md links (each must exist). */
+function readmeImages(readme) {
+  const files = [...new Set([...readFileSync(readme, 'utf8').matchAll(/\]\((docs\/screenshots\/[^)\s]+\.png)\)/g)].map((m) => m[1]))];
+  for (const f of files) {
+    if (!existsSync(join(root, f))) {
+      console.error(`package: README.md shows ${f}, which does not exist`);
+      rmSync(stage, { recursive: true, force: true });
+      process.exit(1);
+    }
+  }
+  return files;
+}
 
 function run(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd });
@@ -29,8 +42,13 @@ try {
   for (const f of ['package.json', 'README.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'tsconfig.base.json', 'tsconfig.json']) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(stage, f));
   }
-  for (const d of ['media', 'python', join('data', 'default'), join('docs', 'screenshots')]) {
+  for (const d of ['media', 'python', join('data', 'default')]) {
     if (existsSync(join(root, d))) cpSync(join(root, d), join(stage, d), { recursive: true });
+  }
+  // Of the screenshots, only those the README shows (the walkthrough's pages show none).
+  for (const f of readmeImages(join(root, 'README.md'))) {
+    mkdirSync(join(stage, dirname(f)), { recursive: true });
+    cpSync(join(root, f), join(stage, f));
   }
   run(process.execPath, ['esbuild.mjs', '--production'], stage);
   mkdirSync(join(root, 'dist'), { recursive: true });
