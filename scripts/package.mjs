@@ -39,7 +39,7 @@ try {
     if (existsSync(join(root, d))) symlinkSync(join(root, d), join(stage, d), 'dir');
   }
   // What ships, copied.
-  for (const f of ['package.json', 'README.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'tsconfig.base.json', 'tsconfig.json']) {
+  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'tsconfig.base.json', 'tsconfig.json']) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(stage, f));
   }
   for (const d of ['media', 'python', join('data', 'default')]) {
