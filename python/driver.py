@@ -290,9 +290,9 @@ def source_hints(path):
                 "kind": "is-literal",
                 "line": node.lineno,
                 "function": enclosing(tree.body, node.lineno),
-                "message": "line %d compares a string with `%s` (%s %s %r): it works because Python reuses the literal "
-                "string, but a string built at run time (read from a file, a config, an argument) would fail it; write "
-                "%s %s %r" % (node.lineno, word, other_text, word, lit.value, other_text, eq, lit.value),
+                "message": "compare%%s a string with `%s` (%s %s %r): it holds in the notebook because Python keeps one "
+                "copy of a short literal string, but a string made at run time (read from a file, joined, passed in from "
+                "elsewhere) fails it; write %s %s %r" % (word, other_text, word, lit.value, other_text, eq, lit.value),
             })
     out.sort(key=lambda h: h["line"])
     return out
@@ -380,9 +380,9 @@ def changed_in_place(np, before, after, names, fname):
         if not same:
             out.append({
                 "kind": "in-place",
-                "message": "%s changes its argument %s in place; the check hands every call a fresh copy, as the "
-                "notebook builds new arrays for each cell, so the verdict stands, but a caller that uses %s "
-                "again afterwards sees the changed values: work on a copy (%s = %s.copy()) or on new arrays" % (fname, n, n, n, n),
+                "message": "%s changes its argument %s in place. The verdict stands (every call here gets a fresh "
+                "copy, as every notebook cell builds its own), but a caller that uses %s afterwards sees the changed "
+                "values: work on a copy (%s = %s.copy()) or on new arrays" % (fname, n, n, n, n),
             })
     return out
 

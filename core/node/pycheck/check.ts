@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { worstVerdict, type LayerCheck, type Thresholds, type Verdict } from '../../gradcheck';
 import { casesFor, type CheckCase } from './cases';
-import { caseLines, compareCase, type CaseResult, type PyParamCheck } from './compare';
+import { caseLines, compareCase, lowPrecisionHint, type CaseResult, type PyParamCheck } from './compare';
+import { listNames } from './format';
 import { findFunctions, type FoundFunction } from './finder';
 import { driverCase } from './job';
 import { defaultDriverPath, PythonProblem, runDriver, type DriverAnswer, type DriverCaseResult, type PyError } from './runner';
@@ -252,11 +253,20 @@ function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverR
   const hint = (h: string): void => {
     if (!hints.includes(h)) hints.push(h);
   };
-  for (const h of answer.hints ?? []) {
+  // Source hints of one kind in one function become one sentence: "lines 39 and 47 compare …".
+  const mine = (answer.hints ?? []).filter((h) => {
     const helperOfClass = f.className !== undefined && h.function.startsWith(`${f.className}.`) && !['loss', 'sample'].includes(h.function.slice(f.className.length + 1));
-    if (h.function === f.qualified || helperOfClass) hint(h.message);
+    return h.function === f.qualified || helperOfClass;
+  });
+  for (const kind of new Set(mine.map((h) => h.kind))) {
+    const hs = mine.filter((h) => h.kind === kind);
+    const lines = hs.map((h) => h.line);
+    const text = hs[0].message.replace('%s', lines.length > 1 ? '' : 's');
+    hint(`line${lines.length > 1 ? 's' : ''} ${listNames(lines.map(String))} ${text}`);
   }
   for (const r of results) for (const h of r.hints ?? []) hint(h);
+  const low = lowPrecisionHint(results, f.qualified, f.spec.op?.forward);
+  if (low) hint(low);
   // Model methods: each cell type on its own, so an unfinished lstm branch does not hide a right rnn one.
   let cells: CellResult[] | undefined;
   let judged = results;

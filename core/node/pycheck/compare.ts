@@ -61,6 +61,8 @@ function squeezeEq(a: readonly number[], b: readonly number[]): boolean {
 /** Compares one named tensor; a wrong shape becomes a problem line instead. */
 function compareNamed(
   name: string, user: unknown, ref: Tensor, against: 'engine' | 'numeric', problems: string[], timeAxis: number | undefined, t: Thresholds,
+  /** The case's code returned float32 somewhere: rounding from it reaches every result. */
+  caseLow?: string,
 ): PyParamCheck | undefined {
   if (user === undefined) {
     problems.push(`${name} is missing`);
@@ -75,9 +77,10 @@ function compareNamed(
   const pc = compareGradients(name, { shape: ref.shape, data: u.data }, ref, { timeAxis: ax, thresholds: t });
   const out: PyParamCheck = { ...pc, against };
   if (ax !== undefined) out.timestepsFrom = 'axis';
-  const from = (user as { from?: unknown }).from;
-  if (typeof from === 'string') {
-    out.lowPrecision = from;
+  const own = (user as { from?: unknown }).from;
+  const from = typeof own === 'string' ? own : caseLow;
+  if (typeof own === 'string') out.lowPrecision = own;
+  if (from !== undefined) {
     // The notebook's verdict on float32 code: its rounding (relative to the tensor's size) is not a bug.
     if (!isRight(out.verdict) && withinRounding(u.data, ref.data, from === 'float16' ? 5e-3 : 1e-4)) {
       out.verdict = 'ok';
@@ -184,20 +187,36 @@ function errorCase(c: CheckCase, r: DriverCaseResult | undefined, thresholds: Th
   };
 }
 
-/** Hints the driver sent for this case, and one per float32 result. */
-function caseHints(r: DriverCaseResult, checks: readonly PyParamCheck[], who: string): string[] | undefined {
+/** Hints the driver sent for this case. */
+function caseHints(r: DriverCaseResult): string[] | undefined {
   const out = (r.hints ?? []).map((h) => h.message);
-  const low = checks.filter((p) => p.lowPrecision);
-  if (low.length > 0) {
-    const kinds = [...new Set(low.map((p) => p.lowPrecision!))].join('/');
-    out.push(`${who} returns ${listNames(low.map((p) => p.name))} as ${kinds}: the notebook's checks run in float64, so errors read about 1e-7 instead of 1e-10; compared here with a tolerance for ${kinds} rounding (use float64, or the input's dtype, to compare exactly)`);
-  }
   return out.length > 0 ? out : undefined;
+}
+
+/** One sentence for the float32 results of a function's cases: who returned what. */
+export function lowPrecisionHint(results: readonly CaseResult[], who: string, forwardName?: string): string | undefined {
+  const names = new Map<string, string[]>();
+  let kind = '';
+  for (const r of results) {
+    for (const [arr, fn] of [[r.checks, who], [r.forward, forwardName ?? who]] as const) {
+      for (const p of arr) {
+        if (!p.lowPrecision) continue;
+        kind ||= p.lowPrecision;
+        const l = names.get(fn) ?? [];
+        if (!l.includes(p.name)) l.push(p.name);
+        names.set(fn, l);
+      }
+    }
+  }
+  if (names.size === 0) return undefined;
+  const what = [...names].map(([fn, ns]) => `${fn === who ? who : `your ${fn}`} returns ${listNames(ns)} as ${kind}`).join(' and ');
+  return `${what}: the notebook's checks run in float64, where ${kind} rounding reads as relative errors of 1e-7 and up (more on small entries); it is not a bug, so it is compared here with a tolerance for that rounding. Keep float64 (or the input's dtype) to compare exactly`;
 }
 
 function finish(c: CheckCase, r: DriverCaseResult, parts: Omit<CaseResult, 'id' | 'label' | 'sizes' | 'verdict' | 'ms' | 'stdout' | 'thresholds'>, thresholds: Thresholds, who = ''): CaseResult {
   // Numerical gradients of a float32 forward are its rounding divided by h: they tell nothing.
-  if ([...parts.checks, ...parts.forward].some((p) => p.lowPrecision)) {
+  const low = [r.outputs, r.forward_outputs].some((o) => Object.values(o ?? {}).some((v) => typeof (v as { from?: unknown }).from === 'string'));
+  if (low) {
     for (const p of parts.numeric) {
       if (!isRight(p.verdict)) {
         p.verdict = 'ok';
@@ -207,7 +226,8 @@ function finish(c: CheckCase, r: DriverCaseResult, parts: Omit<CaseResult, 'id' 
   }
   const vs = [...parts.checks, ...parts.numeric].map((p) => p.verdict);
   if (parts.problems.length > 0) vs.push('wrong');
-  const hints = caseHints(r, [...parts.checks, ...parts.forward], who);
+  void who;
+  const hints = caseHints(r);
   return { id: c.id, label: c.label, sizes: c.sizes, verdict: worstVerdict(vs), ms: r.ms, stdout: r.stdout, ...parts, thresholds, ...(hints ? { hints } : {}) };
 }
 
@@ -221,6 +241,10 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
   const numeric: PyParamCheck[] = [];
   const forward: PyParamCheck[] = [];
   const outs = r.outputs ?? {};
+  const lowOf = (o: Record<string, unknown> | undefined): string | undefined =>
+    Object.values(o ?? {}).map((v) => (v as { from?: unknown }).from).find((x): x is string => typeof x === 'string');
+  const low = lowOf(outs) ?? lowOf(r.forward_outputs);
+  const cmpN = (...a: Parameters<typeof compareNamed>): PyParamCheck | undefined => compareNamed(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[3] === 'engine' ? low : undefined);
   const push = (arr: PyParamCheck[], p: PyParamCheck | undefined): void => {
     if (p) arr.push(p);
   };
@@ -232,7 +256,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
     const timeAxis = o.sequence ? 1 : undefined;
     const fwdUser = spec.kind === 'forward' ? outs : r.forward_outputs ?? {};
     const fwdInto = spec.kind === 'forward' ? checks : forward;
-    for (const n of o.outputs) push(fwdInto, compareNamed(n, fwdUser[n], eng.outputs[n], 'engine', spec.kind === 'forward' ? problems : [], timeAxis, t));
+    for (const n of o.outputs) push(fwdInto, cmpN(n, fwdUser[n], eng.outputs[n], 'engine', spec.kind === 'forward' ? problems : [], timeAxis, t));
     if (o.gates && fwdInto.some(bad)) {
       const g = detectGateOrder(c, spec, fwdUser);
       if (g) notes.push(g);
@@ -247,7 +271,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
           : undefined
         : undefined;
       for (const g of o.grads) {
-        const p = compareNamed(g, outs[g], ref[g], 'engine', problems, timeAxis, t);
+        const p = cmpN(g, outs[g], ref[g], 'engine', problems, timeAxis, t);
         if (!p) continue;
         if (!p.perTimestep && masked && refMasked) {
           const per: number[] = [];
@@ -270,7 +294,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
         checks.push(p);
         const wrt = o.gradOf[g];
         const num = wrt ? r.numeric?.[wrt] : undefined;
-        if (num !== undefined) push(numeric, compareNamed(g, outs[g], fromExFloat(num, `numeric ${wrt}`), 'numeric', [], timeAxis, t));
+        if (num !== undefined) push(numeric, cmpN(g, outs[g], fromExFloat(num, `numeric ${wrt}`), 'numeric', [], timeAxis, t));
       }
       if (problems.length > 0 || checks.some(bad)) {
         const order = returnOrder(o.grads, outs, ref);
@@ -282,7 +306,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
 
   if (spec.kind === 'loss') {
     const ref = engineLoss(c);
-    const loss = compareNamed('loss', outs.loss, ref.loss, 'engine', problems, undefined, t);
+    const loss = cmpN('loss', outs.loss, ref.loss, 'engine', problems, undefined, t);
     if (loss) {
       checks.push(loss);
       if (bad(loss)) {
@@ -296,9 +320,9 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
         }
       }
     }
-    push(checks, compareNamed('dx', outs.dx, ref.dx, 'engine', problems, 1, t));
+    push(checks, cmpN('dx', outs.dx, ref.dx, 'engine', problems, 1, t));
     const num = r.numeric?.x;
-    if (num !== undefined) push(numeric, compareNamed('dx', outs.dx, fromExFloat(num, 'numeric x'), 'numeric', [], 1, t));
+    if (num !== undefined) push(numeric, cmpN('dx', outs.dx, fromExFloat(num, 'numeric x'), 'numeric', [], 1, t));
     return finish(c, r, { checks, numeric, forward, problems, notes }, t, who);
   }
 
@@ -306,11 +330,11 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
   if (spec.kind === 'model_loss') {
     const ref = engineModelLoss(m);
     for (const [k, want] of Object.entries(ref)) {
-      const p = compareNamed(k, outs[k], want, 'engine', problems, undefined, t);
+      const p = cmpN(k, outs[k], want, 'engine', problems, undefined, t);
       if (!p) continue;
       checks.push(p);
       const num = r.numeric?.[k];
-      if (num !== undefined) push(numeric, compareNamed(k, outs[k], fromExFloat(num, `numeric ${k}`), 'numeric', [], undefined, t));
+      if (num !== undefined) push(numeric, cmpN(k, outs[k], fromExFloat(num, `numeric ${k}`), 'numeric', [], undefined, t));
     }
     return finish(c, r, { checks, numeric, forward, problems, notes }, t, who);
   }
@@ -318,7 +342,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
   // model_sample: word indices must agree exactly.
   const ref = engineSample(m);
   const refF: Tensor = { shape: ref.shape, data: Float64Array.from(ref.data) };
-  const p = compareNamed('captions', outs.captions, refF, 'engine', problems, undefined, t);
+  const p = cmpN('captions', outs.captions, refF, 'engine', problems, undefined, t);
   if (p) {
     checks.push(p);
     if (bad(p)) {
