@@ -107,9 +107,30 @@ def from_tensor(np, t):
 # ---------------------------------------------------------------- errors
 
 
+def _library_dirs():
+    import sysconfig
+
+    out = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            p = sysconfig.get_paths().get(key)
+        except Exception:  # noqa: BLE001
+            p = None
+        if p:
+            out.add(os.path.join(os.path.realpath(p), ""))
+    out.add(os.path.join(os.path.realpath(os.path.dirname(importlib.__file__)), ""))
+    return tuple(out)
+
+
+LIBRARY_DIRS = _library_dirs()
+
+
 def hidden_frame(filename):
-    """The driver's own frames and the import machinery's: the user never wrote them."""
-    return filename.startswith("<frozen ") or filename.startswith("<") or os.path.abspath(filename) == DRIVER_FILE
+    """Frames the user never wrote: this driver, the import machinery (frozen or importlib/*.py),
+    the standard library and installed packages (numpy)."""
+    if filename.startswith("<") or os.path.abspath(filename) == DRIVER_FILE:
+        return True
+    return os.path.realpath(filename).startswith(LIBRARY_DIRS)
 
 
 def frames_of(tb, exc=None):
@@ -130,7 +151,7 @@ def error_of(exc, phase):
         return {"phase": exc.phase, "type": "ReturnError", "message": str(exc), "frames": [], "traceback": ""}
     tb_lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
     # Drop the driver's and importlib's frames from the printed text too: the user never wrote them.
-    text = "".join(line for line in tb_lines if DRIVER_FILE not in line and "<frozen " not in line)
+    text = "".join(line for line in tb_lines if not (line.startswith("  File \"") and hidden_frame(line.split("\"")[1])))
     message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
     out = {
         "phase": phase,
@@ -148,7 +169,7 @@ def error_of(exc, phase):
 
 # Python 2 code: what the 2016 starter files and old solutions contain, with what to write instead.
 PY2_PATTERNS = [
-    ("print", re.compile(r"^\s*print(\s+[^\s=(.,)\[]|\s*$|\s+\(.*\)\s*,)"), "print statement: write print(...)"),
+    ("print", re.compile(r"(^\s*|:\s*)print(\s+[^\s=(.,)\[]|\s*$|\s+\(.*\)\s*,)"), "print statement: write print(...)"),
     ("except", re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), "except X, e: write except X as e:"),
     ("raise", re.compile(r"^\s*raise\s+[\w.]+\s*,"), "raise E, 'message': write raise E('message')"),
     ("exec", re.compile(r"^\s*exec\s+[\"'\w]"), "exec statement: write exec(...)"),

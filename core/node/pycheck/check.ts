@@ -298,7 +298,6 @@ function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverR
     }
     if (implemented.length > 0 && implemented.length < results.length) {
       judged = implemented;
-      for (const n of cellNote) hint(n);
     }
   }
   const { worst, lines } = worstOf(judged);
