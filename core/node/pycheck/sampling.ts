@@ -11,6 +11,8 @@ import type { ModelCase } from './cases';
 interface Variant {
   /** The word fed at step t > 0: the previous step's argmax, or a fixed word index. */
   feed: 'previous' | number;
+  /** A fixed `feed` word at step 0 too (instead of <START>). */
+  feedFirst?: boolean;
   /** How the word is picked from scores (N, V): per row, or one argmax of the flattened scores for all rows. */
   argmax: 'row' | 'flat';
   /** h0: the image projection, without its bias, or zeros. */
@@ -47,7 +49,7 @@ export function sampleVariant(m: ModelCase, v: Partial<Variant>): number[][] {
   for (let t = 0; t < maxLength; t++) {
     const x: Tensor = { shape: [n, W], data: new Float64Array(n * W) };
     for (let i = 0; i < n; i++) {
-      const w = t === 0 || o.feed === 'previous' ? words[i] : o.feed;
+      const w = o.feed === 'previous' || (t === 0 && !o.feedFirst) ? words[i] : o.feed;
       if (!(w >= 0 && w < V)) return [];
       x.data.set(p.W_embed.data.subarray(w * W, (w + 1) * W), i * W);
     }
@@ -124,7 +126,8 @@ export function explainSample(m: ModelCase, user: Tensor, ref: readonly number[]
   }
   const V = m.params.W_vocab.shape[1];
   for (let w = 0; w < V; w++) {
-    if (w !== start) tries.push([{ feed: w }, `every step is fed the same word, ${wordName(m, w)} (${w}), instead of the word generated at the step before${w === m.wordToIdx['<NULL>'] ? ' (captions[:, t] before it is written holds <NULL>)' : ''}: feed the argmax of the previous step`]);
+    const sentence = `every step is fed the same word, ${wordName(m, w)} (${w}), instead of the word generated at the step before${w === m.wordToIdx['<NULL>'] ? ' (captions[:, t] holds <NULL> until it is written)' : ''}: feed <START> first, then the argmax of the previous step`;
+    if (w !== start) tries.push([{ feed: w }, sentence], [{ feed: w, feedFirst: true }, sentence]);
   }
   for (const [v, sentence] of tries) {
     const s = differs(v);
@@ -139,5 +142,9 @@ export function explainSampleError(m: ModelCase, message: string): string | unde
   const n = m.features.shape[0];
   const rx = new RegExp(`\\(${V},?\\)\\s+into shape\\s+\\(${n},?\\)`);
   if (rx.test(message)) return `np.argmax over axis 0 (the batch) gives one index per vocabulary word (${V}) instead of one per image (${n}): take np.argmax(scores, axis=1)`;
+  const past = new RegExp(`index (\\d+) is out of bounds for axis 0 with size ${V}\\b`).exec(message);
+  if (past && Number(past[1]) < n * V) {
+    return `word index ${past[1]} is past the vocabulary (${V} words): np.argmax(scores) without axis indexes the flattened (N, V) scores of all images together; take np.argmax(scores, axis=1), one word per image`;
+  }
   return undefined;
 }
