@@ -30,6 +30,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import time
 import traceback
@@ -88,7 +89,11 @@ def to_tensor(np, value, name, phase):
     if np.iscomplexobj(arr):
         raise UserError(phase, "%s is complex" % name)
     flat = arr.astype(np.float64).ravel()
-    return {"shape": shape, "dtype": "float64", "data": [encode_float(float(v)) for v in flat]}
+    out = {"shape": shape, "dtype": "float64", "data": [encode_float(float(v)) for v in flat]}
+    if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
+        # float32 (or float16) results: compared with a tolerance for their rounding, and a hint.
+        out["from"] = str(arr.dtype)
+    return out
 
 
 def from_tensor(np, t):
@@ -102,14 +107,42 @@ def from_tensor(np, t):
 # ---------------------------------------------------------------- errors
 
 
-def frames_of(tb):
-    """Traceback frames outside this driver, innermost last, for linking to the editor."""
+def _library_dirs():
+    import sysconfig
+
+    out = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            p = sysconfig.get_paths().get(key)
+        except Exception:  # noqa: BLE001
+            p = None
+        if p:
+            out.add(os.path.join(os.path.realpath(p), ""))
+    out.add(os.path.join(os.path.realpath(os.path.dirname(importlib.__file__)), ""))
+    return tuple(out)
+
+
+LIBRARY_DIRS = _library_dirs()
+
+
+def hidden_frame(filename):
+    """Frames the user never wrote: this driver, the import machinery (frozen or importlib/*.py),
+    the standard library and installed packages (numpy)."""
+    if filename.startswith("<") or os.path.abspath(filename) == DRIVER_FILE:
+        return True
+    return os.path.realpath(filename).startswith(LIBRARY_DIRS)
+
+
+def frames_of(tb, exc=None):
+    """Traceback frames of the user's code (not this driver, not importlib), innermost last."""
     out = []
     for fs in traceback.extract_tb(tb):
-        path = os.path.abspath(fs.filename)
-        if path == DRIVER_FILE:
+        if hidden_frame(fs.filename):
             continue
-        out.append({"file": path, "line": fs.lineno, "function": fs.name, "text": (fs.line or "").strip()})
+        out.append({"file": os.path.abspath(fs.filename), "line": fs.lineno, "function": fs.name, "text": (fs.line or "").strip()})
+    if isinstance(exc, SyntaxError) and exc.filename and not hidden_frame(exc.filename):
+        # A syntax error's own line is not a frame: it is where the parser stopped.
+        out.append({"file": os.path.abspath(exc.filename), "line": exc.lineno or 1, "function": "<module>", "text": (exc.text or "").strip()})
     return out
 
 
@@ -117,23 +150,61 @@ def error_of(exc, phase):
     if isinstance(exc, UserError):
         return {"phase": exc.phase, "type": "ReturnError", "message": str(exc), "frames": [], "traceback": ""}
     tb_lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    # Drop the driver's own frames from the printed text too: the user never wrote them.
-    text = "".join(line for line in tb_lines if DRIVER_FILE not in line)
-    return {
+    # Drop the driver's and importlib's frames from the printed text too: the user never wrote them.
+    text = "".join(line for line in tb_lines if not (line.startswith("  File \"") and hidden_frame(line.split("\"")[1])))
+    message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
+    out = {
         "phase": phase,
         "type": type(exc).__name__,
-        "message": str(exc),
-        "frames": frames_of(exc.__traceback__),
+        "message": message,
+        "frames": frames_of(exc.__traceback__, exc),
         "traceback": text[-MAX_OUTPUT_CHARS:],
     }
+    if isinstance(exc, SyntaxError) and exc.filename and not hidden_frame(exc.filename):
+        py2 = python2_marks(exc.filename)
+        if py2:
+            out["python2"] = py2
+    return out
+
+
+# Python 2 code: what the 2016 starter files and old solutions contain, with what to write instead.
+PY2_PATTERNS = [
+    ("print", re.compile(r"(^\s*|:\s*)print(\s+[^\s=(.,)\[]|\s*$|\s+\(.*\)\s*,)"), "print statement: write print(...)"),
+    ("except", re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), "except X, e: write except X as e:"),
+    ("raise", re.compile(r"^\s*raise\s+[\w.]+\s*,"), "raise E, 'message': write raise E('message')"),
+    ("exec", re.compile(r"^\s*exec\s+[\"'\w]"), "exec statement: write exec(...)"),
+    ("<>", re.compile(r"<>"), "<> : write !="),
+    ("xrange", re.compile(r"\bxrange\s*\("), "xrange: write range"),
+    ("iteritems", re.compile(r"\.iter(items|keys|values)\s*\("), ".iteritems(): write .items()"),
+    ("has_key", re.compile(r"\.has_key\s*\("), ".has_key(k): write k in d"),
+]
+
+
+def python2_marks(filename):
+    """Lines of a file that are Python 2 only: [{"line", "what", "fix"}], empty for Python 3 code."""
+    try:
+        with io.open(filename, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().split("\n")
+    except (OSError, IOError):
+        return []
+    out = []
+    for i, text in enumerate(lines):
+        code = text.split("#", 1)[0]
+        for what, rx, fix in PY2_PATTERNS:
+            if rx.search(code):
+                out.append({"line": i + 1, "what": what, "fix": fix, "text": text.strip()[:120]})
+                break
+    # Only a file that Python 3 cannot parse because of such lines is called Python 2.
+    return out if any(m["what"] in ("print", "except", "raise", "exec", "<>") for m in out) else []
 
 
 # ---------------------------------------------------------------- loading
 
 
-def load_module(path, root):
-    """Imports the user's file the way their notebook would: as part of its package when it has one."""
-    path = os.path.abspath(path)
+def package_top(path):
+    """(folder holding the top package, dotted module name) for a file inside a package such as
+    cs231n/ (with __init__.py files, or a namespace package named cs231n as Python 3 allows), else
+    (its own folder, its stem)."""
     folder = os.path.dirname(path)
     stem = os.path.splitext(os.path.basename(path))[0]
     parts = [stem]
@@ -144,10 +215,40 @@ def load_module(path, root):
         if parent == top:
             break
         top = parent
+    if len(parts) == 1:
+        # No __init__.py: still the notebook's `from cs231n.x import *` when a folder on the way up is cs231n.
+        chain = []
+        d = folder
+        for _ in range(4):
+            chain.insert(0, os.path.basename(d))
+            if os.path.basename(d) == "cs231n":
+                return os.path.dirname(d), chain + [stem]
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+    return top, parts
+
+
+def load_module(path, root):
+    """Imports the user's file the way their notebook does: the notebook runs in the folder that
+    holds cs231n/ (its working directory and sys.path[0]) and says `from cs231n.rnn_layers import *`
+    or `from cs231n.classifiers.rnn import CaptioningRNN`, so the package's own imports, relative
+    or absolute, resolve as they do there."""
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    top, parts = package_top(path)
+    if len(parts) > 1:
+        try:
+            os.chdir(top)  # the notebook's working directory (files it opens by relative path)
+        except OSError:
+            pass
     # A package's own folder is not put on the path: its module names (cs231n/layers.py) must not
     # shadow anything; its files import each other through the package, as in the notebooks.
-    for p in ((folder,) if len(parts) == 1 else ()) + (root, top):
-        if p and p not in sys.path:
+    for p in (root,) + ((folder,) if len(parts) == 1 else ()) + (top,):
+        if p and p in sys.path:
+            sys.path.remove(p)
+        if p:
             sys.path.insert(0, p)
     if all(p.isidentifier() for p in parts):
         name = ".".join(parts)
@@ -159,6 +260,63 @@ def load_module(path, root):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def enclosing(tree_body, line, prefix=""):
+    """The qualified name of the function (or Class.method) whose lines hold `line`."""
+    import ast
+
+    for node in tree_body:
+        end = getattr(node, "end_lineno", None) or node.lineno
+        if not (node.lineno <= line <= end):
+            continue
+        if isinstance(node, ast.ClassDef):
+            inner = enclosing(node.body, line, node.name + ".")
+            return inner or node.name
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return prefix + node.name
+    return ""
+
+
+def source_hints(path):
+    """Code that works in the notebook only by luck, found in the source: `is` / `is not` with a
+    string literal (CPython interns the literal, so `self.cell_type is 'rnn'` holds there)."""
+    import ast
+
+    try:
+        with io.open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read(), path)
+    except Exception:  # noqa: BLE001 - the import reports it
+        return []
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left] + list(node.comparators)
+        for i, op in enumerate(node.ops):
+            if not isinstance(op, (ast.Is, ast.IsNot)):
+                continue
+            a, b = operands[i], operands[i + 1]
+            lit = next((x for x in (b, a) if isinstance(x, ast.Constant) and isinstance(x.value, str)), None)
+            if lit is None:
+                continue
+            other = a if lit is b else b
+            try:
+                other_text = ast.unparse(other)
+            except Exception:  # noqa: BLE001
+                other_text = "..."
+            word = "is not" if isinstance(op, ast.IsNot) else "is"
+            eq = "!=" if isinstance(op, ast.IsNot) else "=="
+            out.append({
+                "kind": "is-literal",
+                "line": node.lineno,
+                "function": enclosing(tree.body, node.lineno),
+                "message": "compare%%s a string with `%s` (%s %s %r): it holds in the notebook because Python keeps one "
+                "copy of a short literal string, but a string made at run time (read from a file, joined, passed in from "
+                "elsewhere) fails it; write %s %s %r" % (word, other_text, word, lit.value, other_text, eq, lit.value),
+            })
+    out.sort(key=lambda h: h["line"])
+    return out
 
 
 def lookup(mod, name, what="function"):
@@ -232,15 +390,43 @@ def numeric_scalar(np, f, x, h):
     return grad
 
 
+def changed_in_place(np, before, after, names, fname):
+    """Hints for arguments the user's function changed (in place): fine here, a trap elsewhere."""
+    out = []
+    for b, a, n in zip(before, after, names):
+        try:
+            same = b.shape == a.shape and bool(np.array_equal(b, a, equal_nan=True))
+        except Exception:  # noqa: BLE001
+            same = True
+        if not same:
+            out.append({
+                "kind": "in-place",
+                "message": "%s changes its argument %s in place. The verdict stands (every call here gets a fresh "
+                "copy, as every notebook cell builds its own), but a caller that uses %s afterwards sees the changed "
+                "values: work on a copy (%s = %s.copy()) or on new arrays" % (fname, n, n, n, n),
+            })
+    return out
+
+
+def interned(kwargs):
+    """Strings as the notebook passes them: literals, which CPython interns, so `cell_type is 'rnn'`
+    holds here exactly when it holds there (a string read from JSON is a different object)."""
+    return dict((k, sys.intern(v) if isinstance(v, str) else v) for k, v in kwargs.items())
+
+
 def run_call(np, mod, case, h):
     fname = case["function"]
     fn = lookup(mod, fname)
     names = [a["name"] for a in case["args"]]
     args = [from_tensor(np, a["tensor"]) for a in case["args"]]
-    kwargs = dict((k, v) for k, v in (case.get("kwargs") or {}).items())
+    kwargs = interned(case.get("kwargs") or {})
     returns = case["returns"]
-    raw = as_tuple(fn(*[a.copy() for a in args], **kwargs), returns, fname, "returns")
+    given = [a.copy() for a in args]
+    raw = as_tuple(fn(*given, **kwargs), returns, fname, "returns")
     result = {"outputs": named(np, raw, returns, fname, "returns")}
+    hints = changed_in_place(np, args, given, names, fname)
+    if hints:
+        result["hints"] = hints
     num = case.get("numeric")
     if num:
         k = returns.index(num["of"])
@@ -250,7 +436,8 @@ def run_call(np, mod, case, h):
             work = [a.copy() for a in args]
 
             def f(work=work):
-                return as_tuple(fn(*work, **kwargs), returns, fname, "returns")[k]
+                # A fresh copy per call: code that changes its inputs in place must not move the point.
+                return as_tuple(fn(*[a.copy() for a in work], **kwargs), returns, fname, "returns")[k]
 
             result["numeric"][w] = to_tensor(np, numeric_scalar(np, f, work[i], h), "numeric " + w, "numeric")
     return result
@@ -271,18 +458,25 @@ def run_backward(np, mod, case, h):
     def forward(work):
         return as_tuple(fw(*work), fret, fwname, "forward")
 
-    def backward(ds):
+    hints = []
+
+    def backward(ds, watch=False):
         fres = forward([a.copy() for a in args])
-        raw = bw(*[d.copy() for d in ds], fres[cache_idx])
+        given = [d.copy() for d in ds]
+        raw = bw(*given, fres[cache_idx])
+        if watch:
+            hints.extend(changed_in_place(np, ds, given, [d["name"] for d in case["douts"]], fname))
         return named(np, as_tuple(raw, returns, fname, "returns"), returns, fname, "returns"), fres
 
     result = {}
     phase = "forward"
     try:
-        fres = forward([a.copy() for a in args])
+        given = [a.copy() for a in args]
+        fres = forward(given)
+        hints.extend(changed_in_place(np, args, given, names, fwname))
         result["forward_outputs"] = named(np, fres, fret, fwname, "forward")
         phase = "backward"
-        result["outputs"], _ = backward(douts)
+        result["outputs"], _ = backward(douts, True)
         axis = case.get("mask_axis")
         if axis is not None:
             masked = []
@@ -301,7 +495,7 @@ def run_backward(np, mod, case, h):
             work = [a.copy() for a in args]
 
             def f(work=work):
-                r = forward(work)
+                r = forward([a.copy() for a in work])
                 return [r[j] for j in out_idx]
 
             result["numeric"][w] = to_tensor(np, numeric_array(np, f, work[i], douts, h), "numeric " + w, "numeric")
@@ -310,6 +504,8 @@ def run_backward(np, mod, case, h):
     except Exception as e:  # noqa: BLE001
         e.gradlab_phase = phase
         raise
+    if hints:
+        result["hints"] = hints
     return result
 
 
@@ -325,7 +521,7 @@ def accepted_kwargs(fn, kwargs):
 
 def run_model(np, mod, case, h):
     cls = lookup(mod, case["class"], "class")
-    kwargs = dict(case.get("kwargs") or {})
+    kwargs = interned(case.get("kwargs") or {})
     if "dtype" in kwargs:
         kwargs["dtype"] = np.float64
     try:
@@ -353,12 +549,21 @@ def run_model(np, mod, case, h):
     method = case["method"]
     if method == "sample":
         fn = getattr(model, "sample")
-        caps = fn(features.copy(), case["max_length"])
-        return {"outputs": {"captions": to_tensor(np, caps, "sample's captions", "returns")}}
+        given = features.copy()
+        caps = fn(given, case["max_length"])
+        if isinstance(caps, (tuple, list)) and len(caps) == 1:
+            caps = caps[0]
+        result = {"outputs": {"captions": to_tensor(np, caps, "sample's captions", "returns")}}
+        hints = changed_in_place(np, [features], [given], ["features"], "sample")
+        if hints:
+            result["hints"] = hints
+        return result
     captions = from_tensor(np, case["captions"])
     fn = getattr(model, "loss")
-    raw = as_tuple(fn(features.copy(), captions.copy()), ["loss", "grads"], "loss", "returns")
+    given = [features.copy(), captions.copy()]
+    raw = as_tuple(fn(*given), ["loss", "grads"], "loss", "returns")
     loss, grads = raw
+    hints = changed_in_place(np, [features, captions], given, ["features", "captions"], "loss")
     if not isinstance(grads, dict):
         raise UserError("returns", "loss returned grads of type %s, expected a dict keyed like self.params" % type(grads).__name__)
     outputs = {"loss": to_tensor(np, loss, "loss", "returns")}
@@ -367,11 +572,13 @@ def run_model(np, mod, case, h):
             raise UserError("returns", "grads has no '%s' (has %s)" % (k, ", ".join(sorted(grads)) or "nothing"))
         outputs["d" + k] = to_tensor(np, grads[k], "grads['%s']" % k, "returns")
     result = {"outputs": outputs, "numeric": {}}
+    if hints:
+        result["hints"] = hints
     if case.get("numeric", True):
         for k in want:
 
             def f():
-                return as_tuple(fn(features, captions), ["loss", "grads"], "loss", "returns")[0]
+                return as_tuple(fn(features.copy(), captions.copy()), ["loss", "grads"], "loss", "returns")[0]
 
             result["numeric"]["d" + k] = to_tensor(np, numeric_scalar(np, f, params[k], h), "numeric " + k, "numeric")
     return result
@@ -424,6 +631,7 @@ def main():
         emit(dict(info, ok=False, error=error_of(e, "import"), stdout=captured.getvalue()[-MAX_OUTPUT_CHARS:]))
         return 0
     h = float(job.get("h", 1e-5))
+    info["hints"] = source_hints(os.path.abspath(job["module"]))
     # One line per case as soon as it is done, so the caller can time each function and keep the
     # results of those that finished when a later one never returns.
     emit(dict(info, ok=True))

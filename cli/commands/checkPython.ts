@@ -34,8 +34,15 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = Date.now();
   const rel = (f: string): string => path.relative(process.cwd(), f) || f;
   let toldEnv = false;
+  let toldFile = false;
   const results = await checkFile(file, { python, cwd, timeoutMs: timeout * 1000, seed }, only, (r) => {
     if (json) return;
+    // A file that does not import is one error on its line, not the same line per function.
+    if (r.fileError) {
+      if (!toldFile) process.stdout.write(formatFileError(r, rel) + '\n');
+      toldFile = true;
+      return;
+    }
     // No Python or no numpy: every function would print the same line.
     const env = r.problem?.kind === 'not-found' || r.problem?.kind === 'no-numpy';
     if (env && toldEnv) return;
@@ -47,6 +54,8 @@ export async function run(argv: string[]): Promise<number> {
   if (json) {
     const r0 = results.find((r) => r.python);
     process.stdout.write(JSON.stringify({ file, python: r0?.python, numpy: r0?.numpy, interpreter: r0?.interpreter, ms: Date.now() - t0, results }) + '\n');
+  } else if (results.length > 0 && results.every((r) => r.fileError)) {
+    process.stdout.write(`nothing checked: ${path.basename(file)} does not import (${results.length} function(s) not run)\n`);
   } else if (problem) {
     // Not "0 passed, 3 failed": none of the user's functions ran.
     process.stdout.write(`nothing checked: ${problem.message} (${results.length} function(s) not run)\n`);
@@ -62,10 +71,22 @@ export async function run(argv: string[]): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
+/** `ERROR  (cs231n/rnn_layers.py:52)  rnn_layers.py is Python 2 code; …` plus the user's frames. */
+export function formatFileError(r: FunctionResult, rel: (f: string) => string = (f) => f): string {
+  const fe = r.fileError!;
+  const lines = [`${MARK.error.padEnd(5)} (${rel(fe.file)}:${fe.line + 1})  ${fe.message}`];
+  if (r.error && r.error.frames.length > 0) {
+    lines.push('      traceback (most recent call last):');
+    for (const f of r.error.frames) lines.push(`        ${rel(f.file)}:${f.line} in ${f.function}: ${f.text}`);
+  }
+  return lines.join('\n');
+}
+
 /** `FAIL  rnn_backward  (bugs/x.py:7)  dWh: relative error …` plus indented details and traceback frames. */
 export function formatResult(r: FunctionResult, rel: (f: string) => string = (f) => f): string {
   const lines = [`${MARK[r.status].padEnd(5)} ${r.function}  (${rel(r.file)}:${r.line + 1})  ${r.summary}`];
   for (const d of r.details) lines.push(`      ${d}`);
+  for (const h of r.hints ?? []) lines.push(`      hint: ${h}`);
   if (r.error && r.error.frames.length > 0) {
     lines.push('      traceback (most recent call last):');
     for (const f of r.error.frames) lines.push(`        ${rel(f.file)}:${f.line} in ${f.function}: ${f.text}`);

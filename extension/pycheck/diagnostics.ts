@@ -7,10 +7,14 @@ import type { FoundFunction, FunctionResult } from '../../core/node/pycheck/inde
  * and the forward to fix first become related locations the user can click.
  */
 export function toDiagnostic(r: FunctionResult, others: readonly FoundFunction[], docUri: vscode.Uri): vscode.Diagnostic | undefined {
-  if (r.status === 'pass') return undefined;
-  const range = new vscode.Range(r.line, r.character, r.line, r.endCharacter);
-  const message = [r.summary, ...r.details].join('\n');
-  const d = new vscode.Diagnostic(range, message, r.status === 'warn' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
+  const hints = r.hints ?? [];
+  if (r.status === 'pass' && hints.length === 0 && !r.cells?.some((c) => c.status === 'not-implemented')) return undefined;
+  // A file that does not import: the error goes on its own line (the caller keeps one per file).
+  const range = r.fileError ? new vscode.Range(r.fileError.line, 0, r.fileError.line, 1000) : new vscode.Range(r.line, r.character, r.line, r.endCharacter);
+  const message = r.fileError ? r.fileError.message : [r.summary, ...r.details, ...hints.map((h) => `hint: ${h}`)].join('\n');
+  // Right but fragile code (or an unfinished cell type): information, never a failure.
+  const severity = r.status === 'pass' ? vscode.DiagnosticSeverity.Information : r.status === 'warn' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
+  const d = new vscode.Diagnostic(range, message, severity);
   d.source = 'Gradient Lab';
   d.code = r.problem?.kind ?? (r.error ? r.error.type : 'gradient-check');
   const related: vscode.DiagnosticRelatedInformation[] = [];

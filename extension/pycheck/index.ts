@@ -67,7 +67,10 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
     const stored = results.get(uri.toString());
     if (!stored) return;
     const diags: vscode.Diagnostic[] = [];
+    let fileErrorShown = false;
     for (const s of stored.values()) {
+      if (s.result.fileError && fileErrorShown) continue; // one error for a file that does not import
+      fileErrorShown ||= !!s.result.fileError;
       const d = toDiagnostic(s.result, found, uri);
       if (d) diags.push(d);
     }

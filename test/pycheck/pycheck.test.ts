@@ -244,7 +244,7 @@ describe('failures of the user code and of Python itself', () => {
     assert.match(seed.summary, /could not broadcast .* \(line 21\)/);
     const col = await one('misc/start_column.py', 'CaptioningRNN.sample');
     assert.equal(col.status, 'fail');
-    assert.match(col.summary, /column 0 holds <START> \(1\) and every word comes one column late/);
+    assert.match(col.summary, /every word comes one column late \(column 0 holds <START> \(1\)\): write the word generated at step t into captions\[:, t\]/);
   });
 
   it('a missing interpreter is explained with what to install', async () => {

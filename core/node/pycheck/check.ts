@@ -7,12 +7,34 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { worstVerdict, type LayerCheck, type Thresholds, type Verdict } from '../../gradcheck';
 import { casesFor, type CheckCase } from './cases';
-import { caseLines, compareCase, type CaseResult, type PyParamCheck } from './compare';
+import { caseLines, compareCase, lowPrecisionHint, type CaseResult, type PyParamCheck } from './compare';
+import { listNames } from './format';
 import { findFunctions, type FoundFunction } from './finder';
 import { driverCase } from './job';
 import { defaultDriverPath, PythonProblem, runDriver, type DriverAnswer, type DriverCaseResult, type PyError } from './runner';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error';
+
+/** A model method's result for one cell type ('rnn' right while 'lstm' still raises NotImplementedError). */
+export interface CellResult {
+  cell: string;
+  /** 'not-implemented': the branch raises NotImplementedError (or returns None): unfinished, not wrong. */
+  status: CheckStatus | 'not-implemented';
+  summary: string;
+  details: string[];
+}
+
+/** A file that does not import: one error for the whole file, on its line. */
+export interface FileError {
+  /** The checked file. */
+  file: string;
+  /** 0-based line of the checked file the error belongs on (the failing line, or the import that led to it). */
+  line: number;
+  /** The one line a student reads. */
+  message: string;
+  /** The file (or one it imports) is Python 2 code. */
+  python2?: boolean;
+}
 
 export interface FunctionResult {
   /** `rnn_backward` or `CaptioningRNN.loss`. */
@@ -41,6 +63,12 @@ export interface FunctionResult {
   python?: string;
   numpy?: string;
   ms: number;
+  /** Code that works (the verdict stands) but is fragile, or unfinished branches: one sentence each. */
+  hints?: string[];
+  /** Model methods: one result per cell type, in the order rnn, lstm. */
+  cells?: CellResult[];
+  /** Set (the same on every function) when the file does not import: report it once, on `fileError.line`. */
+  fileError?: FileError;
 }
 
 export interface PyCheckOptions {
@@ -134,13 +162,12 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
     }
     if (!answer.ok) {
       const err = answer.error!;
-      const last = err.frames[err.frames.length - 1];
-      const where = last ? ` (${path.basename(last.file)} line ${last.line})` : '';
+      const fileError = importError(err, absFile, opts.cwd);
       for (const f of todo) {
         const ms = performance.now() - t0;
         emit(f, {
-          ...meta(f, absFile, answer), status: 'error', summary: `importing ${path.basename(absFile)} raised ${err.type}: ${err.message}${where}`, details: [],
-          error: err, cases: [], layer: layerOf(f, absFile, [], ms), ms,
+          ...meta(f, absFile, answer), status: 'error', summary: fileError.message, details: [],
+          error: err, cases: [], layer: layerOf(f, absFile, [], ms), ms, fileError,
         });
       }
       break;
@@ -169,6 +196,32 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
   return fs.filter((f) => done.has(f)).map((f) => done.get(f)!);
 }
 
+/** The one error of a file that does not import: Python 2 code said as such, else the exception on its line. */
+export function importError(err: PyError, absFile: string, cwd: string = path.dirname(absFile)): FileError {
+  const base = path.basename(absFile);
+  const last = err.frames[err.frames.length - 1];
+  const own = [...err.frames].reverse().find((fr) => path.resolve(fr.file) === absFile);
+  const line = Math.max(0, (own?.line ?? 1) - 1);
+  const errFile = last ? path.resolve(last.file) : absFile;
+  const shown = errFile === absFile ? base : path.relative(cwd, errFile) || path.basename(errFile);
+  const marks = err.python2 ?? [];
+  if (err.type === 'SyntaxError' && marks.length > 0) {
+    const groups = new Map<string, { label: string; advice: string; lines: number[] }>();
+    for (const m of marks) {
+      const [label, advice] = m.fix.split(/:\s*(.*)/s);
+      let g = groups.get(m.what);
+      if (!g) groups.set(m.what, (g = { label, advice: advice ?? '', lines: [] }));
+      g.lines.push(m.line);
+    }
+    const list = (ls: number[]): string => (ls.length > 6 ? `${ls.slice(0, 6).join(', ')}, …` : ls.join(', '));
+    const parts = [...groups.values()].map((g) => `${g.label} (line${g.lines.length > 1 ? 's' : ''} ${list(g.lines)}): ${g.advice}`);
+    const via = errFile === absFile ? '' : ` (imported by ${base} at line ${line + 1})`;
+    return { file: absFile, line, python2: true, message: `${shown} is Python 2 code${via}; the notebooks run Python 3: ${parts.join('; ')}` };
+  }
+  const where = last ? ` (${path.basename(last.file)} line ${last.line})` : '';
+  return { file: absFile, line, message: `importing ${base} raised ${err.type}: ${err.message}${where}` };
+}
+
 function metaPy(a: DriverAnswer & { interpreter?: string }): Pick<FunctionResult, 'interpreter' | 'python' | 'numpy'> {
   return { interpreter: a.interpreter, python: a.python, numpy: a.numpy };
 }
@@ -180,29 +233,92 @@ function meta(f: FoundFunction, file: string, a: DriverAnswer & { interpreter?: 
 /** One function's result from its cases' driver results: compare, pick the worst case, say it. */
 function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number, thresholds?: Thresholds): FunctionResult {
   const tCmp = performance.now();
-  const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }, thresholds));
+  const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }, thresholds, f.qualified));
   const compareMs = performance.now() - tCmp;
   const timing = { processMs, userCodeMs: driverResults.reduce((s, r) => s + r.ms, 0), compareMs };
-  // The worst case speaks for the function; ties go to the first (the notebook's inputs).
-  let worst: CaseResult | undefined;
-  let worstLines: ReturnType<typeof caseLines> | undefined;
-  for (const cr of results) {
-    const lines = caseLines(f.spec, cr, f.qualified);
-    if (!worstLines || STATUS_ORDER.indexOf(lines.status) > STATUS_ORDER.indexOf(worstLines.status)) {
-      worst = cr;
-      worstLines = lines;
+  const worstOf = (rs: readonly CaseResult[]): { worst: CaseResult; lines: ReturnType<typeof caseLines> } => {
+    // The worst case speaks; ties go to the first (the notebook's inputs).
+    let worst = rs[0];
+    let lines = caseLines(f.spec, rs[0], f.qualified);
+    for (const cr of rs.slice(1)) {
+      const l = caseLines(f.spec, cr, f.qualified);
+      if (STATUS_ORDER.indexOf(l.status) > STATUS_ORDER.indexOf(lines.status)) {
+        worst = cr;
+        lines = l;
+      }
+    }
+    return { worst, lines };
+  };
+  const hints: string[] = [];
+  const hint = (h: string): void => {
+    if (!hints.includes(h)) hints.push(h);
+  };
+  // Source hints of one kind in one function become one sentence: "lines 39 and 47 compare …".
+  const mine = (answer.hints ?? []).filter((h) => {
+    const helperOfClass = f.className !== undefined && h.function.startsWith(`${f.className}.`) && !['loss', 'sample'].includes(h.function.slice(f.className.length + 1));
+    return h.function === f.qualified || helperOfClass;
+  });
+  for (const kind of new Set(mine.map((h) => h.kind))) {
+    const hs = mine.filter((h) => h.kind === kind);
+    const lines = hs.map((h) => h.line);
+    const text = hs[0].message.replace('%s', lines.length > 1 ? '' : 's');
+    hint(`line${lines.length > 1 ? 's' : ''} ${listNames(lines.map(String))} ${text}`);
+  }
+  for (const r of results) for (const h of r.hints ?? []) hint(h);
+  const low = lowPrecisionHint(results, f.qualified, f.spec.op?.forward);
+  if (low) hint(low);
+  // Model methods: each cell type on its own, so an unfinished lstm branch does not hide a right rnn one.
+  let cells: CellResult[] | undefined;
+  let judged = results;
+  const cellNote: string[] = [];
+  if (f.spec.kind === 'model_loss' || f.spec.kind === 'model_sample') {
+    cells = [];
+    const byCell = new Map<string, CaseResult[]>();
+    cases.forEach((c, i) => {
+      const cell = c.model?.cell ?? 'rnn';
+      if (!byCell.has(cell)) byCell.set(cell, []);
+      byCell.get(cell)!.push(results[i]);
+    });
+    const implemented: CaseResult[] = [];
+    for (const [cell, rs] of byCell) {
+      const todo = rs.find((r) => r.notImplemented);
+      if (todo) {
+        const e = todo.error!;
+        const fr = e.frames[e.frames.length - 1];
+        const at = fr ? ` at line ${fr.line}${path.resolve(fr.file) === absFile ? '' : ` of ${path.basename(fr.file)}`}` : '';
+        const what = e.type === 'NotImplementedError' ? `raises NotImplementedError${at}` : `${e.message.replace(/ \(not implemented yet\?\)$/, '')}`;
+        const summary = `cell_type='${cell}' is not implemented yet (${what}): it is checked once you write it`;
+        cells.push({ cell, status: 'not-implemented', summary, details: [] });
+        cellNote.push(summary);
+        continue;
+      }
+      implemented.push(...rs);
+      const { lines } = worstOf(rs);
+      cells.push({ cell, status: lines.status, summary: lines.status === 'pass' ? `cell_type='${cell}': right` : `cell_type='${cell}': ${lines.summary}`, details: lines.details });
+    }
+    if (implemented.length > 0 && implemented.length < results.length) {
+      judged = implemented;
     }
   }
+  const { worst, lines } = worstOf(judged);
   const ms = processMs + compareMs;
-  const lines = worstLines!;
-  const caseNote = results.length > 1 && lines.status !== 'pass' ? ` [${worst!.label}]` : '';
-  const summary = lines.status === 'pass' ? passSummary(f, results) : lines.summary + caseNote;
-  const stdout = results.map((r) => r.stdout).filter(Boolean).join('');
+  const caseNote = judged.length > 1 && lines.status !== 'pass' ? ` [${worst.label}]` : '';
+  let summary = lines.status === 'pass' ? passSummary(f, judged) : lines.summary + caseNote;
   const details = lines.details.filter((d) => d !== lines.summary);
+  if (judged !== results) {
+    if (lines.status === 'pass') summary += `; ${cellNote.join('; ')}`;
+    else details.push(...cellNote);
+  } else if (cells && cells.every((c) => c.status === 'not-implemented')) {
+    summary = `${f.qualified}: not implemented yet (${cells.map((c) => c.summary.replace(/^cell_type='(\w+)' is not implemented yet \((.*)\): it is checked once you write it$/, "$1: $2")).join('; ')})`;
+  } else if (cells && lines.status !== 'pass') {
+    for (const c of cells) if (c.status === 'pass') details.push(c.summary);
+  }
+  const stdout = judged.map((r) => r.stdout).filter(Boolean).join('');
   if (stdout && lines.status !== 'pass') details.push(`printed: ${stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
   return {
-    ...meta(f, absFile, answer), status: lines.status, summary, details, error: worst?.error, cases: results,
+    ...meta(f, absFile, answer), status: lines.status, summary, details, error: worst.error, cases: results,
     layer: layerOf(f, absFile, results, ms), ms, timing,
+    ...(hints.length > 0 ? { hints } : {}), ...(cells ? { cells } : {}),
   };
 }
 
@@ -211,7 +327,9 @@ function passSummary(f: FoundFunction, results: CaseResult[]): string {
   const num = results.flatMap((r) => r.numeric.map((p) => p.relError));
   const what = f.spec.kind === 'backward' || f.spec.kind === 'model_loss' ? 'gradients' : 'outputs';
   const n = results.length;
-  let s = `${f.qualified}: ${what} match the engine on ${n} case${n === 1 ? '' : 's'} (worst relative error ${eng.toExponential(1)})`;
+  const cellsChecked = [...new Set(results.map((r) => /cell_type='(\w+)'/.exec(r.label)?.[1]).filter(Boolean))];
+  const on = cellsChecked.length > 0 ? ` (cell_type ${cellsChecked.map((c) => `'${c}'`).join(' and ')})` : '';
+  let s = `${f.qualified}: ${what} match the engine on ${n} case${n === 1 ? '' : 's'}${on} (worst relative error ${eng.toExponential(1)})`;
   if (num.length > 0) s += ` and the numerical gradient of your ${f.spec.kind === 'backward' ? f.spec.op!.forward : 'loss'} (${Math.max(...num).toExponential(1)})`;
   return s;
 }

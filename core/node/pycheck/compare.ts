@@ -11,6 +11,7 @@ import { fromExFloat } from './exchange';
 import { fmtE, fmtIndex, fmtV, isRight, listNames, timestepRuns } from './format';
 import { engineLayer, engineLoss, engineModelLoss, engineSample, GATE_NAMES, gatePermutations, permuteGates } from './oracle';
 import type { DriverCaseResult, PyError } from './runner';
+import { explainSample, explainSampleError } from './sampling';
 import type { FunctionSpec } from './specs';
 
 export interface PyParamCheck extends ParamCheck {
@@ -20,6 +21,8 @@ export interface PyParamCheck extends ParamCheck {
   timestepsFrom?: 'axis' | 'upstream';
   /** A sentence that explains the error better than numbers (gate order, lost accumulation). */
   note?: string;
+  /** The user's tensor was float32 (or float16): compared with a tolerance for its rounding. */
+  lowPrecision?: string;
 }
 
 export interface CaseResult {
@@ -40,6 +43,10 @@ export interface CaseResult {
   error?: PyError;
   stdout?: string;
   ms: number;
+  /** Things that work but are fragile (in-place changes of inputs, float32 results): never a failure. */
+  hints?: string[];
+  /** An error that is `raise NotImplementedError` (or the starter's None): unfinished, not wrong. */
+  notImplemented?: boolean;
   /** The thresholds the verdicts were classified with (CS231n's unless the user changed them). */
   thresholds: Thresholds;
 }
@@ -54,6 +61,8 @@ function squeezeEq(a: readonly number[], b: readonly number[]): boolean {
 /** Compares one named tensor; a wrong shape becomes a problem line instead. */
 function compareNamed(
   name: string, user: unknown, ref: Tensor, against: 'engine' | 'numeric', problems: string[], timeAxis: number | undefined, t: Thresholds,
+  /** The case's code returned float32 somewhere: rounding from it reaches every result. */
+  caseLow?: string,
 ): PyParamCheck | undefined {
   if (user === undefined) {
     problems.push(`${name} is missing`);
@@ -68,7 +77,29 @@ function compareNamed(
   const pc = compareGradients(name, { shape: ref.shape, data: u.data }, ref, { timeAxis: ax, thresholds: t });
   const out: PyParamCheck = { ...pc, against };
   if (ax !== undefined) out.timestepsFrom = 'axis';
+  const own = (user as { from?: unknown }).from;
+  const from = typeof own === 'string' ? own : caseLow;
+  if (typeof own === 'string') out.lowPrecision = own;
+  if (from !== undefined) {
+    // The notebook's verdict on float32 code: its rounding (relative to the tensor's size) is not a bug.
+    if (!isRight(out.verdict) && withinRounding(u.data, ref.data, from === 'float16' ? 5e-3 : 1e-4)) {
+      out.verdict = 'ok';
+      out.note = `${from} rounding (within ${from === 'float16' ? '5e-3' : '1e-4'} of the largest value)`;
+    }
+  }
   return out;
+}
+
+/** max |u - r| within `tol` times the tensor's largest |r| (and not NaN): the rounding of a narrower float. */
+function withinRounding(u: ArrayLike<number>, r: ArrayLike<number>, tol: number): boolean {
+  let scale = 0;
+  for (let i = 0; i < r.length; i++) scale = Math.max(scale, Math.abs(r[i]));
+  let err = 0;
+  for (let i = 0; i < r.length; i++) {
+    const d = Math.abs(u[i] - r[i]);
+    if (!(d <= err)) err = d; // NaN stays
+  }
+  return err <= tol * Math.max(scale, 1e-12);
 }
 
 const bad = (p: PyParamCheck): boolean => !isRight(p.verdict);
@@ -136,20 +167,72 @@ function embeddingRows(p: PyParamCheck, x: IntTensor, t: Thresholds): string | u
   return repeated ? `${rows}: words that occur more than once in x; accumulate their gradients (np.add.at), don't assign` : rows;
 }
 
+/** Unfinished rather than wrong: `raise NotImplementedError`, or None where a result belongs. */
+export function isNotImplemented(e: PyError): boolean {
+  return e.type === 'NotImplementedError' || (e.type === 'ReturnError' && /not implemented yet\?/.test(e.message));
+}
+
 function errorCase(c: CheckCase, r: DriverCaseResult | undefined, thresholds: Thresholds): CaseResult | undefined {
   if (r && r.ok) return undefined;
   const error: PyError = r?.error ?? { phase: 'call', type: 'NoResult', message: 'the driver returned no result for this case', frames: [], traceback: '' };
-  return { id: c.id, label: c.label, sizes: c.sizes, verdict: 'error', checks: [], numeric: [], forward: [], problems: [], notes: [], error, stdout: r?.stdout, ms: r?.ms ?? 0, thresholds };
+  const notes: string[] = [];
+  if (c.model?.maxLength !== undefined) {
+    const why = explainSampleError(c.model, error.message);
+    if (why) notes.push(why);
+  }
+  if (error.type === 'NameError' && /'xrange'/.test(error.message)) notes.push('xrange is Python 2: write range');
+  return {
+    id: c.id, label: c.label, sizes: c.sizes, verdict: 'error', checks: [], numeric: [], forward: [], problems: [], notes, error, stdout: r?.stdout, ms: r?.ms ?? 0, thresholds,
+    notImplemented: isNotImplemented(error) || undefined,
+  };
 }
 
-function finish(c: CheckCase, r: DriverCaseResult, parts: Omit<CaseResult, 'id' | 'label' | 'sizes' | 'verdict' | 'ms' | 'stdout' | 'thresholds'>, thresholds: Thresholds): CaseResult {
+/** Hints the driver sent for this case. */
+function caseHints(r: DriverCaseResult): string[] | undefined {
+  const out = (r.hints ?? []).map((h) => h.message);
+  return out.length > 0 ? out : undefined;
+}
+
+/** One sentence for the float32 results of a function's cases: who returned what. */
+export function lowPrecisionHint(results: readonly CaseResult[], who: string, forwardName?: string): string | undefined {
+  const names = new Map<string, string[]>();
+  let kind = '';
+  for (const r of results) {
+    for (const [arr, fn] of [[r.checks, who], [r.forward, forwardName ?? who]] as const) {
+      for (const p of arr) {
+        if (!p.lowPrecision) continue;
+        kind ||= p.lowPrecision;
+        const l = names.get(fn) ?? [];
+        if (!l.includes(p.name)) l.push(p.name);
+        names.set(fn, l);
+      }
+    }
+  }
+  if (names.size === 0) return undefined;
+  const what = [...names].map(([fn, ns]) => `${fn === who ? who : `your ${fn}`} returns ${listNames(ns)} as ${kind}`).join(' and ');
+  return `${what}: the notebook's checks run in float64, where ${kind} rounding reads as relative errors of 1e-7 and up (more on small entries); it is not a bug, so it is compared here with a tolerance for that rounding. Keep float64 (or the input's dtype) to compare exactly`;
+}
+
+function finish(c: CheckCase, r: DriverCaseResult, parts: Omit<CaseResult, 'id' | 'label' | 'sizes' | 'verdict' | 'ms' | 'stdout' | 'thresholds'>, thresholds: Thresholds, who = ''): CaseResult {
+  // Numerical gradients of a float32 forward are its rounding divided by h: they tell nothing.
+  const low = [r.outputs, r.forward_outputs].some((o) => Object.values(o ?? {}).some((v) => typeof (v as { from?: unknown }).from === 'string'));
+  if (low) {
+    for (const p of parts.numeric) {
+      if (!isRight(p.verdict)) {
+        p.verdict = 'ok';
+        p.note = 'not compared: numerical gradients of a float32 function are its rounding divided by h';
+      }
+    }
+  }
   const vs = [...parts.checks, ...parts.numeric].map((p) => p.verdict);
   if (parts.problems.length > 0) vs.push('wrong');
-  return { id: c.id, label: c.label, sizes: c.sizes, verdict: worstVerdict(vs), ms: r.ms, stdout: r.stdout, ...parts, thresholds };
+  void who;
+  const hints = caseHints(r);
+  return { id: c.id, label: c.label, sizes: c.sizes, verdict: worstVerdict(vs), ms: r.ms, stdout: r.stdout, ...parts, thresholds, ...(hints ? { hints } : {}) };
 }
 
 /** Compares one case of one function. */
-export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResult | undefined, t: Thresholds = DEFAULT_THRESHOLDS): CaseResult {
+export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResult | undefined, t: Thresholds = DEFAULT_THRESHOLDS, who: string = spec.name): CaseResult {
   const err = errorCase(c, r, t);
   if (err || !r) return err!;
   const problems: string[] = [];
@@ -158,6 +241,10 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
   const numeric: PyParamCheck[] = [];
   const forward: PyParamCheck[] = [];
   const outs = r.outputs ?? {};
+  const lowOf = (o: Record<string, unknown> | undefined): string | undefined =>
+    Object.values(o ?? {}).map((v) => (v as { from?: unknown }).from).find((x): x is string => typeof x === 'string');
+  const low = lowOf(outs) ?? lowOf(r.forward_outputs);
+  const cmpN = (...a: Parameters<typeof compareNamed>): PyParamCheck | undefined => compareNamed(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[3] === 'engine' ? low : undefined);
   const push = (arr: PyParamCheck[], p: PyParamCheck | undefined): void => {
     if (p) arr.push(p);
   };
@@ -169,7 +256,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
     const timeAxis = o.sequence ? 1 : undefined;
     const fwdUser = spec.kind === 'forward' ? outs : r.forward_outputs ?? {};
     const fwdInto = spec.kind === 'forward' ? checks : forward;
-    for (const n of o.outputs) push(fwdInto, compareNamed(n, fwdUser[n], eng.outputs[n], 'engine', spec.kind === 'forward' ? problems : [], timeAxis, t));
+    for (const n of o.outputs) push(fwdInto, cmpN(n, fwdUser[n], eng.outputs[n], 'engine', spec.kind === 'forward' ? problems : [], timeAxis, t));
     if (o.gates && fwdInto.some(bad)) {
       const g = detectGateOrder(c, spec, fwdUser);
       if (g) notes.push(g);
@@ -184,7 +271,7 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
           : undefined
         : undefined;
       for (const g of o.grads) {
-        const p = compareNamed(g, outs[g], ref[g], 'engine', problems, timeAxis, t);
+        const p = cmpN(g, outs[g], ref[g], 'engine', problems, timeAxis, t);
         if (!p) continue;
         if (!p.perTimestep && masked && refMasked) {
           const per: number[] = [];
@@ -207,19 +294,19 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
         checks.push(p);
         const wrt = o.gradOf[g];
         const num = wrt ? r.numeric?.[wrt] : undefined;
-        if (num !== undefined) push(numeric, compareNamed(g, outs[g], fromExFloat(num, `numeric ${wrt}`), 'numeric', [], timeAxis, t));
+        if (num !== undefined) push(numeric, cmpN(g, outs[g], fromExFloat(num, `numeric ${wrt}`), 'numeric', [], timeAxis, t));
       }
       if (problems.length > 0 || checks.some(bad)) {
         const order = returnOrder(o.grads, outs, ref);
         if (order) notes.unshift(order);
       }
     }
-    return finish(c, r, { checks, numeric, forward, problems, notes }, t);
+    return finish(c, r, { checks, numeric, forward, problems, notes }, t, who);
   }
 
   if (spec.kind === 'loss') {
     const ref = engineLoss(c);
-    const loss = compareNamed('loss', outs.loss, ref.loss, 'engine', problems, undefined, t);
+    const loss = cmpN('loss', outs.loss, ref.loss, 'engine', problems, undefined, t);
     if (loss) {
       checks.push(loss);
       if (bad(loss)) {
@@ -233,46 +320,39 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
         }
       }
     }
-    push(checks, compareNamed('dx', outs.dx, ref.dx, 'engine', problems, 1, t));
+    push(checks, cmpN('dx', outs.dx, ref.dx, 'engine', problems, 1, t));
     const num = r.numeric?.x;
-    if (num !== undefined) push(numeric, compareNamed('dx', outs.dx, fromExFloat(num, 'numeric x'), 'numeric', [], 1, t));
-    return finish(c, r, { checks, numeric, forward, problems, notes }, t);
+    if (num !== undefined) push(numeric, cmpN('dx', outs.dx, fromExFloat(num, 'numeric x'), 'numeric', [], 1, t));
+    return finish(c, r, { checks, numeric, forward, problems, notes }, t, who);
   }
 
   const m = c.model!;
   if (spec.kind === 'model_loss') {
     const ref = engineModelLoss(m);
     for (const [k, want] of Object.entries(ref)) {
-      const p = compareNamed(k, outs[k], want, 'engine', problems, undefined, t);
+      const p = cmpN(k, outs[k], want, 'engine', problems, undefined, t);
       if (!p) continue;
       checks.push(p);
       const num = r.numeric?.[k];
-      if (num !== undefined) push(numeric, compareNamed(k, outs[k], fromExFloat(num, `numeric ${k}`), 'numeric', [], undefined, t));
+      if (num !== undefined) push(numeric, cmpN(k, outs[k], fromExFloat(num, `numeric ${k}`), 'numeric', [], undefined, t));
     }
-    return finish(c, r, { checks, numeric, forward, problems, notes }, t);
+    return finish(c, r, { checks, numeric, forward, problems, notes }, t, who);
   }
 
   // model_sample: word indices must agree exactly.
   const ref = engineSample(m);
   const refF: Tensor = { shape: ref.shape, data: Float64Array.from(ref.data) };
-  const p = compareNamed('captions', outs.captions, refF, 'engine', problems, undefined, t);
+  const p = cmpN('captions', outs.captions, refF, 'engine', problems, undefined, t);
   if (p) {
     checks.push(p);
     if (bad(p)) {
       const u = fromExFloat(outs.captions, 'captions');
       const [n, L] = ref.shape;
-      const start = m.wordToIdx['<START>'];
-      let shifted = true;
-      for (let i = 0; i < n && shifted; i++) {
-        if (u.data[i * L] !== start) shifted = false;
-        for (let t = 1; t < L && shifted; t++) if (u.data[i * L + t] !== ref.data[i * L + t - 1]) shifted = false;
-      }
-      p.note = shifted
-        ? `column 0 holds <START> (${start}) and every word comes one column late: CS231n's captions start with the first generated word`
-        : `captions differ at ${fmtIndex(p.worst.index)}: yours ${p.worst.analytic}, expected ${p.worst.numeric}`;
+      const rows = Array.from({ length: n }, (_, i) => Array.from(ref.data.subarray(i * L, (i + 1) * L)));
+      p.note = explainSample(m, u, rows) ?? `captions differ at ${fmtIndex(p.worst.index)}: yours ${p.worst.analytic}, expected ${p.worst.numeric}`;
     }
   }
-  return finish(c, r, { checks, numeric, forward, problems, notes }, t);
+  return finish(c, r, { checks, numeric, forward, problems, notes }, t, who);
 }
 
 /** Results that are all right but returned in another order: "you return dx, dWx, dprev_h, …". */
@@ -304,8 +384,9 @@ export function caseLines(spec: FunctionSpec, cr: CaseResult, who: string = spec
   if (cr.error) {
     const e = cr.error;
     const where = e.frames.length > 0 ? ` (line ${e.frames[e.frames.length - 1].line})` : '';
-    const summary = e.type === 'ReturnError' ? e.message : `${phaseWho(spec, e.phase, who)} raised ${e.type}: ${e.message}${where}`;
-    return { status: 'error', summary, details: [] };
+    let summary = e.type === 'ReturnError' ? e.message : `${phaseWho(spec, e.phase, who)} raised ${e.type}: ${e.message}${where}`;
+    if (cr.notes.length > 0) summary += `: ${cr.notes[0]}`;
+    return { status: 'error', summary, details: cr.notes.slice(1) };
   }
   const details: string[] = [...cr.problems, ...cr.notes];
   const wrong = cr.checks.filter(bad);

@@ -33,6 +33,20 @@ export interface PyError {
   message: string;
   frames: PyFrame[];
   traceback: string;
+  /** A SyntaxError in a file with Python 2 lines: each such line, what it is and what to write. */
+  python2?: { line: number; what: string; fix: string; text: string }[];
+}
+
+/** Something the driver noticed that works but is fragile; never a failure. */
+export interface DriverHint {
+  kind: string;
+  message: string;
+}
+
+/** A hint found in the checked file's source, with the function (or Class.method) holding it. */
+export interface SourceHint extends DriverHint {
+  line: number;
+  function: string;
 }
 
 export interface DriverCaseResult {
@@ -45,6 +59,7 @@ export interface DriverCaseResult {
   numeric?: Record<string, unknown>;
   masked?: Record<string, unknown>[];
   stdout?: string;
+  hints?: DriverHint[];
 }
 
 export interface DriverAnswer {
@@ -56,6 +71,8 @@ export interface DriverAnswer {
   pid?: number;
   error?: PyError;
   stdout?: string;
+  /** Fragile code found in the checked file's source (`is` with a string literal). */
+  hints?: SourceHint[];
   /** Every case that finished, in order (all of them unless `stopped`). */
   results: DriverCaseResult[];
   /** Set when the process was stopped before the end: which group (function) was running, and why. */
