@@ -213,7 +213,9 @@ export async function checkSubmission(sub: Submission, opts: BatchOptions): Prom
       file.problem = `${t.rel} could not be checked: ${e instanceof Error ? e.message : String(e)}`;
       continue;
     }
-    file.problem = fileProblem(t.rel, results);
+    // Ctrl-C in a terminal reaches Python too: whatever a stopped process says is "not run".
+    if (opts.signal?.aborted) results = results.map((r) => (r.problem ? { ...r, problem: { ...r.problem, kind: 'cancelled' } } : r));
+    file.problem = opts.signal?.aborted ? undefined : fileProblem(t.rel, results);
     for (const r of results) cells.set(r.function, cellOf(r, dir));
   }
   return row();
