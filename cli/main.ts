@@ -23,7 +23,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { summary: 'the main job: check every layer, overfit the default dataset, sample captions', mod: demo },
   check: { summary: 'gradient-check every layer and the captioning model', mod: check },
   eval: { summary: 'evaluate one operation in the JSON exchange format', mod: evalCmd },
-  'check-python': { summary: "check a student's numpy layer functions (FILE.py) against the engine", mod: checkPython },
+  'check-python': { summary: "check a student's numpy layer functions (FILE.py), or many submissions (DIR...) as one table", mod: checkPython },
   explore: { summary: 'explorations: step-size sweep, float32 vs float64, bug catalogue, sanity suite, gradient flow, sparse checks', mod: explore },
   data: { summary: 'inspect and validate a dataset (gradlab data info [PATH|default])', mod: data },
   train: { summary: 'train a captioning model (CS231n solver) in a worker thread; --save FILE.npz', mod: trainCmd },

@@ -7,13 +7,17 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkFile, functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
 import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
+import { runBatch } from './checkPythonBatch';
 
-export const usage = 'gradlab check-python FILE.py [--function NAME] [--json] [--python PATH] [--timeout SECONDS] [--seed N] [--cwd DIR]';
+export const usage =
+  'gradlab check-python FILE.py [--function NAME] [--json] [--python PATH] [--timeout SECONDS] [--seed N] [--cwd DIR]\n' +
+  '       gradlab check-python DIR... [--json | --csv] [--jobs N] [--function NAME] [--python PATH] [--timeout SECONDS] [--seed N]  (batch: one row per submission)';
 
 const MARK: Record<FunctionResult['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR' };
 
 export async function run(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['function', 'python', 'timeout', 'seed', 'cwd'], ['json']);
+  const p = parseArgs(argv, ['function', 'python', 'timeout', 'seed', 'cwd', 'jobs'], ['json', 'csv']);
+  if (isBatch(p.positional, p.flags)) return batch(p);
   if (p.positional.length !== 1) throw new UsageError(`expected one Python file, got ${p.positional.length}: ${usage}`);
   const file = path.resolve(p.positional[0]);
   if (!existsSync(file)) throw new UsageError(`${p.positional[0]}: no such file`);
@@ -80,6 +84,32 @@ export function formatFileError(r: FunctionResult, rel: (f: string) => string = 
     for (const f of r.error.frames) lines.push(`        ${rel(f.file)}:${f.line} in ${f.function}: ${f.text}`);
   }
   return lines.join('\n');
+}
+
+/** Batch mode: several arguments, a folder, or a batch-only option (--csv, --jobs). */
+function isBatch(positional: readonly string[], flags: ReadonlyMap<string, unknown>): boolean {
+  if (positional.length > 1 || flags.has('csv') || flags.has('jobs')) return true;
+  if (positional.length !== 1) return false;
+  try {
+    return statSync(positional[0]).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function batch(p: ReturnType<typeof parseArgs>): Promise<number> {
+  if (p.positional.length === 0) throw new UsageError(`expected submission folders or .py files: ${usage}`);
+  if (p.flags.has('json') && p.flags.has('csv')) throw new UsageError('--json and --csv: choose one');
+  if (p.flags.has('cwd')) throw new UsageError('--cwd: in batch mode each submission runs in its own folder');
+  const timeout = numFlag(p, 'timeout', 10);
+  if (!(timeout > 0)) throw new UsageError(`--timeout ${timeout}: expected a positive number of seconds`);
+  const jobs = p.flags.has('jobs') ? intFlag(p, 'jobs', 1, 1) : undefined;
+  const chosen = strFlag(p, 'python') ?? process.env.GRADLAB_PYTHON;
+  return runBatch(p.positional, {
+    python: chosen ? [chosen] : ['python3', 'python'],
+    timeoutSeconds: timeout, seed: intFlag(p, 'seed', 0, 0), only: strFlag(p, 'function'), jobs,
+    format: p.flags.has('json') ? 'json' : p.flags.has('csv') ? 'csv' : 'table',
+  });
 }
 
 /** `FAIL  rnn_backward  (bugs/x.py:7)  dWh: relative error …` plus indented details and traceback frames. */
