@@ -22,6 +22,7 @@ const entries = [
   { entry: 'server/server.ts', out: 'dist/server.js', platform: 'node' },
   { entry: 'cli/main.ts', out: 'dist/cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
   { entry: 'core/node/trainWorker.ts', out: 'dist/trainWorker.js', platform: 'node' },
+  { entry: 'core/node/featureReaderWorker.ts', out: 'dist/featureReaderWorker.js', platform: 'node' },
   { entry: 'core/node/jobWorker.ts', out: 'dist/jobWorker.js', platform: 'node' },
   { entry: 'core/node/pycheck/worker.ts', out: 'dist/pycheckWorker.js', platform: 'node' },
   { entry: 'core/wasm/gemmWorker.ts', out: 'dist/gemmWorker.js', platform: 'node' },

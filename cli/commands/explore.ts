@@ -13,8 +13,9 @@ export const usage =
   '  sweep:     [--check LAYER|captioning_rnn|captioning_lstm] [--param dWh]\n' +
   '  precision: [--h STEP]\n' +
   `  bugs:      [--bug ${BUG_IDS.join('|')}]\n` +
-  '  sanity:    [--data FOLDER|default] [--cell rnn|lstm] [--overfit-iterations N]\n' +
-  '  flow:      [--data FOLDER|default]   (synthetic task always; a caption of the dataset when it opens)\n' +
+  '  sanity:    [--data FOLDER|default] [--fc7] [--cell rnn|lstm] [--overfit-iterations N]\n' +
+  '  flow:      [--data FOLDER|default] [--fc7]   (synthetic task always; a caption of the dataset when it opens)\n' +
+  '             --fc7: the dataset\'s 4096-d *_vgg16_fc7.h5 features instead of the PCA pair\n' +
   '  sparse:    [--cell rnn|lstm] [--per-param K] [--directions M] [--sizes N,T,D,W,H,V]\n' +
   '  --seed N (default 231) applies to every one; an option of another exploration is an error.\n' +
   '  exit status 0 done, 1 the sanity suite failed or a catalogue entry did not show what it promises, 2 bad input';
@@ -24,13 +25,13 @@ const OPTIONS: Record<ExploreName, readonly string[]> = {
   sweep: ['check', 'param'],
   precision: ['h'],
   bugs: ['bug'],
-  sanity: ['data', 'cell', 'overfit-iterations'],
-  flow: ['data'],
+  sanity: ['data', 'fc7', 'cell', 'overfit-iterations'],
+  flow: ['data', 'fc7'],
   sparse: ['cell', 'per-param', 'directions', 'sizes'],
 };
 
-function openData(spec: string): Promise<ExploreData> {
-  return openDatasetAt(spec);
+function openData(spec: string, fc7 = false): Promise<ExploreData> {
+  return openDatasetAt(spec, { pcaFeatures: !fc7 });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
 
 /** `run` with its output streams given (tests capture them without touching process.stdout). */
 export async function runWith(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const p = parseArgs(argv, ['seed', 'check', 'param', 'h', 'bug', 'data', 'cell', 'overfit-iterations', 'per-param', 'directions', 'sizes'], ['json']);
+  const p = parseArgs(argv, ['seed', 'check', 'param', 'h', 'bug', 'data', 'cell', 'overfit-iterations', 'per-param', 'directions', 'sizes'], ['json', 'fc7']);
   const [name, ...extra] = p.positional;
   if (name === undefined) throw new UsageError(`explore needs a NAME: one of ${EXPLORE_NAMES.join(', ')}`);
   if (!isExploreName(name)) throw new UsageError(`explore ${name}: expected one of ${EXPLORE_NAMES.join(', ')}`);
@@ -85,10 +86,10 @@ export async function runWith(argv: string[], out: (s: string) => void, err: (s:
   };
   let data: ExploreData | undefined;
   const dataSpec = strFlag(p, 'data');
-  if (name === 'sanity') data = await openData(dataSpec ?? 'default');
+  if (name === 'sanity') data = await openData(dataSpec ?? 'default', p.flags.has('fc7'));
   if (name === 'flow') {
     try {
-      data = await openData(dataSpec ?? 'default');
+      data = await openData(dataSpec ?? 'default', p.flags.has('fc7'));
     } catch (e) {
       if (dataSpec !== undefined) throw e;
       log(`no caption flow: ${(e as Error).message}`);

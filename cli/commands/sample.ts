@@ -9,12 +9,13 @@ import { sampleSplit, type SampleMethod } from '../../core/sampling';
 import { intFlag, numFlag, parseArgs, strFlag, choiceFlag, UsageError } from '../args';
 
 export const usage = `gradlab sample --checkpoint FILE [--dataset PATH|default] [--split train|val] [--n K] [--beam B]
-       [--temperature T] [--seed S] [--max-length L] [--json]
+       [--temperature T] [--seed S] [--max-length L] [--fc7] [--json]
+  --fc7: the 4096-d *_vgg16_fc7.h5 features (for a model trained with train --fc7); else the PCA pair.
   Greedy unless --beam (beam search of width B) or --temperature (sampling from softmax(scores / T)).
   The dataset defaults to the one the checkpoint was trained on; its vocabulary and feature size must match.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['checkpoint', 'dataset', 'split', 'n', 'beam', 'temperature', 'seed', 'max-length'], ['json']);
+  const p = parseArgs(argv, ['checkpoint', 'dataset', 'split', 'n', 'beam', 'temperature', 'seed', 'max-length'], ['json', 'fc7']);
   if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
   const file = strFlag(p, 'checkpoint');
   if (!file) throw new UsageError(`--checkpoint FILE is required: ${usage.split('\n')[0]}`);
@@ -33,7 +34,9 @@ export async function run(argv: string[]): Promise<number> {
   // Read the checkpoint first: a corrupt file is reported before any dataset is opened.
   const first = loadCheckpoint(file);
   const dsSpec = strFlag(p, 'dataset') ?? first.config.dataset ?? 'default';
-  const ds = await openDatasetAt(dsSpec);
+  const fc7 = p.flags.has('fc7');
+  if (!fc7 && first.config.inputDim === 4096) throw new UsageError(`${file}: the model takes 4096-d features; add --fc7 to read the dataset's *_vgg16_fc7.h5 files`);
+  const ds = await openDatasetAt(dsSpec, { pcaFeatures: !fc7, scanFeatures: !fc7 });
   try {
     const ckpt = loadCheckpoint(file, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name });
     const c = ckpt.config;

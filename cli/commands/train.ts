@@ -10,23 +10,27 @@ import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
 import { choiceFlag, intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 import { checkSavePath } from './demo';
 import { loadCheckpoint } from '../../core/node/checkpointFile';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../../core/data/features';
 
 export const usage = `gradlab train [--dataset PATH|default] [--cell rnn|lstm] [--hidden H] [--wordvec W] [--update RULE]
        [--lr X] [--lr-decay D] [--batch N] [--epochs E] [--max-train N] [--seed S] [--save FILE] [--json]
-       [--clip C] [--clip-mode norm|value] [--eval-every E] [--sample-every I] [--dtype f64|f32] [--threads 1|2]
-       [--engine auto|reference] [--resume FILE]
+       [--clip C] [--clip-mode norm|value] [--eval-every E] [--sample-every I] [--dtype f32|f64] [--threads 1|2]
+       [--engine auto|reference] [--resume FILE] [--fc7] [--memory-budget MB]
   Defaults are CS231n's overfit check: default dataset, rnn, H=512, W=256, adam, lr 5e-3, lr decay 0.95,
-  batch 25, 50 epochs, 50 training captions (--max-train 0 = all), seed 231.
+  batch 25, 50 epochs, 50 training captions (--max-train 0 = all), seed 231, float32 (--dtype f64 for float64).
+  --fc7 trains on the 4096-d *_vgg16_fc7.h5 features instead of the 512-d PCA pair (pca_features=False).
+  --memory-budget MB (default ${DEFAULT_MEMORY_BUDGET_MB}): feature files that fit are held in memory; larger ones
+  stream from disk through a chunk cache, with the next minibatches read ahead in a reader thread.
   update rules: ${UPDATE_RULES.join(', ')}
   Output: a progress bar on a terminal; JSON lines (one event each) when piped or with --json.
   --resume FILE continues a saved run (its model, optimizer state and epochs); --epochs is the new total.
   Ctrl-C stops after the current iteration (saving with --save); a second Ctrl-C quits at once.
   exit status 0 finished, 1 diverged, 2 bad input or a failed run, 130 stopped by Ctrl-C`;
 
-const VALUED = ['dataset', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lr-decay', 'batch', 'epochs', 'max-train', 'seed', 'save', 'clip', 'clip-mode', 'eval-every', 'sample-every', 'dtype', 'threads', 'engine', 'resume'];
+const VALUED = ['dataset', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lr-decay', 'batch', 'epochs', 'max-train', 'seed', 'save', 'clip', 'clip-mode', 'eval-every', 'sample-every', 'dtype', 'threads', 'engine', 'resume', 'memory-budget'];
 
 export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
-  const p = parseArgs(argv, VALUED, ['json']);
+  const p = parseArgs(argv, VALUED, ['json', 'fc7']);
   if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
   const update = strFlag(p, 'update') ?? 'adam';
   if (!isUpdateRule(update)) throw new UsageError(`--update ${update}: unknown update rule (expected one of ${UPDATE_RULES.join(', ')})`);
@@ -53,12 +57,15 @@ export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
     clipMode: choiceFlag(p, 'clip-mode', ['norm', 'value'] as const, 'norm'),
     evalEvery: p.flags.has('eval-every') ? intFlag(p, 'eval-every', 1, 0) : undefined,
     sampleEvery: p.flags.has('sample-every') ? intFlag(p, 'sample-every', 0, 0) : undefined,
-    dtype: choiceFlag(p, 'dtype', ['f64', 'f32'] as const, 'f64'),
+    dtype: choiceFlag(p, 'dtype', ['f32', 'f64'] as const, 'f32'),
     threads: intFlag(p, 'threads', 2, 1),
     engine: choiceFlag(p, 'engine', ['auto', 'reference'] as const, 'auto'),
     save,
     resume: strFlag(p, 'resume'),
+    fc7: p.flags.has('fc7') || undefined,
+    memoryBudgetMB: p.flags.has('memory-budget') ? numFlag(p, 'memory-budget', DEFAULT_MEMORY_BUDGET_MB) : undefined,
   };
+  if (job.memoryBudgetMB !== undefined && !(job.memoryBudgetMB >= 0)) throw new UsageError(`--memory-budget ${job.memoryBudgetMB}: expected a number of MB >= 0`);
   if (job.threads !== 1 && job.threads !== 2) throw new UsageError(`--threads ${job.threads}: expected 1 or 2`);
   // Checked now, not after the whole run: a name that is not .npz, a folder that does not exist.
   if (save !== undefined) checkSavePath(save);
@@ -106,7 +113,7 @@ export function progressLine(e: Extract<TrainWorkerEvent, { type: 'step' }>, wid
   const f = p.totalIterations > 0 ? p.iteration / p.totalIterations : 0;
   const full = Math.round(f * width);
   const bar = '█'.repeat(full) + '░'.repeat(width - full);
-  return `${bar} ${String(Math.round(f * 100)).padStart(3)}%  it ${p.iteration}/${p.totalIterations}  epoch ${p.epoch}/${p.totalEpochs}  loss ${e.loss.toFixed(4)}  lr ${e.learningRate.toExponential(2)}  ${p.itPerSec.toFixed(2)} it/s  ETA ${clock(p.etaSeconds)}`;
+  return `${bar} ${String(Math.round(f * 100)).padStart(3)}%  it ${p.iteration}/${p.totalIterations}  epoch ${p.epoch}/${p.totalEpochs}  loss ${e.loss.toFixed(4)}  lr ${e.learningRate.toExponential(2)}  ${p.itPerSec.toFixed(2)} it/s  ETA ${clock(p.etaSeconds)}${p.dataWaitShare !== undefined ? `  data wait ${Math.round(p.dataWaitShare * 100)}%` : ''}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -127,14 +134,24 @@ export async function run(argv: string[]): Promise<number> {
     }
     switch (e.type) {
       case 'started':
-        out.write(`training ${e.model} on ${e.dataset} (${e.numTrain} captions, ${e.iterationsPerEpoch} iterations/epoch, ${e.totalIterations} iterations) with ${e.engine}${e.resumedAt !== undefined ? `, resumed at iteration ${e.resumedAt}` : ''}\n`);
+        clearBar();
+        out.write(`training ${e.model} on ${e.dataset} (${e.numTrain} captions, ${e.iterationsPerEpoch} iterations/epoch, ${e.totalIterations} iterations) with ${e.engine}${e.features ? `; features ${e.features}` : ''}${e.resumedAt !== undefined ? `, resumed at iteration ${e.resumedAt}` : ''}\n`);
+        break;
+      case 'loading':
+        if (tty) {
+          err.write(`\r\x1b[2Kloading ${e.file} into memory: ${Math.round(e.fraction * 100)}% (${e.doneRows}/${e.totalRows} rows)`);
+          barShown = true;
+        } else if (e.fraction >= 1) {
+          out.write(`loaded ${e.totalRows} feature rows into memory\n`);
+        }
         break;
       case 'step':
         if (tty) {
           err.write('\r\x1b[2K' + progressLine(e));
           barShown = true;
         } else if (e.iteration === 1 || e.iteration % 10 === 0 || e.iteration === e.progress.totalIterations) {
-          out.write(`(Iteration ${e.iteration} / ${e.progress.totalIterations}) loss: ${e.loss.toFixed(6)}\n`);
+          const wait = e.progress.dataWaitShare !== undefined ? `, data wait ${Math.round(e.progress.dataWaitShare * 100)}%` : '';
+          out.write(`(Iteration ${e.iteration} / ${e.progress.totalIterations}) loss: ${e.loss.toFixed(6)}  (${e.progress.itPerSec.toFixed(2)} it/s, ETA ${clock(e.progress.etaSeconds)}${wait})\n`);
         }
         break;
       case 'epoch':

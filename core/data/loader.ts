@@ -7,6 +7,7 @@
 import { Rng } from '../random';
 import { fmtShape, type Tensor } from '../tensor';
 import type { DataAccess, H5DatasetInfo, H5FileHandle, NumericArray } from './access';
+import { FeatureRows } from './features';
 import type { Scene } from './shapes/scene';
 import { DatasetError, SPLITS, type Dataset, type OpenOptions, type Split, type SplitName } from './types';
 import { parseVocab, type Vocab } from './vocab';
@@ -108,7 +109,7 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
   const preloadBytes = opts.preloadBytes ?? DEFAULT_PRELOAD_BYTES;
   const scan = opts.scanFeatures ?? true;
   let D = -1;
-  const feats = {} as Record<SplitName, { file: string; handle: H5FileHandle | null; whole: Float32Array | Float64Array | null; rows: number }>;
+  const feats = {} as Record<SplitName, FeatureRows>;
   for (const split of SPLITS) {
     const file = featureFile(split, pca);
     const h = await openH5(access, file, open);
@@ -137,7 +138,7 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
       checkFinite(whole, 0, d, file);
       h.close();
       open.splice(open.indexOf(h), 1);
-      feats[split] = { file, handle: null, whole, rows };
+      feats[split] = new FeatureRows({ file, split, rows, D: d, info: fi, handle: null, whole });
     } else {
       if (scan) {
         const block = Math.max(1, Math.floor(SCAN_BLOCK_BYTES / Math.max(1, d * fi.bytes)));
@@ -146,7 +147,7 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
           checkFinite(toFloat(readRowsChecked(h, file, start, stop), file), start, d, file);
         }
       }
-      feats[split] = { file, handle: h, whole: null, rows };
+      feats[split] = new FeatureRows({ file, split, rows, D: d, info: fi, handle: h, whole: null });
     }
   }
 
@@ -198,9 +199,10 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
       numImages: f.rows,
       urls: urls[split],
       featureFile: f.file,
+      featureRows: f,
       getFeatures(imageRows: ArrayLike<number>): Tensor {
         if (closed) throw new DatasetError('dataset is closed', f.file, 'features');
-        return gatherRows(f, imageRows, D);
+        return f.gather(imageRows);
       },
     };
   };
@@ -223,6 +225,8 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
     close() {
       if (closed) return;
       closed = true;
+      feats.train.close();
+      feats.val.close();
       for (const h of handles) h.close();
     },
   };
@@ -309,44 +313,6 @@ function checkFinite(a: Float32Array | Float64Array, firstRow: number, D: number
       throw new DatasetError(`${a[k]} at row ${firstRow + Math.floor(k / D)}, column ${k % D} (features must be finite)`, file, 'features');
     }
   }
-}
-
-/** Rows of a feature file in the requested order; runs of consecutive rows are read as one hyperslab. */
-function gatherRows(f: { file: string; handle: H5FileHandle | null; whole: Float32Array | Float64Array | null; rows: number }, imageRows: ArrayLike<number>, D: number): Tensor {
-  const n = imageRows.length;
-  const out = new Float64Array(n * D);
-  for (let i = 0; i < n; i++) {
-    const r = imageRows[i];
-    if (!Number.isInteger(r) || r < 0 || r >= f.rows) throw new DatasetError(`image row ${r} is outside [0, ${f.rows})`, f.file, 'features');
-  }
-  if (f.whole !== null) {
-    for (let i = 0; i < n; i++) {
-      const r = imageRows[i];
-      for (let j = 0; j < D; j++) out[i * D + j] = f.whole[r * D + j];
-    }
-    return { shape: [n, D], data: out };
-  }
-  const h = f.handle as H5FileHandle;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => imageRows[a] - imageRows[b]);
-  let k = 0;
-  while (k < n) {
-    const start = imageRows[order[k]];
-    let stop = start + 1;
-    let m = k + 1;
-    while (m < n && imageRows[order[m]] <= stop) {
-      stop = Math.max(stop, imageRows[order[m]] + 1);
-      m++;
-    }
-    const block = toFloat(readRowsChecked(h, f.file, start, stop), f.file);
-    checkFinite(block, start, D, f.file);
-    for (let q = k; q < m; q++) {
-      const i = order[q];
-      const off = (imageRows[i] - start) * D;
-      for (let j = 0; j < D; j++) out[i * D + j] = block[off + j];
-    }
-    k = m;
-  }
-  return { shape: [n, D], data: out };
 }
 
 async function readScenes(access: DataAccess, nTrain: number, nVal: number, warnings: string[]): Promise<Dataset['scenes']> {

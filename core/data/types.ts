@@ -3,6 +3,7 @@
  * N captions, T tokens per caption (incl. <START>/<END>), D feature dims, V vocabulary size.
  */
 import type { IntTensor, Tensor } from '../tensor';
+import type { FeatureRows } from './features';
 import type { Scene } from './shapes/scene';
 
 export type SplitName = 'train' | 'val';
@@ -38,6 +39,11 @@ export interface Split {
   readonly urls: readonly string[] | null;
   /** The features file this split reads (relative name). */
   readonly featureFile: string;
+  /**
+   * The feature rows behind getFeatures: held in memory or streamed (core/data/features.ts).
+   * The training worker loads or streams them under its memory budget.
+   */
+  readonly featureRows?: FeatureRows;
   /**
    * Feature rows of the given images as an (n, D) float64 tensor, in the order given
    * (repeats allowed). Reads by hyperslab unless the file was preloaded. Throws a

@@ -12,6 +12,8 @@ import { CaptioningSolver, subsetSplit, type AbortSignalLike, type CaptionModel,
 import { loadCheckpoint, saveCheckpoint } from './checkpointFile';
 import { createNodeEngine, detectNodeWasmSupport } from './fastEngine';
 import { openDatasetAt } from './fsAccess';
+import { LoadCancelled } from '../data/features';
+import { TrainFeed } from './trainFeed';
 import type { DatasetSpec, SampledCaptionInfo, TrainJob, TrainSummary, TrainWorkerEvent } from './trainProtocol';
 
 /** The job trainHost hands the worker (`{ job, control }`). */
@@ -42,6 +44,7 @@ export function validateJob(job: TrainJob): void {
   if (!Number.isInteger(job.seed)) throw new Error(`seed must be an integer, got ${String(job.seed)}`);
   if (job.dtype !== undefined && job.dtype !== 'f64' && job.dtype !== 'f32') throw new Error(`dtype must be f64 or f32, got "${String(job.dtype)}"`);
   if (job.threads !== undefined && job.threads !== 1 && job.threads !== 2) throw new Error(`threads must be 1 or 2, got ${String(job.threads)}`);
+  if (job.memoryBudgetMB !== undefined && !(typeof job.memoryBudgetMB === 'number' && Number.isFinite(job.memoryBudgetMB) && job.memoryBudgetMB >= 0)) throw new Error(`memory budget must be a number of MB >= 0, got ${String(job.memoryBudgetMB)}`);
 }
 
 export interface ModelChoice {
@@ -66,7 +69,7 @@ export async function createTrainingModel(cfg: {
   if (cfg.engine !== 'reference' && detectNodeWasmSupport().simd) {
     const threads = cfg.threads ?? 2;
     const engine = await createNodeEngine({ threads, global: false });
-    const dtype = cfg.dtype ?? 'f64';
+    const dtype = cfg.dtype ?? 'f32';
     // The solver applies each step's gradients before the next loss call, so the model may hand
     // out views of its own gradient buffers instead of copying them every step.
     return { model: createFastModel({ ...base, dtype, engine, reuseGrads: true }), engine: `wasm ${dtype}, ${threads} thread${threads > 1 ? 's' : ''}` };
@@ -93,14 +96,23 @@ export interface RunHooks {
 export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => void, hooks: RunHooks = {}): Promise<TrainSummary> {
   validateJob(job);
   const dsName = datasetSpecString(job.dataset);
-  const ds = await openDatasetAt(dsName);
+  // Opening is quick and lazy: large feature files are neither read nor scanned here; the feed
+  // below loads what fits the memory budget (checking every value) and streams the rest.
+  const ds = await openDatasetAt(dsName, { pcaFeatures: !job.fc7, scanFeatures: false });
+  const feed = new TrainFeed(ds.splits.train);
   try {
+    try {
+      await feed.prepare(ds, { budgetMB: job.memoryBudgetMB, signal: hooks.signal, tick: hooks.tick, onLoading: (p) => emit({ type: 'loading', ...p }) });
+    } catch (e) {
+      if (e instanceof LoadCancelled) return cancelledWhileLoading(e.message);
+      throw e;
+    }
     const resume = job.resume ? loadCheckpoint(job.resume, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name }) : undefined;
     if (resume && !resume.solver) throw new Error(`${job.resume}: the checkpoint has no solver state to resume from`);
     const cell = resume?.config.cellType ?? job.cellType;
     const hiddenDim = resume?.config.hiddenDim ?? job.hiddenDim;
     const wordvecDim = resume?.config.wordvecDim ?? job.wordvecDim;
-    const full = ds.splits.train;
+    const full = feed.split;
     const train: CaptionSplit = job.maxTrain ? subsetSplit(full, job.maxTrain, job.seed) : full;
     const { model, engine } = await createTrainingModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim, hiddenDim, cellType: cell, seed: job.seed, dtype: job.dtype, threads: job.threads, engine: job.engine });
     if (resume) {
@@ -122,11 +134,14 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
     };
     const solver = new CaptioningSolver(model, { train, val: ds.splits.val }, opts, resume?.solver as SolverState | undefined);
     const total = solver.totalIterations;
+    await feed.startPrefetch(ds, { total, prefetch: job.prefetch, rowsFor: (t) => Int32Array.from(solver.batchRows(t), (r) => train.imageIdxs[r]) });
+    const streams = feed.streams(ds);
+    const features = `${ds.D}-d ${ds.pcaFeatures ? 'PCA' : 'fc7'}, ${streams ? `streamed${feed.prefetchStats ? ' with prefetch' : ''}` : 'in memory'}`;
     const sampleEvery = job.sampleEvery ?? Math.max(solver.iterationsPerEpoch, Math.ceil(total / 10));
     const sampleCount = job.sampleCount ?? 3;
     const vocab = vocabOf(ds);
     const modelDesc = `${cell} H=${hiddenDim} W=${wordvecDim} D=${ds.D} V=${ds.V}`;
-    emit({ type: 'started', dataset: ds.name, numTrain: solver.numTrain, iterationsPerEpoch: solver.iterationsPerEpoch, totalIterations: total, engine, model: modelDesc, resumedAt: resume ? solver.iteration : undefined });
+    emit({ type: 'started', dataset: ds.name, numTrain: solver.numTrain, iterationsPerEpoch: solver.iterationsPerEpoch, totalIterations: total, engine, model: modelDesc, resumedAt: resume ? solver.iteration : undefined, features });
 
     const samples = (iteration: number): void => {
       if (sampleCount < 1) return;
@@ -162,10 +177,17 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
       }
     };
 
+    const trainStart = performance.now();
+    const waitAtStart = feed.waitMs;
     const result = await solver.train({
       signal: hooks.signal,
-      tick: hooks.tick,
+      tick: async () => {
+        await hooks.tick?.();
+        await feed.ready(solver.iteration);
+      },
       onStep: (s) => {
+        const elapsed = performance.now() - trainStart;
+        const dataWaitShare = streams && elapsed > 0 ? Math.min(1, (feed.waitMs - waitAtStart) / elapsed) : undefined;
         emit({
           type: 'step',
           iteration: s.iteration,
@@ -173,7 +195,7 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
           learningRate: s.learningRate,
           gradNorm: s.gradNorm,
           clipped: s.clipped,
-          progress: { iteration: s.iteration, totalIterations: s.totalIterations, epoch: s.epoch, totalEpochs: s.totalEpochs, itPerSec: s.itPerSec, etaSeconds: Number.isFinite(s.etaSeconds) ? s.etaSeconds : undefined },
+          progress: { iteration: s.iteration, totalIterations: s.totalIterations, epoch: s.epoch, totalEpochs: s.totalEpochs, itPerSec: s.itPerSec, etaSeconds: Number.isFinite(s.etaSeconds) ? s.etaSeconds : undefined, dataWaitShare },
         });
         if (sampleEvery > 0 && s.iteration % sampleEvery === 0 && s.iteration < total) samples(s.iteration);
         saveRequested();
@@ -201,6 +223,24 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
       checkpoint: job.save,
     };
   } finally {
+    await feed.close();
     ds.close();
   }
+}
+
+/** The summary of a run stopped while its features were still loading (no iteration done). */
+function cancelledWhileLoading(detail: string): TrainSummary {
+  return {
+    status: 'cancelled',
+    stopped: true,
+    message: `cancelled before the first iteration (${detail})`,
+    iteration: 0,
+    totalIterations: 0,
+    epoch: 0,
+    lossHistory: [],
+    epochs: [],
+    clippedFraction: 0,
+    wallMs: 0,
+    engine: 'none',
+  };
 }

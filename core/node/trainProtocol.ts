@@ -31,8 +31,14 @@ export interface TrainJob {
   evalEvery?: number;
   /** Captions per split and evaluation (default 50). */
   evalSize?: number;
-  /** 'f64' (default) or 'f32' arithmetic on the WebAssembly engine. */
+  /** 'f32' (default, as CaptioningRNN's dtype=np.float32) or 'f64' arithmetic on the WebAssembly engine. */
   dtype?: 'f64' | 'f32';
+  /** Train on the 4096-d fc7 features (`*_vgg16_fc7.h5`) instead of the 512-d PCA ones (CS231n pca_features=False). */
+  fc7?: boolean;
+  /** Feature data held in memory up to this many MB; larger feature files stream (default 1024). */
+  memoryBudgetMB?: number;
+  /** Prefetch the next minibatches in a reader thread when the train features stream (default true). */
+  prefetch?: boolean;
   /** Threads of the WebAssembly engine (1 or 2; default 1). */
   threads?: number;
   /** 'auto' (default): the WebAssembly engine when the runtime has SIMD, else the reference; 'reference': pure TS float64. */
@@ -57,6 +63,8 @@ export interface TrainProgressInfo {
   itPerSec: number;
   /** Seconds left at the current rate (absent before it is known). */
   etaSeconds?: number;
+  /** Where the train features stream: the share (0..1) of the run's time spent waiting for feature data. */
+  dataWaitShare?: number;
 }
 
 export interface SampledCaptionInfo {
@@ -79,7 +87,9 @@ export type TrainSummary = TrainResult & {
 };
 
 export type TrainWorkerEvent =
-  | { type: 'started'; dataset: string; numTrain: number; iterationsPerEpoch: number; totalIterations: number; engine: string; model: string; resumedAt?: number }
+  | { type: 'started'; dataset: string; numTrain: number; iterationsPerEpoch: number; totalIterations: number; engine: string; model: string; resumedAt?: number; /** How the train features are read, e.g. "memory" or "stream (direct reads), prefetch". */ features?: string }
+  /** Feature files being read into memory before the first iteration (fraction 0..1 of the rows). */
+  | { type: 'loading'; file: string; fraction: number; doneRows: number; totalRows: number }
   | { type: 'step'; iteration: number; loss: number; learningRate: number; gradNorm: number; clipped: number; progress: TrainProgressInfo }
   | { type: 'epoch'; point: EpochRecord }
   | { type: 'samples'; iteration: number; captions: SampledCaptionInfo[] }
