@@ -11,8 +11,8 @@
 import type { ShapeContextParams } from '../../protocol/lsp';
 import { analyzePython, type ModuleState, type PyAnalysis } from '../python/infer';
 import type { ShapeSig } from '../python/signature';
-import { cellPython, PYTHON_CELL_LANGUAGES } from './cellText';
-import { cellImports, importedSigs, type ModuleResolver } from './imports';
+import { cellImports, cellPython, PYTHON_CELL_LANGUAGES } from '../../core/notebook/cells';
+import { importedSigs, type ModuleResolver } from './imports';
 
 export interface NotebookCellInput {
   /** The cell's document URI (`vscode-notebook-cell:…#…`): stable across edits and moves. */

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EMPTY_SHAPE_CONTEXT, type ShapeContextParams } from '../../protocol/lsp';
 import { pythonHover } from '../../server/hover';
-import { cellPython } from '../../server/notebook/cellText';
+import { cellImports, cellPython } from '../../core/notebook/cells';
 import { NotebookShapes, type CellAnalysis, type NotebookCellInput } from '../../server/notebook/crossCell';
-import { cellImports, type ModuleResolver } from '../../server/notebook/imports';
+import type { ModuleResolver } from '../../server/notebook/imports';
 import { ModuleFiles, notebookFolder } from '../../server/notebook/moduleFiles';
 
 const none: ModuleResolver = () => null;
@@ -199,7 +199,7 @@ describe('notebook cells: imports of local modules', () => {
     assert.deepEqual(cellImports('from cs231n.rnn_layers import *\nfrom cs231n.layers import (affine_forward,\n    relu as r)\nimport numpy as np, cs231n.x\n    from a import b'), [
       { module: 'cs231n.rnn_layers', names: null },
       { module: 'cs231n.layers', names: [['affine_forward', 'affine_forward'], ['relu', 'r']] },
-      { module: 'numpy', names: null },
+      { module: 'numpy', names: null, alias: 'np' },
       { module: 'cs231n.x', names: null },
     ]);
   });
