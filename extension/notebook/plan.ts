@@ -7,7 +7,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@lezer/python';
-import { cellImports, cellPython } from '../../core/notebook/cells';
+import { cellImports } from '../../core/notebook/cells';
 import { findFunctions, LAYER_FUNCTIONS } from '../../core/node/pycheck/index';
 
 export interface PlanCell {
