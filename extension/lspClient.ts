@@ -145,7 +145,7 @@ function crashHandler(sup: Supervisor): ErrorHandler {
   };
 }
 
-/** Starts the shape server for Python and TypeScript files; the client is disposed with the extension. */
+/** Starts the shape server for Python and TypeScript files and notebook cells; the client is disposed with the extension. */
 export function startLanguageClient(context: vscode.ExtensionContext, serverModulePath: string, log: ClientLog): LanguageClient {
   const module = path.isAbsolute(serverModulePath) ? serverModulePath : context.asAbsolutePath(serverModulePath);
   const sup: Supervisor = { log, crashes: new CrashWindow(), crashing: false };
@@ -154,6 +154,8 @@ export function startLanguageClient(context: vscode.ExtensionContext, serverModu
       { scheme: 'file', language: 'python' },
       { scheme: 'untitled', language: 'python' },
       { scheme: 'file', language: 'typescript' },
+      // Python cells of any notebook (.ipynb in VS Code's notebook editor); the server analyses across cells.
+      { notebook: '*', language: 'python' },
     ],
     errorHandler: crashHandler(sup),
     // Without a handler the library shows the bare error text; a crash is the crash handler's to report.

@@ -4,6 +4,7 @@ import { registerCommands } from './commands';
 import { config } from './config';
 import { Ctx } from './ctx';
 import { registerExplore } from './explore';
+import { registerNotebookChecks, type NotebookChecksApi } from './notebook/cellChecks';
 import { registerPythonCheck, type PythonCheckApi } from './pycheck/index';
 import { ShapeService } from './shapes';
 import { routeViewMessages } from './viewMessages';
@@ -18,6 +19,8 @@ export interface GradientLabApi {
   activationMs: number;
   /** The CodeLens checks of Python layer functions. */
   python: PythonCheckApi;
+  /** The CodeLens checks of notebook cells (issue 18). */
+  notebooks: NotebookChecksApi;
   /** The shape language client, once a Python or TypeScript file was opened. */
   languageClient(): LanguageClient | undefined;
 }
@@ -35,11 +38,12 @@ export function activate(context: vscode.ExtensionContext): GradientLabApi {
       setReport: (key, label, report, thresholds) => c.setReport(key, label, report, thresholds),
       thresholds: () => config.check().thresholds,
     });
+    const notebooks = registerNotebookChecks(context, { python, log: c.log });
     const s = (shapes = new ShapeService(c));
     context.subscriptions.push(s);
     const activationMs = performance.now() - t0;
     c.log.info(`Gradient Lab ${String(context.extension.packageJSON.version)} activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName})`);
-    return { ctx: c, activationMs, python, languageClient: () => s.languageClient };
+    return { ctx: c, activationMs, python, notebooks, languageClient: () => s.languageClient };
   } catch (err) {
     // VS Code doesn't show a notification when an extension fails to activate.
     const reason = err instanceof Error ? err.message : String(err);

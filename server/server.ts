@@ -12,6 +12,7 @@ import { analyzeDocument, diagnosticsOf, errorsOf, hoverAt, type DocAnalysis } f
 import { AnalysisCache } from './cache';
 import { readShapeContext } from './context';
 import { toMarkdown } from './hover';
+import { attachNotebooks, NOTEBOOK_SYNC } from './notebook/notebookServer';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -29,13 +30,16 @@ function describe(e: unknown): string {
 
 connection.onInitialize((): InitializeResult => ({
   // processId: which process answers, for the log and the integration test that stops it.
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true, experimental: { processId: process.pid } },
+  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, notebookDocumentSync: NOTEBOOK_SYNC, hoverProvider: true, experimental: { processId: process.pid } },
   serverInfo: { name: 'gradient-lab-shapes', version: '0.1.0' },
 }));
 
+// Notebook cells (vscode-notebook-cell:…) are synced with their notebook, not as text documents.
+const notebookSide = attachNotebooks(connection, () => shapeContext);
+
 connection.onHover((params): Hover | null => {
   const doc = documents.get(params.textDocument.uri);
-  if (!doc) return null;
+  if (!doc) return notebookSide.hover(params.textDocument.uri, params.position) ?? null;
   try {
     const h = hoverAt(cache.get(doc), doc.offsetAt(params.position), shapeContext);
     if (!h) return null;
@@ -86,6 +90,7 @@ connection.onNotification(ShapeContextNotification.type, (params) => {
   // The cell type changes which parameter shapes (and so which warnings) hold.
   cache.invalidateAll();
   for (const doc of documents.all()) schedule(doc);
+  notebookSide.contextChanged();
 });
 
 documents.listen(connection);

@@ -231,7 +231,8 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
   };
 
   subs.push(
-    vscode.languages.registerCodeLensProvider({ language: 'python' }, lensProvider),
+    // Files only: notebook cells have their own lens (extension/notebook/cellChecks.ts); Python cannot import a cell.
+    vscode.languages.registerCodeLensProvider([{ language: 'python', scheme: 'file' }, { language: 'python', scheme: 'untitled' }], lensProvider),
     vscode.commands.registerCommand(PyCmd.checkFunction, async (uri?: vscode.Uri, qualified?: string) => {
       if (uri instanceof vscode.Uri && typeof qualified === 'string') return api.checkFunction(uri, qualified);
       const ed = vscode.window.activeTextEditor;

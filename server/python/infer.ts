@@ -43,6 +43,14 @@ export interface PyAnalysis {
   readonly diagnostics: readonly ShapeDiagnostic[];
   /** Statements the analysis failed on (a bug in the rules, logged by the server, never thrown). */
   readonly errors: readonly string[];
+  /** Module-level names after the last statement, and every function signature seen (notebook cells below read them). */
+  readonly module: ModuleState;
+}
+
+/** What a piece of code leaves at module level: what the next notebook cell starts from. */
+export interface ModuleState {
+  readonly env: ReadonlyMap<string, Value>;
+  readonly sigs: ReadonlyMap<string, ShapeSig>;
 }
 
 type Env = Map<string, Value>;
@@ -129,10 +137,13 @@ class Analyzer {
 
   // ---------------------------------------------------------------- module, functions
 
-  run(tree: Tree): void {
+  run(tree: Tree, seed?: ModuleState): ModuleState {
     const top = tree.topNode;
+    if (seed) for (const [k, v] of seed.sigs) this.localSigs.set(k, v);
     this.collectSigs(top);
-    this.block(children(top), new Map());
+    const env: Env = new Map(seed?.env);
+    this.block(children(top), env);
+    return { env, sigs: this.localSigs };
   }
 
   /** Docstring signatures of every function in the file, so calls may precede definitions. */
@@ -864,10 +875,11 @@ class Analyzer {
 }
 
 
-export function analyzePython(text: string, ctx: AnalysisContext): PyAnalysis {
+/** `seed`: the module state the code starts from (a notebook cell: what the cells above left). */
+export function analyzePython(text: string, ctx: AnalysisContext, seed?: ModuleState): PyAnalysis {
   const tree = parsePython(text);
   const an = new Analyzer(text, ctx);
-  an.run(tree);
+  const module = an.run(tree, seed);
   const facts = [...an.facts].sort((x, y) => x.from - y.from || x.to - y.to);
   const seen = new Set<string>();
   const diagnostics = an.diagnostics.filter((d) => {
@@ -876,5 +888,5 @@ export function analyzePython(text: string, ctx: AnalysisContext): PyAnalysis {
     seen.add(k);
     return true;
   });
-  return { tree, text, facts, diagnostics, errors: an.errors };
+  return { tree, text, facts, diagnostics, errors: an.errors, module };
 }

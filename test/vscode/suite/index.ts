@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import Mocha from 'mocha';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000 });
+  // E2E_GREP: run only the tests whose titles match (e.g. E2E_GREP=notebook while working on one suite).
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, ...(process.env.E2E_GREP ? { grep: process.env.E2E_GREP } : {}) });
   for (const f of fs.readdirSync(__dirname).sort()) {
     if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
   }
