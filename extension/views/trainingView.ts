@@ -16,6 +16,16 @@ export interface TrainingViewHandlers {
 export class TrainingView implements vscode.WebviewViewProvider, vscode.Disposable {
   private view?: vscode.WebviewView;
   private ready = false;
+  /** How many times a page of this view said `ready` (each show of a hidden view reloads it). */
+  readyCount = 0;
+  /** performance.now() of the first `ready`: the first time the panel was shown, filled. */
+  firstReadyAt: number | undefined;
+  /** performance.now() of the last resolveWebviewView (VS Code asked for the page). */
+  resolvedAt: number | undefined;
+  /** performance.now() of the last `ready`. */
+  lastReadyAt: number | undefined;
+  /** performance.now() when activate began (set by activate), to log the time to the first view. */
+  activatedAt: number | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -31,6 +41,7 @@ export class TrainingView implements vscode.WebviewViewProvider, vscode.Disposab
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     this.ready = false;
+    this.resolvedAt = performance.now();
     view.webview.options = {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
@@ -67,6 +78,12 @@ export class TrainingView implements vscode.WebviewViewProvider, vscode.Disposab
     }
     if (msg.type === 'ready') {
       if (view === this.view) this.ready = true;
+      this.readyCount++;
+      this.lastReadyAt = performance.now();
+      if (this.firstReadyAt === undefined) {
+        this.firstReadyAt = performance.now();
+        if (this.activatedAt !== undefined) this.log.info(`first view shown (Training panel ready) ${(this.firstReadyAt - this.activatedAt).toFixed(0)} ms after activation began`);
+      }
       void view.webview.postMessage(this.handlers.state());
       return;
     }

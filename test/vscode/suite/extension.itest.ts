@@ -55,8 +55,30 @@ suite('Gradient Lab in VS Code', () => {
       assert.ok(all.includes(c.command), `${c.command} is in the manifest but not registered`);
     }
     assert.ok(a.activationMs >= 0);
-    metric(`activation ${a.activationMs.toFixed(1)} ms inside activate(), ${Date.now() - t0} ms from the test's activate() call to the API`);
+    metric(`activation ${a.activationMs.toFixed(1)} ms inside activate() (${a.activationPhases} ms), ${Date.now() - t0} ms from the test's activate() call to the API`);
     assert.equal(a.ctx.jobs.running, 0, 'activation must not start engine work');
+  });
+
+  test('the first view: the Training panel shows filled, and again after the sidebar was closed', async () => {
+    const a = await api();
+    const view = a.ctx.trainingView;
+    const t0 = performance.now();
+    await vscode.commands.executeCommand('workbench.view.extension.gradientLab');
+    await until('the Training panel to say ready', () => view.readyCount > 0);
+    const first = view.firstReadyAt;
+    assert.ok(first !== undefined);
+    const pageMs = (): string => `${((view.lastReadyAt ?? 0) - (view.resolvedAt ?? 0)).toFixed(0)} ms of it from resolveWebviewView to the page's ready`;
+    metric(`first view: Training panel ready ${(first - a.activatedAt).toFixed(0)} ms after activate() began` +
+      (first >= t0 ? `, ${(first - t0).toFixed(0)} ms after the test opened the Gradient Lab sidebar (${pageMs()})` : ' (it was already open)'));
+    // Hidden, a webview view loses its page; shown again, the page reloads and says ready.
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await until('the Training panel to be hidden', () => !view.visible);
+    const n = view.readyCount;
+    const t1 = performance.now();
+    await vscode.commands.executeCommand('workbench.view.extension.gradientLab');
+    await until('the Training panel to say ready again', () => view.readyCount > n);
+    metric(`Training panel shown again (page reloaded, state sent) in ${(performance.now() - t1).toFixed(0)} ms (${pageMs()})`);
+    assert.equal(a.ctx.jobs.running, 0, 'showing the panel must not start engine work');
   });
 
   test('the sidebar, walkthrough and settings of the manifest are complete and their files ship', () => {
