@@ -9,7 +9,7 @@
  *   npm run build && node --import tsx bench/pycheckBatch.ts [N=50] [--jobs J] [--timeout S]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { makeSubmissions } from '../scripts/pycheck-submissions';
@@ -48,9 +48,17 @@ function timed(cmd: string): { real: number; user: number; sys: number; out: str
 console.log(`${n} submissions in ${root}, ${jobs} at a time, --timeout ${timeout}; load before: ${load()}`);
 const batch = timed(`node ${cli} check-python ${root} --json --jobs ${jobs} --timeout ${timeout}`);
 const loadAfter = load();
-const j = JSON.parse(batch.out) as { submissions: { name: string; status: string }[]; python?: string; numpy?: string };
+writeFileSync(`${root}.json`, batch.out);
+const j = JSON.parse(batch.out) as { submissions: { name: string; status: string; note: string }[]; python?: string; numpy?: string };
 const counts: Record<string, number> = {};
 for (const s of j.submissions) counts[s.status] = (counts[s.status] ?? 0) + 1;
+// What the rows said, grouped: the generated mix fixes what each should say.
+const notes = new Map<string, number>();
+for (const s of j.submissions) {
+  const k = `${s.name.replace(/^.*student-\d+-/, '')}: ${s.status}: ${s.note.replace(/\d+(\.\d+)? s\b/g, 'N s').slice(0, 120)}`;
+  notes.set(k, (notes.get(k) ?? 0) + 1);
+}
+for (const [k, c] of [...notes].sort()) console.log(`  ${String(c).padStart(3)} × ${k}`);
 console.log(`gradlab check-python (batch): ${batch.real.toFixed(1)} s wall, ${(batch.user + batch.sys).toFixed(1)} s CPU (user ${batch.user.toFixed(1)} + sys ${batch.sys.toFixed(1)}), exit ${batch.code}; rows ${JSON.stringify(counts)}; Python ${j.python}, numpy ${j.numpy}; load after: ${loadAfter}`);
 console.log(`  per submission: ${((batch.real / n) * 1000).toFixed(0)} ms wall`);
 

@@ -117,6 +117,8 @@ export function batchJson(rows: readonly BatchRow[], columns: readonly string[],
 export async function runBatch(args: readonly string[], o: BatchCliOptions): Promise<number> {
   const subs: Submission[] = findSubmissions(args);
   if (subs.length === 0) throw new UsageError('no submissions given');
+  // Nothing that could be a submission at all: bad input, said in one line (exit 2).
+  if (subs.every((s) => s.problem)) throw new UsageError(subs.map((s) => `${s.name}: ${s.problem}`).join('; '));
   const jobs = o.jobs ?? defaultJobs();
   const ac = new AbortController();
   let interrupts = 0;

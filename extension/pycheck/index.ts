@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_THRESHOLDS, worstVerdict, type CheckReport, type Thresholds } from '../../core/gradcheck';
 import { findFunctions, type FoundFunction, type FunctionResult } from '../../core/node/pycheck/index';
 import { toDiagnostic } from './diagnostics';
+import { advance, ChangeLog, functionLines, mapLine, track, type TextChange, type Tracked } from './follow';
 import { interpreterCandidates } from './interpreter';
 import { PyCheckWorker } from './worker';
 
@@ -39,8 +40,59 @@ const TRUST_REASON =
 
 interface Stored {
   result: FunctionResult;
-  /** Document version the result belongs to: after an edit the ✓ goes quiet until the next check. */
+  /** Document version the result belongs to. */
   version: number;
+  /**
+   * The lines the result belongs to (its function; a line it points at elsewhere), from the checked
+   * text to now: an edit above moves them, an edit of them ends them and the diagnostic goes.
+   */
+  anchors: Tracked[];
+  /** The functions of the checked text (related locations are in its lines). */
+  found: readonly FoundFunction[];
+}
+
+/** Per document: edits since each running check started. */
+interface Following {
+  log: ChangeLog;
+  /** Running checks of this document, to cancel when a save starts a newer one. */
+  inflight: Set<AbortController>;
+}
+
+/** The result's own lines still hold the text that was checked. */
+const current = (s: Stored): boolean => s.anchors.length > 0 && s.anchors[0].now !== undefined;
+
+/**
+ * Anchors of a result in the text it checked: its function's lines first (its diagnostic's own),
+ * then each other line of the file its diagnostic points at (traceback frames, "check this first").
+ */
+function anchorsOf(r: FunctionResult, found: readonly FoundFunction[], checked: string, uri: vscode.Uri, since: readonly TextChange[]): Tracked[] {
+  const fn = functionLines(checked, r.line, r.character) ?? { first: r.line, last: r.line };
+  const out = [track(fn, since)];
+  const d = toDiagnostic(r, found, uri);
+  for (const ri of d?.relatedInformation ?? []) {
+    const l = ri.location.range.start.line;
+    if (ri.location.uri.toString() === uri.toString() && (l < fn.first || l > fn.last)) out.push(track({ first: l, last: l }, since));
+  }
+  return out;
+}
+
+/** A diagnostic made in the checked text's lines, moved to where they are now; undefined when its own lines changed. */
+function follow(d: vscode.Diagnostic, anchors: readonly Tracked[], uri: vscode.Uri): vscode.Diagnostic | undefined {
+  const line = mapLine(anchors, d.range.start.line);
+  if (line === undefined) return undefined;
+  const shift = line - d.range.start.line;
+  const moved = new vscode.Diagnostic(new vscode.Range(line, d.range.start.character, d.range.end.line + shift, d.range.end.character), d.message, d.severity);
+  moved.source = d.source;
+  moved.code = d.code;
+  const related = (d.relatedInformation ?? []).flatMap((ri) => {
+    if (ri.location.uri.toString() !== uri.toString()) return [ri];
+    const l = mapLine(anchors, ri.location.range.start.line);
+    if (l === undefined) return [];
+    const pos = new vscode.Position(l, ri.location.range.start.character);
+    return [new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, pos), ri.message)];
+  });
+  if (related.length > 0) moved.relatedInformation = related;
+  return moved;
 }
 
 const LENS_MARK: Record<FunctionResult['status'], string> = { pass: '✓ Check', warn: '⚠ Check', fail: '✗ Check', error: '✗ Check' };
@@ -52,7 +104,16 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
   const lensChanged = new vscode.EventEmitter<void>();
   const checked = new vscode.EventEmitter<FunctionResult>();
   const results = new Map<string, Map<string, Stored>>();
-  const running = new Set<string>();
+  /** `uri#function` → the check (its AbortController) running it. */
+  const running = new Map<string, AbortController>();
+  const following = new Map<string, Following>();
+  const followingOf = (uri: vscode.Uri): Following => {
+    let f = following.get(uri.toString());
+    if (!f) following.set(uri.toString(), (f = { log: new ChangeLog(), inflight: new Set() }));
+    return f;
+  };
+  /** Saves made by a check itself (Python imports the saved file), not by the user: no check on save. */
+  const savingForCheck = new Set<string>();
   const abort = new AbortController();
   const subs: vscode.Disposable[] = [diagnostics, lensChanged, checked, { dispose: () => abort.abort() }, worker];
 
@@ -63,7 +124,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
     if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
   };
 
-  const publish = (uri: vscode.Uri, found: readonly FoundFunction[]): void => {
+  const publish = (uri: vscode.Uri, report = true): void => {
     const stored = results.get(uri.toString());
     if (!stored) return;
     const diags: vscode.Diagnostic[] = [];
@@ -71,11 +132,12 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
     for (const s of stored.values()) {
       if (s.result.fileError && fileErrorShown) continue; // one error for a file that does not import
       fileErrorShown ||= !!s.result.fileError;
-      const d = toDiagnostic(s.result, found, uri);
-      if (d) diags.push(d);
+      const d = toDiagnostic(s.result, s.found, uri);
+      const now = d && follow(d, s.anchors, uri);
+      if (now) diags.push(now);
     }
     diagnostics.set(uri, diags);
-    if (deps.setReport) {
+    if (report && deps.setReport) {
       const layers = [...stored.values()].map((s) => s.result.layer);
       const report: CheckReport = { seed: 0, h: 1e-5, dtype: 'float64', layers, verdict: worstVerdict(layers.map((l) => l.verdict)) };
       deps.setReport(`python:${uri.fsPath}`, path.basename(uri.fsPath), report, deps.thresholds?.() ?? DEFAULT_THRESHOLDS);
@@ -86,7 +148,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
    * Says how a check went beyond the lens mark: one function in the status bar for a while; a whole
    * file as a notification when something failed, with a way to its report.
    */
-  const announce = (done: readonly FunctionResult[], file: string): void => {
+  const announce = (done: readonly FunctionResult[], file: string, quiet = false): void => {
     if (done.length === 0) return;
     const bad = done.filter((r) => r.status === 'fail' || r.status === 'error');
     if (done.length === 1) {
@@ -96,8 +158,8 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
       return;
     }
     const counts = `${done.length - bad.length} of ${done.length} functions in ${file} pass`;
-    if (bad.length === 0) {
-      vscode.window.setStatusBarMessage(`$(pass) ${counts}`, 10_000);
+    if (bad.length === 0 || quiet) {
+      vscode.window.setStatusBarMessage(`${bad.length === 0 ? '$(pass)' : '$(error)'} ${counts}`, 10_000);
       return;
     }
     const first = bad[0];
@@ -108,12 +170,22 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
   };
 
   let toldAboutPython = false;
-  /** Checks some functions of one document in one Python process; each result is published as it arrives. */
-  const run = async (doc: vscode.TextDocument, fs: readonly FoundFunction[], found: readonly FoundFunction[]): Promise<FunctionResult[]> => {
+  /**
+   * Checks some functions of one document in one Python process; each result is published as it
+   * arrives. A check on save (`quiet`) first cancels the document's running checks (they check
+   * text that is gone) and tells its result only by the lens, the diagnostics and the status bar.
+   */
+  const run = async (doc: vscode.TextDocument, fs: readonly FoundFunction[], found: readonly FoundFunction[], quiet = false): Promise<FunctionResult[]> => {
+    const fl = followingOf(doc.uri);
+    if (quiet) for (const ac of fl.inflight) ac.abort();
     const keys = fs.map((f) => `${doc.uri.toString()}#${f.qualified}`);
-    const mine = fs.filter((_, i) => !running.has(keys[i]));
+    const mine = fs.filter((_, i) => quiet || !running.has(keys[i]));
     if (mine.length === 0) return [];
-    for (const f of mine) running.add(`${doc.uri.toString()}#${f.qualified}`);
+    const mineAc = new AbortController();
+    fl.inflight.add(mineAc);
+    const logId = fl.log.start();
+    const checkedText = doc.getText();
+    for (const f of mine) running.set(`${doc.uri.toString()}#${f.qualified}`, mineAc);
     lensChanged.fire();
     const label = mine.length === 1 ? mine[0].qualified : `${mine.length} functions in ${path.basename(doc.uri.fsPath)}`;
     try {
@@ -121,6 +193,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
       const { candidates, source } = await interpreterCandidates(doc.uri);
       const timeoutMs = Math.max(1, settings(doc.uri).get<number>('timeoutSeconds', 10)) * 1000;
       const onResult = (r: FunctionResult): void => {
+        if (mineAc.signal.aborted) return; // superseded by a newer check of this file
         deps.log.info(`check ${r.function} (${path.basename(doc.uri.fsPath)}, ${r.interpreter ?? candidates.join('|')} from ${source}): ${r.status} in ${r.ms.toFixed(0)} ms: ${r.summary}`);
         if (r.problem && (r.problem.kind === 'not-found' || r.problem.kind === 'no-numpy') && !toldAboutPython) {
           toldAboutPython = true;
@@ -130,25 +203,43 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
         }
         let perDoc = results.get(doc.uri.toString());
         if (!perDoc) results.set(doc.uri.toString(), (perDoc = new Map()));
-        perDoc.set(r.function, { result: r, version: doc.version });
-        running.delete(`${doc.uri.toString()}#${r.function}`);
-        publish(doc.uri, found);
+        perDoc.set(r.function, { result: r, version: doc.version, anchors: anchorsOf(r, found, checkedText, doc.uri, fl.log.since(logId)), found });
+        if (running.get(`${doc.uri.toString()}#${r.function}`) === mineAc) running.delete(`${doc.uri.toString()}#${r.function}`);
+        publish(doc.uri);
         checked.fire(r);
         lensChanged.fire();
       };
       const done = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Gradient Lab: checking ${label}` },
-        () => worker.run(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: abort.signal, thresholds: deps.thresholds?.() }, onResult),
+        () => worker.run(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: AbortSignal.any([abort.signal, mineAc.signal]), thresholds: deps.thresholds?.() }, onResult),
       );
-      announce(done, path.basename(doc.uri.fsPath));
+      if (mineAc.signal.aborted) {
+        deps.log.info(`check of ${label} cancelled: a newer check of ${path.basename(doc.uri.fsPath)} started`);
+        return [];
+      }
+      announce(done, path.basename(doc.uri.fsPath), quiet);
       return done;
     } catch (e) {
+      if (mineAc.signal.aborted) return [];
       deps.log.error(`checking ${label} failed`, e);
       void vscode.window.showErrorMessage(`Gradient Lab: checking ${label} failed: ${e instanceof Error ? e.message : String(e)}`);
       return [];
     } finally {
-      for (const f of mine) running.delete(`${doc.uri.toString()}#${f.qualified}`);
+      for (const f of mine) if (running.get(`${doc.uri.toString()}#${f.qualified}`) === mineAc) running.delete(`${doc.uri.toString()}#${f.qualified}`);
+      fl.inflight.delete(mineAc);
+      fl.log.stop(logId);
       lensChanged.fire();
+    }
+  };
+
+  const saveForCheck = async (doc: vscode.TextDocument): Promise<boolean> => {
+    const key = doc.uri.toString();
+    savingForCheck.add(key);
+    try {
+      return await doc.save();
+    } finally {
+      // The save event may come after the save resolves; the handler below also clears the mark.
+      setTimeout(() => savingForCheck.delete(key), 2000);
     }
   };
 
@@ -159,7 +250,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
       return undefined;
     }
     const doc = await vscode.workspace.openTextDocument(uri);
-    if (doc.isDirty && !(await doc.save())) {
+    if (doc.isDirty && !(await saveForCheck(doc))) {
       void vscode.window.showWarningMessage(`Gradient Lab: ${path.basename(uri.fsPath)} could not be saved, and Python runs the saved file.`);
       return undefined;
     }
@@ -221,7 +312,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
         let tooltip = `Run ${f.qualified} in your Python on the engine's inputs and compare`;
         if (running.has(key)) title = '$(sync~spin) Checking…';
         else if (f.problem) tooltip = f.problem;
-        else if (s && s.version === doc.version) {
+        else if (s && current(s) && mapLine(s.anchors, s.result.line) === f.line) {
           title = LENS_MARK[s.result.status];
           tooltip = s.result.summary;
         }
@@ -264,7 +355,35 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => {
       results.delete(doc.uri.toString());
+      following.delete(doc.uri.toString());
       diagnostics.delete(doc.uri);
+    }),
+    // Diagnostics follow edits: moved with their function's lines, cleared when those change.
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length === 0) return;
+      const key = e.document.uri.toString();
+      const stored = results.get(key);
+      const fl = following.get(key);
+      if (!stored && !fl?.log.running) return;
+      const changes: TextChange[] = e.contentChanges.map((c) => ({
+        start: { line: c.range.start.line, character: c.range.start.character },
+        end: { line: c.range.end.line, character: c.range.end.character },
+        text: c.text,
+      }));
+      fl?.log.record(changes);
+      if (!stored) return;
+      const before = [...stored.values()].map(current);
+      for (const s of stored.values()) advance(s.anchors, changes);
+      publish(e.document.uri, false);
+      if ([...stored.values()].some((s, i) => current(s) !== before[i])) lensChanged.fire();
+    }),
+    // Re-check on save (setting gradientLab.python.checkOnSave): trusted workspaces only, quietly.
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (savingForCheck.delete(doc.uri.toString()) || doc.languageId !== 'python') return;
+      if (!vscode.workspace.isTrusted || !settings(doc.uri).get<boolean>('checkOnSave', false)) return;
+      const found = findFunctions(doc.getText());
+      if (found.length === 0) return;
+      void run(doc, found, found, true);
     }),
   );
   context.subscriptions.push(...subs);

@@ -90,8 +90,11 @@ describe('gradlab commands reject bad input before working', () => {
     assert.doesNotThrow(() => checkSavePath(join(dir, 'm.npz')));
   });
 
-  it('check-python on a folder says it is a folder', async () => {
-    await assert.rejects(checkPython([tmpdir()]), (e: Error) => e instanceof UsageError && e.message === `${tmpdir()}: is a folder, not a Python file`);
+  it('check-python on a folder with no submission in it says so in one line', async () => {
+    // A folder is batch mode (a folder of submissions); one with nothing to check is bad input.
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-empty-'));
+    await assert.rejects(checkPython([dir]), (e: Error) => e instanceof UsageError && e.message === `${dir}: no cs231n/ folder, no submission folders and no .py files in it`);
+    await assert.rejects(checkPython([join(dir, 'nope'), join(dir, 'x.txt')]), (e: Error) => e instanceof UsageError && /nope: no such file or folder; .*x\.txt: no such file or folder$/.test(e.message));
   });
 });
 

@@ -130,6 +130,13 @@ describe('gradlab check-python DIR... (batch)', () => {
     assert.match(r.out, /^2 submissions: 0 pass, 1 with failures, 1 could not be checked \(/m);
   });
 
+  it('without a usable Python: one line, exit 2, no table', () => {
+    const r = gradlab(root, 'class/correct', 'class/buggy', '--python', '/nonexistent/python3');
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '');
+    assert.match(r.err, /^gradlab: nothing checked: Python was not found \(tried \/nonexistent\/python3\): install Python 3 with numpy.*\n$/);
+  });
+
   it('Ctrl-C stops the Python processes and prints what finished, exit 130', async () => {
     const dir = path.join(root, 'stop');
     makeSubmission(path.join(dir, 'a-loops'), 'import-loop');

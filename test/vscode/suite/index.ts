@@ -10,8 +10,10 @@ import Mocha from 'mocha';
 export function run(): Promise<void> {
   // E2E_GREP: run only the tests whose titles match (e.g. E2E_GREP=notebook while working on one suite).
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, ...(process.env.E2E_GREP ? { grep: process.env.E2E_GREP } : {}) });
+  // E2E_FILES=pycheck: only the test files whose name contains it (for working on one suite).
+  const only = process.env.E2E_FILES;
   for (const f of fs.readdirSync(__dirname).sort()) {
-    if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+    if (f.endsWith('.test.js') && (!only || f.includes(only))) mocha.addFile(path.join(__dirname, f));
   }
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
