@@ -117,6 +117,8 @@ export interface PrepareOptions {
   onProgress?(p: { split: SplitName; file: string; doneRows: number; totalRows: number; fraction: number }): void;
   /** Use direct reads of contiguous files (default true; false: HDF5 hyperslabs only). */
   direct?: boolean;
+  /** Block size of the loads in bytes (default 32 MiB). */
+  blockBytes?: number;
 }
 
 export interface PreparedFeatures {
@@ -169,6 +171,7 @@ export async function prepareFeatures(ds: Dataset, opts: PrepareOptions = {}): P
       await f.load({
         signal: opts.signal,
         tick: opts.tick,
+        blockBytes: opts.blockBytes,
         onProgress: (done) => opts.onProgress?.({ split, file: f.file, doneRows: before + done, totalRows, fraction: totalRows > 0 ? (before + done) / totalRows : 1 }),
       });
       before += f.rows;

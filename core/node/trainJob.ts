@@ -98,7 +98,7 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
   const dsName = datasetSpecString(job.dataset);
   // Opening is quick and lazy: large feature files are neither read nor scanned here; the feed
   // below loads what fits the memory budget (checking every value) and streams the rest.
-  const ds = await openDatasetAt(dsName, { pcaFeatures: !job.fc7, scanFeatures: false });
+  const ds = await openDatasetAt(dsName, { pcaFeatures: !job.fc7, scanFeatures: false, preloadBytes: 0 });
   const feed = new TrainFeed(ds.splits.train);
   try {
     try {
