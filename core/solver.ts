@@ -21,6 +21,8 @@ export interface CaptionModel {
   readonly cellType: CellType;
   params: ModelParams;
   loss(features: Tensor, captions: IntTensor): { loss: number; grads: ModelParams };
+  /** The same loss without the backward pass (evaluation uses it when the model has it). */
+  lossOnly?(features: Tensor, captions: IntTensor): number;
   sample(features: Tensor, maxLength?: number): IntTensor;
   /** Called after the solver changed `params` in place (a model keeping its own copy refreshes it). */
   paramsChanged?(): void;
@@ -348,7 +350,9 @@ export class CaptioningSolver {
     for (let i = 0; i < rows.length; i += this.st.batchSize) {
       const chunk = rows.subarray(i, Math.min(rows.length, i + this.st.batchSize));
       const { captions, features } = gather(s, chunk);
-      sum += this.model.loss(features, captions).loss * chunk.length;
+      // Forward only: an evaluation needs no gradients (the same loss, a third of the work).
+      const loss = this.model.lossOnly ? this.model.lossOnly(features, captions) : this.model.loss(features, captions).loss;
+      sum += loss * chunk.length;
     }
     return sum / rows.length;
   }

@@ -10,7 +10,8 @@ import { CaptioningModel, type CellType } from '../model';
 import { sampleSplit, type SamplerVocab } from '../sampling';
 import { CaptioningSolver, subsetSplit, type AbortSignalLike, type CaptionModel, type CaptionSplit, type SolverOptions, type SolverState } from '../solver';
 import { loadCheckpoint, saveCheckpoint } from './checkpointFile';
-import { createNodeEngine, detectNodeWasmSupport } from './fastEngine';
+import { createNodeEngine, detectNodeWasmSupport, MAX_THREADS } from './fastEngine';
+import type { WasmEngine } from '../wasm/engine';
 import { openDatasetAt } from './fsAccess';
 import type { DatasetSpec, SampledCaptionInfo, TrainJob, TrainSummary, TrainWorkerEvent } from './trainProtocol';
 
@@ -41,7 +42,7 @@ export function validateJob(job: TrainJob): void {
   if (!(typeof job.learningRate === 'number' && Number.isFinite(job.learningRate) && job.learningRate > 0)) throw new Error(`learning rate must be a positive number, got ${String(job.learningRate)}`);
   if (!Number.isInteger(job.seed)) throw new Error(`seed must be an integer, got ${String(job.seed)}`);
   if (job.dtype !== undefined && job.dtype !== 'f64' && job.dtype !== 'f32') throw new Error(`dtype must be f64 or f32, got "${String(job.dtype)}"`);
-  if (job.threads !== undefined && job.threads !== 1 && job.threads !== 2) throw new Error(`threads must be 1 or 2, got ${String(job.threads)}`);
+  if (job.threads !== undefined && !(Number.isInteger(job.threads) && job.threads >= 0 && job.threads <= MAX_THREADS)) throw new Error(`threads must be an integer from 0 (every core) to ${MAX_THREADS}, got ${String(job.threads)}`);
 }
 
 export interface ModelChoice {
@@ -61,11 +62,13 @@ export async function createTrainingModel(cfg: {
   dtype?: 'f64' | 'f32';
   threads?: number;
   engine?: 'auto' | 'reference';
+  /** An engine already being started (runTrainJob starts it while the dataset opens). */
+  wasm?: Promise<WasmEngine>;
 }): Promise<ModelChoice> {
   const base = { wordToIdx: cfg.wordToIdx, inputDim: cfg.inputDim, wordvecDim: cfg.wordvecDim, hiddenDim: cfg.hiddenDim, cellType: cfg.cellType, seed: cfg.seed };
   if (cfg.engine !== 'reference' && detectNodeWasmSupport().simd) {
-    const threads = cfg.threads ?? 2;
-    const engine = await createNodeEngine({ threads, global: false });
+    const engine = await (cfg.wasm ?? createNodeEngine({ threads: cfg.threads, global: false }));
+    const threads = engine.threads;
     const dtype = cfg.dtype ?? 'f64';
     // The solver applies each step's gradients before the next loss call, so the model may hand
     // out views of its own gradient buffers instead of copying them every step.
@@ -93,7 +96,16 @@ export interface RunHooks {
 export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => void, hooks: RunHooks = {}): Promise<TrainSummary> {
   validateJob(job);
   const dsName = datasetSpecString(job.dataset);
-  const ds = await openDatasetAt(dsName);
+  // The engine (kernel instance, helper threads) starts while the dataset opens: neither needs the other.
+  const wasm = job.engine !== 'reference' && detectNodeWasmSupport().simd ? createNodeEngine({ threads: job.threads, global: false }) : undefined;
+  let ds: Dataset;
+  try {
+    ds = await openDatasetAt(dsName);
+  } catch (e) {
+    // Not left running behind a dataset error.
+    void wasm?.then((en) => en.detachHelper(), () => undefined);
+    throw e;
+  }
   try {
     const resume = job.resume ? loadCheckpoint(job.resume, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name }) : undefined;
     if (resume && !resume.solver) throw new Error(`${job.resume}: the checkpoint has no solver state to resume from`);
@@ -102,7 +114,7 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
     const wordvecDim = resume?.config.wordvecDim ?? job.wordvecDim;
     const full = ds.splits.train;
     const train: CaptionSplit = job.maxTrain ? subsetSplit(full, job.maxTrain, job.seed) : full;
-    const { model, engine } = await createTrainingModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim, hiddenDim, cellType: cell, seed: job.seed, dtype: job.dtype, threads: job.threads, engine: job.engine });
+    const { model, engine } = await createTrainingModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim, hiddenDim, cellType: cell, seed: job.seed, dtype: job.dtype, threads: job.threads, engine: job.engine, wasm });
     if (resume) {
       for (const p of Object.keys(resume.params) as (keyof typeof resume.params)[]) model.params[p].data.set(resume.params[p].data);
       model.paramsChanged?.();
@@ -202,5 +214,7 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
     };
   } finally {
     ds.close();
+    // The helper threads end with the run (the model is not used after it).
+    void wasm?.then((en) => en.detachHelper(), () => undefined);
   }
 }

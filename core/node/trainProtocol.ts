@@ -33,7 +33,7 @@ export interface TrainJob {
   evalSize?: number;
   /** 'f64' (default) or 'f32' arithmetic on the WebAssembly engine. */
   dtype?: 'f64' | 'f32';
-  /** Threads of the WebAssembly engine (1 or 2; default 1). */
+  /** Threads of the WebAssembly engine (0 or absent: every core of the machine). */
   threads?: number;
   /** 'auto' (default): the WebAssembly engine when the runtime has SIMD, else the reference; 'reference': pure TS float64. */
   engine?: 'auto' | 'reference';
