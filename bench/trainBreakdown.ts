@@ -29,7 +29,6 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let first = 0;
   const evs: string[] = [];
-  let lossT = 0;
   const summary = await runTrainJob({
     dataset: 'default', cellType: 'rnn', hiddenDim: 512, wordvecDim: 256, updateRule: 'adam', learningRate: 5e-3, lrDecay: 0.95,
     batchSize: 50, numEpochs: Number(arg('--epochs', '20')), maxTrain: 50, seed: 231, dtype: arg('--dtype', 'f64') as 'f64', threads: Number(arg('--threads', '2')),
@@ -38,7 +37,6 @@ async function main(): Promise<void> {
     if (e.type === 'started') evs.push(`started@${t.toFixed(0)}`);
     if (e.type === 'step' && e.iteration === 1) { first = t; evs.push(`step1@${t.toFixed(0)}`); }
     if (e.type === 'samples') { /* counted below */ }
-    void lossT;
   });
   const total = performance.now() - t0;
   console.log(evs.join(' '), `total ${total.toFixed(0)} ms, after first step ${(total - first).toFixed(0)} ms, iterations ${summary.iteration}`);
