@@ -21,9 +21,16 @@ export interface CaptionModel {
   readonly cellType: CellType;
   params: ModelParams;
   loss(features: Tensor, captions: IntTensor): { loss: number; grads: ModelParams };
+  /** The same loss without the backward pass (evaluation uses it when the model has it). */
+  lossOnly?(features: Tensor, captions: IntTensor): number;
   sample(features: Tensor, maxLength?: number): IntTensor;
   /** Called after the solver changed `params` in place (a model keeping its own copy refreshes it). */
   paramsChanged?(): void;
+  /**
+   * Applies `config`'s update rule to one parameter itself, bit-identical to core/optim.ts's update
+   * (the wasm model runs Adam there); false: not handled, the solver updates.
+   */
+  updateInPlace?(name: ParamName, dw: Float64Array, config: OptimConfig): boolean;
 }
 
 /** One split as the solver reads it (core/data's Split has this shape). */
@@ -301,7 +308,11 @@ export class CaptioningSolver {
     else if (ref !== undefined && loss > this.explodeFactor * ref) bad = `the loss ${fmt(loss)} exceeds ${this.explodeFactor} × the first loss ${fmt(ref)}`;
     if (bad) return { loss, gradNorm, clipped: 0, learningRate, bad };
     const clipped = this.clip(grads, gradNorm);
-    for (const p of PARAM_NAMES) update(this.model.params[p].data, grads[p].data, this.st.optimConfigs[p]);
+    for (const p of PARAM_NAMES) {
+      const g = grads[p].data;
+      const c = this.st.optimConfigs[p];
+      if (!(g instanceof Float64Array && this.model.updateInPlace?.(p, g, c))) update(this.model.params[p].data, g, c);
+    }
     this.model.paramsChanged?.();
     this.st.iteration += 1;
     this.st.lossHistory.push(loss);
@@ -348,7 +359,9 @@ export class CaptioningSolver {
     for (let i = 0; i < rows.length; i += this.st.batchSize) {
       const chunk = rows.subarray(i, Math.min(rows.length, i + this.st.batchSize));
       const { captions, features } = gather(s, chunk);
-      sum += this.model.loss(features, captions).loss * chunk.length;
+      // Forward only: an evaluation needs no gradients (the same loss, a third of the work).
+      const loss = this.model.lossOnly ? this.model.lossOnly(features, captions) : this.model.loss(features, captions).loss;
+      sum += loss * chunk.length;
     }
     return sum / rows.length;
   }

@@ -76,7 +76,7 @@ export const config = {
       maxTrain: Math.trunc(num('training.maxTrain', 50, (v) => v >= 0)),
       seed: Math.trunc(num('training.seed', 231)),
       float32: cfg().get<boolean>('training.float32') === true,
-      threads: Math.trunc(num('threads', 2, (v) => v >= 1 && v <= 2)),
+      threads: Math.trunc(num('threads', 0, (v) => v >= 0 && v <= 64)),
     };
   },
 

@@ -11,10 +11,11 @@ import { choiceFlag, intFlag, numFlag, parseArgs, strFlag, UsageError } from '..
 import { checkSavePath } from './demo';
 import { loadCheckpoint } from '../../core/node/checkpointFile';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../core/data/features';
+import { MAX_THREADS } from '../../core/node/fastEngine';
 
 export const usage = `gradlab train [--dataset PATH|default] [--cell rnn|lstm] [--hidden H] [--wordvec W] [--update RULE]
        [--lr X] [--lr-decay D] [--batch N] [--epochs E] [--max-train N] [--seed S] [--save FILE] [--json]
-       [--clip C] [--clip-mode norm|value] [--eval-every E] [--sample-every I] [--dtype f32|f64] [--threads 1|2]
+       [--clip C] [--clip-mode norm|value] [--eval-every E] [--sample-every I] [--dtype f32|f64] [--threads N]
        [--engine auto|reference] [--resume FILE] [--fc7] [--memory-budget MB]
   Defaults are CS231n's overfit check: default dataset, rnn, H=512, W=256, adam, lr 5e-3, lr decay 0.95,
   batch 25, 50 epochs, 50 training captions (--max-train 0 = all), seed 231, float32 (--dtype f64 for float64).
@@ -23,6 +24,7 @@ export const usage = `gradlab train [--dataset PATH|default] [--cell rnn|lstm] [
   stream from disk through a chunk cache, with the next minibatches read ahead in a reader thread.
   update rules: ${UPDATE_RULES.join(', ')}
   Output: a progress bar on a terminal; JSON lines (one event each) when piped or with --json.
+  --threads N: kernel threads (default 0 = every core of the machine).
   --resume FILE continues a saved run (its model, optimizer state and epochs); --epochs is the new total.
   Ctrl-C stops after the current iteration (saving with --save); a second Ctrl-C quits at once.
   exit status 0 finished, 1 diverged, 2 bad input or a failed run, 130 stopped by Ctrl-C`;
@@ -58,7 +60,7 @@ export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
     evalEvery: p.flags.has('eval-every') ? intFlag(p, 'eval-every', 1, 0) : undefined,
     sampleEvery: p.flags.has('sample-every') ? intFlag(p, 'sample-every', 0, 0) : undefined,
     dtype: choiceFlag(p, 'dtype', ['f32', 'f64'] as const, 'f32'),
-    threads: intFlag(p, 'threads', 2, 1),
+    threads: intFlag(p, 'threads', 0, 0),
     engine: choiceFlag(p, 'engine', ['auto', 'reference'] as const, 'auto'),
     save,
     resume: strFlag(p, 'resume'),
@@ -66,7 +68,7 @@ export function jobFromArgs(argv: string[]): { job: TrainJob; json: boolean } {
     memoryBudgetMB: p.flags.has('memory-budget') ? numFlag(p, 'memory-budget', DEFAULT_MEMORY_BUDGET_MB) : undefined,
   };
   if (job.memoryBudgetMB !== undefined && !(job.memoryBudgetMB >= 0)) throw new UsageError(`--memory-budget ${job.memoryBudgetMB}: expected a number of MB >= 0`);
-  if (job.threads !== 1 && job.threads !== 2) throw new UsageError(`--threads ${job.threads}: expected 1 or 2`);
+  if ((job.threads ?? 0) > MAX_THREADS) throw new UsageError(`--threads ${job.threads}: at most ${MAX_THREADS} (0 = every core)`);
   // Checked now, not after the whole run: a name that is not .npz, a folder that does not exist.
   if (save !== undefined) checkSavePath(save);
   const maxTrain = job.maxTrain ?? 0;

@@ -16,6 +16,7 @@
 import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type ModelParams, type ModelTrace, type ParamName } from '../model';
 import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
 import { runSampleRows, S, SAMPLE_JOB } from './sampleJob';
+import type { OptimConfig } from '../optim';
 import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
 
 /** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
@@ -105,6 +106,8 @@ export class FastCaptioningModel implements CaptioningModelLike {
   private work: Work | undefined;
   private sampleWork: { n: number; bufs: FloatArray[]; words: Int32Array } | undefined;
   private disposed = false;
+  /** Adam's moments in wasm memory, by parameter (see updateInPlace). */
+  private readonly moments = new Map<ParamName, { m: Float64Array; v: Float64Array }>();
 
   constructor(opts: FastModelOptions) {
     const engine = opts.engine ?? getEngine();
@@ -180,6 +183,49 @@ export class FastCaptioningModel implements CaptioningModelLike {
       this.engine.release(this.g[name]);
       this.engine.release(this.master[name]);
     }
+    for (const { m, v } of this.moments.values()) {
+      this.engine.release(v);
+      this.engine.release(m);
+    }
+    this.moments.clear();
+  }
+
+  /**
+   * The solver's update of one parameter on the engine, when it can be done there: Adam with the
+   * parameter and its gradient in wasm memory (adam_f64: the operations of core/optim.ts's adam in
+   * the same order, so the numbers are bit-identical). The moments move into wasm memory on first
+   * use (config.m / config.v become views on it; a config whose arrays were replaced, e.g. by a
+   * snapshot restore, is copied in again). Returns false for anything else (the caller updates).
+   */
+  updateInPlace(name: ParamName, dw: Float64Array, config: OptimConfig): boolean {
+    if (config.rule !== 'adam' || this.disposed) return false;
+    const e = this.engine;
+    const w = this.params[name]?.data;
+    if (!(w instanceof Float64Array) || !e.owns(w) || !e.owns(dw) || w.length !== dw.length) return false;
+    const n = w.length;
+    if ((config.m && config.m.length !== n) || (config.v && config.v.length !== n)) return false; // optim.ts reports it
+    let st = this.moments.get(name);
+    if (!st || st.m.length !== n) {
+      st = { m: e.f64(n), v: e.f64(n) };
+      this.moments.set(name, st);
+    }
+    if (config.m !== st.m) {
+      if (config.m) st.m.set(config.m);
+      else st.m.fill(0);
+      config.m = st.m;
+    }
+    if (config.v !== st.v) {
+      if (config.v) st.v.set(config.v);
+      else st.v.fill(0);
+      config.v = st.v;
+    }
+    const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = config;
+    const t = config.t + 1;
+    const c1 = 1 - Math.pow(b1, t);
+    const c2 = 1 - Math.pow(b2, t);
+    e.kernel('adam_f64')(w.byteOffset, dw.byteOffset, st.m.byteOffset, st.v.byteOffset, n, lr, b1, b2, 1 - b1, 1 - b2, eps, c1, c2);
+    config.t = t;
+    return true;
   }
 
   trace(features: Tensor, captions: IntTensor, row = 0): ModelTrace {

@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism, cpus } from 'node:os';
 import { CTL, CTL_INTS, WasmEngine, detectWasmSupport, setEngine, type EngineOptions, type WasmSupport } from '../wasm/engine';
 
 let flagTried = false;
@@ -29,8 +30,23 @@ export function detectNodeWasmSupport(allowFlag = true): WasmSupport {
   return s;
 }
 
+/** The most threads an engine runs (the caller plus MAX_THREADS - 1 helper workers). */
+export const MAX_THREADS = 64;
+
+/** The machine's cores as Node sees them (os.availableParallelism, else the CPU count). */
+export function machineThreads(): number {
+  const n = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+  return Math.max(1, Math.min(MAX_THREADS, n || 1));
+}
+
+/** Threads for a requested count: 0 or undefined = every core of the machine. */
+export function resolveThreads(requested: number | undefined): number {
+  if (requested === undefined || requested === 0) return machineThreads();
+  return Math.max(1, Math.min(MAX_THREADS, Math.floor(requested)));
+}
+
 export interface NodeEngineOptions extends EngineOptions {
-  /** 1 or 2 (default 2): the calling thread plus one helper worker. */
+  /** The calling thread plus threads - 1 helper workers; 0 or undefined: every core (os.availableParallelism). */
   threads?: number;
   /** May set V8's relaxed-SIMD flag when the runtime needs it (default true). */
   allowFlag?: boolean;
@@ -48,31 +64,49 @@ function workerScript(): { file: string; evalSource?: string } {
   throw new Error(`wasm engine: cannot find the gemm worker script (looked for ${bundled} and ${src})`);
 }
 
-/** Creates a WasmEngine; with threads = 2 it starts the helper worker and waits until it is ready. */
+/** Starts one helper worker on the engine's module and memory; resolves when it is ready. */
+async function startHelper(engine: WasmEngine): Promise<{ ctl: Int32Array; worker: Worker }> {
+  const ctl = new Int32Array(new SharedArrayBuffer(CTL_INTS * 4));
+  const { file, evalSource } = workerScript();
+  const workerData = { module: engine.module, memory: engine.memory, ctl };
+  const worker = evalSource ? new Worker(evalSource, { eval: true, workerData }) : new Worker(file, { workerData });
+  worker.unref();
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error) => reject(new Error(`wasm engine: gemm worker failed to start: ${e.message}`));
+    worker.once('error', onError);
+    const poll = () => {
+      if (Atomics.load(ctl, CTL.READY) === 1) {
+        worker.off('error', onError);
+        resolve();
+      } else {
+        setTimeout(poll, 2);
+      }
+    };
+    poll();
+  });
+  return { ctl, worker };
+}
+
+/**
+ * Creates a WasmEngine with `threads` threads (default: every core): the helper workers start
+ * together (each instantiates the already compiled module, nothing is compiled twice) and the
+ * promise resolves when all are ready.
+ */
 export async function createNodeEngine(opts: NodeEngineOptions = {}): Promise<WasmEngine> {
   const support = detectNodeWasmSupport(opts.allowFlag ?? true);
   if (!support.simd) throw new Error('WebAssembly SIMD with shared memory is not available in this runtime');
   const engine = new WasmEngine(opts);
-  if ((opts.threads ?? 2) >= 2) {
-    const ctl = new Int32Array(new SharedArrayBuffer(CTL_INTS * 4));
-    const { file, evalSource } = workerScript();
-    const workerData = { module: engine.module, memory: engine.memory, ctl };
-    const worker = evalSource ? new Worker(evalSource, { eval: true, workerData }) : new Worker(file, { workerData });
-    worker.unref();
-    await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => reject(new Error(`wasm engine: gemm worker failed to start: ${e.message}`));
-      worker.once('error', onError);
-      const poll = () => {
-        if (Atomics.load(ctl, CTL.READY) === 1) {
-          worker.off('error', onError);
-          resolve();
-        } else {
-          setTimeout(poll, 2);
-        }
-      };
-      poll();
-    });
-    engine.attachHelper(ctl, () => void worker.terminate());
+  const threads = resolveThreads(opts.threads);
+  if (threads >= 2) {
+    const started = await Promise.allSettled(Array.from({ length: threads - 1 }, () => startHelper(engine)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    for (const r of started) {
+      if (r.status !== 'fulfilled') continue;
+      const { ctl, worker } = r.value;
+      if (failed) void worker.terminate();
+      else engine.attachHelper(ctl, () => void worker.terminate());
+    }
+    if (failed) throw failed.reason;
   }
   if (opts.global ?? true) setEngine(engine);
   return engine;

@@ -10,7 +10,8 @@ import { CaptioningModel, type CellType } from '../model';
 import { sampleSplit, type SamplerVocab } from '../sampling';
 import { CaptioningSolver, subsetSplit, type AbortSignalLike, type CaptionModel, type CaptionSplit, type SolverOptions, type SolverState } from '../solver';
 import { loadCheckpoint, saveCheckpoint } from './checkpointFile';
-import { createNodeEngine, detectNodeWasmSupport } from './fastEngine';
+import { createNodeEngine, detectNodeWasmSupport, MAX_THREADS } from './fastEngine';
+import type { WasmEngine } from '../wasm/engine';
 import { openDatasetAt } from './fsAccess';
 import { LoadCancelled } from '../data/features';
 import { TrainFeed } from './trainFeed';
@@ -43,7 +44,7 @@ export function validateJob(job: TrainJob): void {
   if (!(typeof job.learningRate === 'number' && Number.isFinite(job.learningRate) && job.learningRate > 0)) throw new Error(`learning rate must be a positive number, got ${String(job.learningRate)}`);
   if (!Number.isInteger(job.seed)) throw new Error(`seed must be an integer, got ${String(job.seed)}`);
   if (job.dtype !== undefined && job.dtype !== 'f64' && job.dtype !== 'f32') throw new Error(`dtype must be f64 or f32, got "${String(job.dtype)}"`);
-  if (job.threads !== undefined && job.threads !== 1 && job.threads !== 2) throw new Error(`threads must be 1 or 2, got ${String(job.threads)}`);
+  if (job.threads !== undefined && !(Number.isInteger(job.threads) && job.threads >= 0 && job.threads <= MAX_THREADS)) throw new Error(`threads must be an integer from 0 (every core) to ${MAX_THREADS}, got ${String(job.threads)}`);
   if (job.memoryBudgetMB !== undefined && !(typeof job.memoryBudgetMB === 'number' && Number.isFinite(job.memoryBudgetMB) && job.memoryBudgetMB >= 0)) throw new Error(`memory budget must be a number of MB >= 0, got ${String(job.memoryBudgetMB)}`);
 }
 
@@ -64,11 +65,13 @@ export async function createTrainingModel(cfg: {
   dtype?: 'f64' | 'f32';
   threads?: number;
   engine?: 'auto' | 'reference';
+  /** An engine already being started (runTrainJob starts it while the dataset opens). */
+  wasm?: Promise<WasmEngine>;
 }): Promise<ModelChoice> {
   const base = { wordToIdx: cfg.wordToIdx, inputDim: cfg.inputDim, wordvecDim: cfg.wordvecDim, hiddenDim: cfg.hiddenDim, cellType: cfg.cellType, seed: cfg.seed };
   if (cfg.engine !== 'reference' && detectNodeWasmSupport().simd) {
-    const threads = cfg.threads ?? 2;
-    const engine = await createNodeEngine({ threads, global: false });
+    const engine = await (cfg.wasm ?? createNodeEngine({ threads: cfg.threads, global: false }));
+    const threads = engine.threads;
     const dtype = cfg.dtype ?? 'f32';
     // The solver applies each step's gradients before the next loss call, so the model may hand
     // out views of its own gradient buffers instead of copying them every step.
@@ -96,9 +99,18 @@ export interface RunHooks {
 export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => void, hooks: RunHooks = {}): Promise<TrainSummary> {
   validateJob(job);
   const dsName = datasetSpecString(job.dataset);
+  // The engine (kernel instance, helper threads) starts while the dataset opens: neither needs the other.
+  const wasm = job.engine !== 'reference' && detectNodeWasmSupport().simd ? createNodeEngine({ threads: job.threads, global: false }) : undefined;
   // Opening is quick and lazy: large feature files are neither read nor scanned here; the feed
   // below loads what fits the memory budget (checking every value) and streams the rest.
-  const ds = await openDatasetAt(dsName, { pcaFeatures: !job.fc7, scanFeatures: false, preloadBytes: 0 });
+  let ds: Dataset;
+  try {
+    ds = await openDatasetAt(dsName, { pcaFeatures: !job.fc7, scanFeatures: false, preloadBytes: 0 });
+  } catch (e) {
+    // Not left running behind a dataset error.
+    void wasm?.then((en) => en.detachHelper(), () => undefined);
+    throw e;
+  }
   const feed = new TrainFeed(ds.splits.train);
   try {
     try {
@@ -114,7 +126,7 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
     const wordvecDim = resume?.config.wordvecDim ?? job.wordvecDim;
     const full = feed.split;
     const train: CaptionSplit = job.maxTrain ? subsetSplit(full, job.maxTrain, job.seed) : full;
-    const { model, engine } = await createTrainingModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim, hiddenDim, cellType: cell, seed: job.seed, dtype: job.dtype, threads: job.threads, engine: job.engine });
+    const { model, engine } = await createTrainingModel({ wordToIdx: ds.wordToIdx, inputDim: ds.D, wordvecDim, hiddenDim, cellType: cell, seed: job.seed, dtype: job.dtype, threads: job.threads, engine: job.engine, wasm });
     if (resume) {
       for (const p of Object.keys(resume.params) as (keyof typeof resume.params)[]) model.params[p].data.set(resume.params[p].data);
       model.paramsChanged?.();
@@ -225,6 +237,8 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
   } finally {
     await feed.close();
     ds.close();
+    // The helper threads end with the run (the model is not used after it).
+    void wasm?.then((en) => en.detachHelper(), () => undefined);
   }
 }
 

@@ -39,7 +39,7 @@ export interface TrainJob {
   memoryBudgetMB?: number;
   /** Prefetch the next minibatches in a reader thread when the train features stream (default true). */
   prefetch?: boolean;
-  /** Threads of the WebAssembly engine (1 or 2; default 1). */
+  /** Threads of the WebAssembly engine (0 or absent: every core of the machine). */
   threads?: number;
   /** 'auto' (default): the WebAssembly engine when the runtime has SIMD, else the reference; 'reference': pure TS float64. */
   engine?: 'auto' | 'reference';

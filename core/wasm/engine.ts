@@ -116,17 +116,19 @@ export class WasmEngine {
   readonly memory: WebAssembly.Memory;
   readonly k: KernelExports;
   readonly relaxed: boolean;
-  /** Per-thread packing scratch (thread 0 = caller, 1 = helper). */
-  readonly ws: [number, number];
-  /** Products of at least this many flops are split with the helper thread (when attached). */
+  /** Per-thread packing scratch (thread 0 = caller, i = helper i; at least two slots). */
+  readonly ws: number[];
+  /** Products of at least this many flops are split with the helper threads (when attached). */
   splitFlops = 2e6;
-  /** Set to 1 to keep all work on the calling thread even with a helper attached. */
-  maxThreads = 2;
+  /** At most this many threads work on one call (1 keeps all work on the calling thread). */
+  maxThreads = 64;
 
-  private ctl: Int32Array | undefined;
-  private seq = 0;
-  private stopHelper: (() => void) | undefined;
+  /** The attached helper threads, each with its own control block. */
+  private helpers: { ctl: Int32Array; seq: number; stop: () => void }[] = [];
+  private readonly wsBytes: number;
   private top = HEAP_BASE;
+  /** Memory from here up has never been handed out: still the zeros a new (or grown) memory starts with. */
+  private clean = HEAP_BASE;
   private free: Block[] = [];
   private readonly sizes = new Map<number, number>();
   private readonly buffers = new WeakSet<object>();
@@ -146,19 +148,49 @@ export class WasmEngine {
     this.k = new WebAssembly.Instance(this.module, { env: { memory: this.memory, abort: wasmAbort } }).exports as unknown as KernelExports;
     this.buffer = this.memory.buffer;
     this.buffers.add(this.buffer);
-    const wsBytes = Math.max(this.k.wsBytes_f64(), this.k.wsBytes_f32());
-    this.ws = [this.alloc(wsBytes), this.alloc(wsBytes)];
+    this.wsBytes = Math.max(this.k.wsBytes_f64(), this.k.wsBytes_f32());
+    this.ws = [this.alloc(this.wsBytes), this.alloc(this.wsBytes)];
     this.warmUp();
   }
 
+  /** The calling thread plus the attached helpers. */
   get threads(): number {
-    return this.ctl ? 2 : 1;
+    return 1 + this.helpers.length;
+  }
+
+  /** Threads one call may use now (threads, limited by maxThreads). */
+  private get team(): number {
+    return Math.max(1, Math.min(this.threads, this.maxThreads));
+  }
+
+  /** The first helper's control block, for the two-thread jobs (runJob), when it may be used. */
+  private get ctl(): Int32Array | undefined {
+    return this.helpers.length && this.maxThreads >= 2 ? this.helpers[0].ctl : undefined;
   }
 
   // ---------------------------------------------------------------- memory
 
   /** Allocates `bytes` (64-byte aligned) in wasm memory; returns the byte offset. Contents are undefined. */
   alloc(bytes: number): number {
+    const ptr = this.allocBlock(bytes);
+    this.clean = Math.max(this.clean, ptr + this.sizes.get(ptr)!);
+    return ptr;
+  }
+
+  /**
+   * Like alloc, with the block zero-filled; only the part below the high-water mark is written
+   * (fresh memory is zero already), so large first allocations cost no pass over memory.
+   */
+  allocZeroed(bytes: number): number {
+    const ptr = this.allocBlock(bytes);
+    const end = ptr + this.sizes.get(ptr)!;
+    const dirtyEnd = Math.min(end, this.clean);
+    if (dirtyEnd > ptr) new Uint8Array(this.buffer, ptr, dirtyEnd - ptr).fill(0);
+    this.clean = Math.max(this.clean, end);
+    return ptr;
+  }
+
+  private allocBlock(bytes: number): number {
     const size = Math.max(64, Math.ceil(bytes / 64) * 64);
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i];
@@ -216,22 +248,16 @@ export class WasmEngine {
 
   /** A zero-filled Float64Array of n elements living in wasm memory. */
   f64(n: number): Float64Array {
-    const p = this.alloc(n * 8); // may grow the memory: take the buffer after
-    const a = new Float64Array(this.buffer, p, n);
-    a.fill(0);
-    return a;
+    const p = this.allocZeroed(n * 8); // may grow the memory: take the buffer after
+    return new Float64Array(this.buffer, p, n);
   }
   f32(n: number): Float32Array {
-    const p = this.alloc(n * 4); // may grow the memory: take the buffer after
-    const a = new Float32Array(this.buffer, p, n);
-    a.fill(0);
-    return a;
+    const p = this.allocZeroed(n * 4); // may grow the memory: take the buffer after
+    return new Float32Array(this.buffer, p, n);
   }
   i32(n: number): Int32Array {
-    const p = this.alloc(n * 4); // may grow the memory: take the buffer after
-    const a = new Int32Array(this.buffer, p, n);
-    a.fill(0);
-    return a;
+    const p = this.allocZeroed(n * 4); // may grow the memory: take the buffer after
+    return new Int32Array(this.buffer, p, n);
   }
   floats(dtype: DType, n: number): FloatArray {
     return dtype === 'f64' ? this.f64(n) : this.f32(n);
@@ -256,47 +282,81 @@ export class WasmEngine {
 
   // ---------------------------------------------------------------- threads
 
-  /** Attaches a helper thread that runs `runCtlJob` on `ctl` (see core/wasm/gemmWorker.ts). */
+  /**
+   * Attaches a helper thread that runs `runCtlJob` on `ctl` (see core/wasm/gemmWorker.ts); call
+   * once per helper. Helper i (from 1) packs into ws[i].
+   */
   attachHelper(ctl: Int32Array, stop: () => void): void {
     if (ctl.length < CTL_INTS) throw new Error('attachHelper: control block too short');
-    this.ctl = ctl;
-    this.seq = Atomics.load(ctl, CTL.SEQ);
-    this.stopHelper = stop;
+    this.helpers.push({ ctl, seq: Atomics.load(ctl, CTL.SEQ), stop });
+    while (this.ws.length <= this.helpers.length) this.ws.push(this.alloc(this.wsBytes));
   }
 
-  /** Stops the helper thread (if any); the engine keeps working single-threaded. */
+  /** Stops the helper threads (if any); the engine keeps working single-threaded. */
   detachHelper(): void {
-    const ctl = this.ctl;
-    if (!ctl) return;
-    ctl[CTL.OP] = OP.QUIT;
-    Atomics.store(ctl, CTL.SEQ, ++this.seq);
-    Atomics.notify(ctl, CTL.SEQ);
-    this.ctl = undefined;
-    const stop = this.stopHelper;
-    this.stopHelper = undefined;
-    stop?.();
+    const hs = this.helpers;
+    this.helpers = [];
+    for (const h of hs) {
+      h.ctl[CTL.OP] = OP.QUIT;
+      Atomics.store(h.ctl, CTL.SEQ, ++h.seq);
+      Atomics.notify(h.ctl, CTL.SEQ);
+      h.stop();
+    }
   }
 
-  private post(op: number, a: readonly number[]): void {
-    const ctl = this.ctl!;
+  /** Posts a GEMM part to helper `i` (0-based). */
+  private post(i: number, op: number, a: readonly number[]): void {
+    const h = this.helpers[i];
+    const ctl = h.ctl;
     ctl[CTL.OP] = op;
     ctl[CTL.ERR] = 0;
-    for (let i = 0; i < 13; i++) ctl[CTL.TA + i] = a[i];
-    Atomics.store(ctl, CTL.SEQ, ++this.seq);
+    for (let j = 0; j < 13; j++) ctl[CTL.TA + j] = a[j];
+    Atomics.store(ctl, CTL.SEQ, ++h.seq);
     Atomics.notify(ctl, CTL.SEQ);
   }
 
-  private join(): number {
-    const ctl = this.ctl!;
+  /** Waits for helper `i`'s current job; returns its float result. */
+  private join(i = 0): number {
+    const h = this.helpers[i];
+    const ctl = h.ctl;
     for (;;) {
       const d = Atomics.load(ctl, CTL.DONE);
-      if (d === this.seq) break;
+      if (d === h.seq) break;
       if (Atomics.wait(ctl, CTL.DONE, d, 30000) === 'timed-out' && Atomics.load(ctl, CTL.DONE) === d) {
         throw new Error('wasm engine: the gemm helper thread did not answer within 30 s');
       }
     }
     if (ctl[CTL.ERR] !== 0) throw new Error(`wasm engine: the gemm helper thread failed (code ${ctl[CTL.ERR]})`);
     return new Float64Array(ctl.buffer, CTL_FLOAT_BYTE, 8)[CTL_RET];
+  }
+
+  /** Joins helpers 0..n-1 (every one, even after a failure), then reports the first failure. */
+  private joinAll(n: number): number {
+    let sum = 0;
+    let err: unknown;
+    for (let i = 0; i < n; i++) {
+      try {
+        sum += this.join(i);
+      } catch (e) {
+        err ??= e;
+      }
+    }
+    if (err) throw err;
+    return sum;
+  }
+
+  /** Joins the helpers that were posted a part (helpers 0..posted-1; an empty part posts nothing). */
+  private joinPosted(posted: number): number {
+    return this.joinAll(posted);
+  }
+
+  /**
+   * How many threads a product of `flops` is split over: up to the team, each part at least
+   * splitFlops / 2 (below that the hand-off costs more than it saves).
+   */
+  private partsFor(flops: number, units: number): number {
+    if (flops < this.splitFlops) return 1;
+    return Math.max(1, Math.min(this.team, units, Math.floor(flops / (this.splitFlops / 2))));
   }
 
   // ---------------------------------------------------------------- GEMM
@@ -306,30 +366,46 @@ export class WasmEngine {
    * elements. op(A) is M×K, op(B) K×N, C M×N. `threads` 1 forces one thread.
    */
   gemmRaw(dtype: DType, ta: boolean, tb: boolean, M: number, N: number, K: number, A: number, lda: number,
-    B: number, ldb: number, C: number, ldc: number, beta: 0 | 1, threads = 2): void {
+    B: number, ldb: number, C: number, ldc: number, beta: 0 | 1, threads = 64): void {
     const f = dtype === 'f64' ? this.k.gemm_f64 : this.k.gemm_f32;
     const TA = ta ? 1 : 0, TB = tb ? 1 : 0;
-    if (!this.ctl || threads < 2 || this.maxThreads < 2 || 2 * M * N * K < this.splitFlops || (M < 8 && N < 16)) {
-      f(TA, TB, M, N, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
-      return;
-    }
     const es = dtype === 'f64' ? 8 : 4;
     const nr = dtype === 'f64' ? 4 : 8;
     const mTiles = Math.ceil(M / 4), nTiles = Math.ceil(N / nr);
-    const op = dtype === 'f64' ? OP.GEMM_F64 : OP.GEMM_F32;
-    if (nTiles >= mTiles || nTiles >= 2 * 8) {
-      // Split along N in whole NR panels: each thread packs only its half of op(B).
-      const n0 = Math.min(N, Math.ceil(nTiles / 2) * nr);
-      const B1 = B + (tb ? n0 * ldb : n0) * es;
-      this.post(op, [TA, TB, M, N - n0, K, A, lda, B1, ldb, C + n0 * es, ldc, beta, this.ws[1]]);
-      f(TA, TB, M, n0, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
-    } else {
-      const m0 = Math.min(M, Math.ceil(mTiles / 2) * 4);
-      const A1 = A + (ta ? m0 : m0 * lda) * es;
-      this.post(op, [TA, TB, M - m0, N, K, A1, lda, B, ldb, C + m0 * ldc * es, ldc, beta, this.ws[1]]);
-      f(TA, TB, m0, N, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
+    const alongN = nTiles >= mTiles || nTiles >= 2 * 8;
+    const parts = threads < 2 || (M < 8 && N < 16) ? 1 : Math.min(threads, this.partsFor(2 * M * N * K, alongN ? nTiles : mTiles));
+    if (parts < 2) {
+      f(TA, TB, M, N, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
+      return;
     }
-    this.join();
+    const op = dtype === 'f64' ? OP.GEMM_F64 : OP.GEMM_F32;
+    // Part p covers tiles [ceil(tiles·p/parts), ceil(tiles·(p+1)/parts)): each output element is
+    // computed by one thread, in the same order as on one thread (results are bit-identical).
+    let posted = 0;
+    try {
+      if (alongN) {
+        // Split along N in whole NR panels: each thread packs only its part of op(B).
+        const cut = (p: number) => Math.min(N, Math.ceil((nTiles * p) / parts) * nr);
+        for (let p = 1; p < parts; p++) {
+          const n0 = cut(p), n1 = cut(p + 1);
+          if (n1 <= n0) continue;
+          this.post(p - 1, op, [TA, TB, M, n1 - n0, K, A, lda, B + (tb ? n0 * ldb : n0) * es, ldb, C + n0 * es, ldc, beta, this.ws[p]]);
+          posted = p;
+        }
+        f(TA, TB, M, cut(1), K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
+      } else {
+        const cut = (p: number) => Math.min(M, Math.ceil((mTiles * p) / parts) * 4);
+        for (let p = 1; p < parts; p++) {
+          const m0 = cut(p), m1 = cut(p + 1);
+          if (m1 <= m0) continue;
+          this.post(p - 1, op, [TA, TB, m1 - m0, N, K, A + (ta ? m0 : m0 * lda) * es, lda, B, ldb, C + m0 * ldc * es, ldc, beta, this.ws[p]]);
+          posted = p;
+        }
+        f(TA, TB, cut(1), N, K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
+      }
+    } finally {
+      this.joinPosted(posted);
+    }
   }
 
   /**
@@ -337,7 +413,7 @@ export class WasmEngine {
    * (N×K when tb), C is M×N. Shapes are checked against the array lengths.
    */
   gemm(ta: boolean, tb: boolean, M: number, N: number, K: number, A: FloatArray, B: FloatArray, C: FloatArray,
-    beta: 0 | 1 = 0, threads = 2): void {
+    beta: 0 | 1 = 0, threads = 64): void {
     const dtype: DType = C instanceof Float64Array ? 'f64' : 'f32';
     if (A.constructor !== C.constructor || B.constructor !== C.constructor) throw new Error('gemm: mixed dtypes');
     if (A.length < M * K || B.length < K * N || C.length < M * N) {
@@ -350,24 +426,40 @@ export class WasmEngine {
   private names: string[] | undefined;
 
   /**
-   * Runs a row-parallel kernel over `rows` rows: with the helper attached and at least `minRows`
-   * rows, the helper runs rows [r0, rows) while this thread runs [0, r0). `args(r0, r1)` gives the
-   * kernel's arguments for a row range; arguments at the indices in `floatArgs` are floats. Returns
-   * the sum of both halves' results (for kernels that return a sum, e.g. softmax_xent).
+   * Runs a row-parallel kernel over `rows` rows: with helpers attached and at least `minRows`
+   * rows, the rows are cut into up to `threads` ranges of at least minRows / 2 rows; this thread
+   * runs the first, helper p the (p+1)-th. `args(r0, r1)` gives the kernel's arguments for a row
+   * range; arguments at the indices in `floatArgs` are floats. Returns the sum of the ranges'
+   * results in row order (for kernels that return a sum, e.g. softmax_xent).
    */
   callRows(name: string, dtype: DType | undefined, rows: number, minRows: number, args: (r0: number, r1: number) => number[],
     floatArgs: readonly number[] = []): number {
     const f = this.kernel(name, dtype);
-    if (!this.ctl || this.maxThreads < 2 || rows < minRows || rows < 2) return f(...args(0, rows));
-    const r0 = rows >> 1;
-    this.postCall(dtype ? `${name}_${dtype}` : name, args(r0, rows), floatArgs);
-    const mine = f(...args(0, r0));
-    return (typeof mine === 'number' ? mine : 0) + this.join();
+    const team = this.team;
+    if (team < 2 || rows < minRows || rows < 2) return f(...args(0, rows));
+    const parts = Math.min(team, rows, Math.max(2, Math.floor((2 * rows) / Math.max(1, minRows))));
+    const cut = (p: number) => Math.floor((rows * p) / parts);
+    const full = dtype ? `${name}_${dtype}` : name;
+    let posted = 0;
+    let mine = 0;
+    try {
+      for (let p = 1; p < parts; p++) {
+        this.postCall(p - 1, full, args(cut(p), cut(p + 1)), floatArgs);
+        posted = p;
+      }
+      const r = f(...args(0, cut(1)));
+      mine = typeof r === 'number' ? r : 0;
+    } finally {
+      const rest = this.joinPosted(posted);
+      mine += rest;
+    }
+    return mine;
   }
 
-  /** Posts one kernel call to the helper thread (join() waits for it and returns its float result). */
-  private postCall(full: string, a: readonly number[], floatArgs: readonly number[]): void {
-    const ctl = this.ctl!;
+  /** Posts one kernel call to helper `h` (join(h) waits for it and returns its float result). */
+  private postCall(h: number, full: string, a: readonly number[], floatArgs: readonly number[]): void {
+    const helper = this.helpers[h];
+    const ctl = helper.ctl;
     this.names ??= kernelNames(this.k);
     const fn = this.names.indexOf(full);
     if (fn < 0) throw new Error(`wasm engine: the kernel module has no export ${full}`);
@@ -388,7 +480,7 @@ export class WasmEngine {
     ctl[CTL.FN] = fn;
     ctl[CTL.OP] = OP.CALL;
     ctl[CTL.ERR] = 0;
-    Atomics.store(ctl, CTL.SEQ, ++this.seq);
+    Atomics.store(ctl, CTL.SEQ, ++helper.seq);
     Atomics.notify(ctl, CTL.SEQ);
   }
 
@@ -417,18 +509,27 @@ export class WasmEngine {
     const TA = ta ? 1 : 0;
     const nr = dtype === 'f64' ? 4 : 8, es = dtype === 'f64' ? 8 : 4;
     const nTiles = Math.ceil(N / nr);
-    if (!this.ctl || this.maxThreads < 2 || 2 * M * N * K < this.splitFlops || nTiles < 2) {
+    const parts = nTiles < 2 ? 1 : this.partsFor(2 * M * N * K, nTiles);
+    if (parts < 2) {
       f(TA, M, N, K, A, lda, pb.ptr, Npad, 0, C, ldc, beta, this.ws[0]);
       return;
     }
-    const n0 = Math.ceil(nTiles / 2) * nr;
-    this.postCall(`gemm_pp_${dtype}`, [TA, M, N - n0, K, A, lda, pb.ptr, Npad, n0, C + n0 * es, ldc, beta, this.ws[1]], []);
-    f(TA, M, n0, K, A, lda, pb.ptr, Npad, 0, C, ldc, beta, this.ws[0]);
-    this.join();
+    const cut = (p: number) => Math.min(N, Math.ceil((nTiles * p) / parts) * nr);
+    let posted = 0;
+    try {
+      for (let p = 1; p < parts; p++) {
+        const n0 = cut(p), n1 = cut(p + 1);
+        this.postCall(p - 1, `gemm_pp_${dtype}`, [TA, M, n1 - n0, K, A, lda, pb.ptr, Npad, n0, C + n0 * es, ldc, beta, this.ws[p]], []);
+        posted = p;
+      }
+      f(TA, M, cut(1), K, A, lda, pb.ptr, Npad, 0, C, ldc, beta, this.ws[0]);
+    } finally {
+      this.joinPosted(posted);
+    }
   }
 
   /**
-   * Runs a registered job (core/wasm/gemmWorker.ts knows them by id) on the helper thread with
+   * Runs a registered job (core/wasm/gemmWorker.ts knows them by id) on the first helper thread with
    * integer arguments, while this thread runs `mine`; returns when both are done. Without a helper,
    * only `mine` runs (jobs are written so that either thread can do all of the work).
    */
@@ -443,12 +544,12 @@ export class WasmEngine {
     ctl[CTL.FN] = jobId;
     ctl[CTL.OP] = OP.JOB;
     ctl[CTL.ERR] = 0;
-    Atomics.store(ctl, CTL.SEQ, ++this.seq);
+    Atomics.store(ctl, CTL.SEQ, ++this.helpers[0].seq);
     Atomics.notify(ctl, CTL.SEQ);
     try {
       mine();
     } finally {
-      this.join();
+      this.join(0);
     }
   }
 

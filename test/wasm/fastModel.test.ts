@@ -152,3 +152,18 @@ test('fast model matches the reference when no target is <NULL> and when every t
   }
   fast.dispose();
 });
+
+test('lossOnly (what the solver evaluates with) is the loss of loss() bit for bit, f64 and f32, rnn and lstm', () => {
+  const c = CASES[2];
+  const { features, captions } = data(c, 17);
+  for (const cell of ['rnn', 'lstm'] as const) {
+    for (const dtype of ['f64', 'f32'] as DType[]) {
+      const ref = refModel(c, cell, 5);
+      const fast = createFastModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, engine: engine1, dtype, params: ref.params, reuseGrads: true }) as FastCaptioningModel;
+      const only = fast.lossOnly(features, captions);
+      const full = fast.loss(features, captions).loss;
+      assert.ok(Number.isFinite(only) && only > 0, `${cell} ${dtype}: loss ${only}`);
+      assert.equal(only, full, `${cell} ${dtype}: lossOnly ${only} vs loss ${full}`);
+    }
+  }
+});

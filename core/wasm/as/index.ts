@@ -1,3 +1,4 @@
 // AssemblyScript entry: everything the engine module exports.
 export * from './gemm';
 export * from './elementwise';
+export * from './optim';
