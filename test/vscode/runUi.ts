@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { NOTEBOOK_CELLS, notebookJson } from './notebookFixture';
 import { CodeServer, launchBrowser, pickQuick, RESULTS_DIR, ROOT, runCommand, sleep, VSIX, waitForWorkbench } from './harness';
 
 const useVsix = process.argv.includes('--vsix');
@@ -103,6 +104,29 @@ async function openSidebar(page: Page): Promise<void> {
   const checked = await page.locator('.activitybar .action-item.checked a[aria-label^="Gradient Lab"]').count();
   if (!checked) await item.click();
   await page.locator('.pane-header', { hasText: 'Gradient Checks' }).first().waitFor();
+}
+
+/** The screen box of `word` in the first cell-editor line that starts with `line` (tokens split lines into spans arbitrarily). */
+async function wordBox(page: Page, line: string, word: string): Promise<{ x: number; y: number; width: number; height: number } | null> {
+  // A string (this file is compiled without the DOM's types); l and w go in as JSON.
+  return page.evaluate(`((l, w) => {
+    for (const row of Array.from(document.querySelectorAll('.cell-editor-container .view-line'))) {
+      if (!(row.textContent || '').replace(/\\u00a0/g, ' ').trimStart().startsWith(l)) continue;
+      const walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const t = (n.textContent || '').replace(/\\u00a0/g, ' ');
+        const m = new RegExp('(^|[^\\\\w])(' + w + ')([^\\\\w]|$)').exec(t);
+        if (!m) continue;
+        const range = document.createRange();
+        const at = m.index + m[1].length;
+        range.setStart(n, at);
+        range.setEnd(n, at + w.length);
+        const r = range.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }
+    }
+    return null;
+  })(${JSON.stringify(line)}, ${JSON.stringify(word)})`);
 }
 
 type UiTest = { name: string; run(page: Page): Promise<void> };
@@ -304,6 +328,70 @@ const TESTS: UiTest[] = [
       await shot(page, 'python-check-report');
     },
   },
+  {
+    name: 'notebook: shape hovers, a shape warning and a cell\u2019s Check lens in the .ipynb editor',
+    async run(page) {
+      await page.locator('.part.titlebar').first().click().catch(() => undefined);
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill('RNN_Captioning.ipynb');
+      await pickQuick(page, 'RNN_Captioning.ipynb');
+      // The built-in ipynb support renders the cells as editors in the notebook's list.
+      const nbEditor = page.locator('.monaco-workbench');
+      await page.locator('.cell-editor-container .view-line', { hasText: 'next_h, _ =' }).first().waitFor({ timeout: 60_000 });
+      const hover = page.locator('.monaco-hover:not(.hidden) .hover-contents');
+      const hoverShows = async (line: string, word: string, text: string): Promise<string> =>
+        until(`the hover of ${word} saying ${text}`, async () => {
+          await page.mouse.move(5, 5);
+          const box = await wordBox(page, line, word);
+          if (!box) return false;
+          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+          const h = await hover.first().innerText({ timeout: 3000 }).catch(() => '');
+          return h.includes(text) && h;
+        }, 60_000);
+      await hoverShows('x = np.linspace', 'x', 'x: (3, 10)');
+      await hoverShows('next_h, _ =', 'next_h', 'next_h: (3, 4)');
+      await shot(page, 'notebook-hover');
+      // The misshapen call: a warning squiggle on the argument, its message in the hover.
+      const bad = nbEditor.locator('.cell-editor-container', { hasText: 'bad_h' }).first();
+      await until('the warning squiggle in the misshapen call', async () => (await bad.locator('.squiggly-warning').count()) > 0, 60_000);
+      // Wh's first occurrence in that line is the misplaced argument.
+      await hoverShows('bad_h, _ =', 'Wh', 'argument Wx gets Wh (4, 4), expected (10, 4)');
+      await shot(page, 'notebook-warning');
+      await page.mouse.move(5, 5);
+      // The call cell's lens: checks cs231n/rnn_layers.py, then says so on the cell.
+      const lens = nbEditor.locator('.codelens-decoration a', { hasText: 'Check rnn_step_forward' }).first();
+      await lens.waitFor({ timeout: 30_000 });
+      await lens.click();
+      await nbEditor.locator('.codelens-decoration a', { hasText: '\u2713 Check rnn_step_forward: passes' }).first().waitFor({ timeout: 90_000 });
+      // The cell defining a buggy rnn_step_forward: checked on the cell's own code, it fails.
+      // The notebook renders only the cells in view: scroll down to the last one.
+      await until('the cell defining rnn_step_forward in view', async () => {
+        await page.mouse.move(900, 600);
+        await page.mouse.wheel(0, 400);
+        return (await nbEditor.locator('.cell-editor-container .view-line', { hasText: 'def my_step' }).count()) > 0;
+      });
+      await sleep(500);
+      const defLens = nbEditor.locator('.codelens-decoration a', { hasText: /^Check rnn_step_forward$/ }).last();
+      await defLens.waitFor({ timeout: 30_000 });
+      await defLens.click();
+      await nbEditor.locator('.codelens-decoration a', { hasText: '\u2717 Check rnn_step_forward' }).first().waitFor({ timeout: 90_000 });
+      await openSidebar(page);
+      const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Gradient Checks' }) });
+      await until('the notebook checks in the Gradient Checks tree', async () => /rnn_step_forward/.test((await tree.locator('.monaco-list-row').allInnerTexts()).join(' ')), 30_000);
+      const training = page.locator('.pane-header', { hasText: 'Training' }).first();
+      if ((await training.getAttribute('aria-expanded')) === 'true') await training.click();
+      // Both results in view: the passing call cell and the failing cell below it (a taller window for this shot).
+      await page.setViewportSize({ width: 1440, height: 1180 });
+      await page.mouse.move(900, 500);
+      await page.mouse.wheel(0, 2000);
+      await nbEditor.locator('.codelens-decoration a', { hasText: '\u2717 Check rnn_step_forward' }).first().waitFor();
+      await sleep(800);
+      await shot(page, 'notebook-check');
+      await page.setViewportSize({ width: 1440, height: 900 });
+    },
+  },
 ];
 
 async function main(): Promise<number> {
@@ -314,6 +402,8 @@ async function main(): Promise<number> {
   fs.cpSync(path.join(ROOT, 'test', 'vscode', 'workspace'), workspace, { recursive: true });
   // The assignment's layout for the Python checks: cs231n/ at the root, the files to check beside it.
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'pylayers'), workspace, { recursive: true });
+  // A small notebook beside cs231n/, as the assignment's RNN_Captioning.ipynb is.
+  fs.writeFileSync(path.join(workspace, 'RNN_Captioning.ipynb'), notebookJson(NOTEBOOK_CELLS));
   const settings: Record<string, unknown> = {};
   const hasDefault = fs.existsSync(path.join(ROOT, 'data', 'default', 'coco2014_vocab.json'));
   if (!hasDefault) {
