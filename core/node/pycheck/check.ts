@@ -205,7 +205,9 @@ export function importError(err: PyError, absFile: string, cwd: string = path.di
   const errFile = last ? path.resolve(last.file) : absFile;
   const shown = errFile === absFile ? base : path.relative(cwd, errFile) || path.basename(errFile);
   const marks = err.python2 ?? [];
-  if (err.type === 'SyntaxError' && marks.length > 0) {
+  // Python 2 only when the line Python 3 stopped at is one of them (another syntax error is just that).
+  const stoppedAt = last?.line;
+  if (err.type === 'SyntaxError' && marks.some((m) => m.line === stoppedAt && ['print', 'except', 'raise', 'exec', '<>'].includes(m.what))) {
     const groups = new Map<string, { label: string; advice: string; lines: number[] }>();
     for (const m of marks) {
       const [label, advice] = m.fix.split(/:\s*(.*)/s);

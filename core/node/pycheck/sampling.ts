@@ -129,11 +129,14 @@ export function explainSample(m: ModelCase, user: Tensor, ref: readonly number[]
     const sentence = `every step is fed the same word, ${wordName(m, w)} (${w}), instead of the word generated at the step before${w === m.wordToIdx['<NULL>'] ? ' (captions[:, t] holds <NULL> until it is written)' : ''}: feed <START> first, then the argmax of the previous step`;
     if (w !== start) tries.push([{ feed: w }, sentence], [{ feed: w, feedFirst: true }, sentence]);
   }
+  const found: string[] = [];
   for (const [v, sentence] of tries) {
     const s = differs(v);
-    if (s && same(s, user, L0)) return sentence;
+    if (s && same(s, user, L0) && !found.includes(sentence)) found.push(sentence);
   }
-  return undefined;
+  if (found.length <= 1) return found[0];
+  // Two mistakes that write the same captions on these inputs: say both rather than guess.
+  return `${found[0]}; or else (these captions fit ${found.length === 2 ? 'both' : `all ${found.length}`}): ${found.slice(1).join('; or ')}`;
 }
 
 /** The error numpy raises when argmax runs over the batch axis: "(V,) into shape (N,)". */

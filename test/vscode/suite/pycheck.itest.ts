@@ -103,4 +103,28 @@ suite('Python layer checks', () => {
     assert.equal(frame.location.uri.fsPath, uri.fsPath);
     assert.equal(frame.location.range.start.line, 13);
   });
+
+  test('a Python 2 file is one error on its print line, not one per function', async () => {
+    const sub = path.join(ws, 'py2sub');
+    fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'pycorpus', 's08_python2_2016'), sub, { recursive: true });
+    const uri = vscode.Uri.file(path.join(sub, 'cs231n', 'rnn_layers.py'));
+    const rs = await vscode.commands.executeCommand<FunctionResult[]>(PyCmd.checkFile, uri);
+    assert.equal(rs?.length, 15);
+    const diags = await until('the file error', () => vscode.languages.getDiagnostics(uri).length > 0 && vscode.languages.getDiagnostics(uri));
+    assert.equal(diags.length, 1, diags.map((d) => d.message).join('\n'));
+    assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(diags[0].range.start.line, 51, 'line 52: print "rnn_forward: …"');
+    assert.match(diags[0].message, /^rnn_layers\.py is Python 2 code; the notebooks run Python 3: print statement \(lines 52, 221\): write print\(\.\.\.\)/);
+  });
+
+  test("right code that compares strings with `is` passes, with an Information hint", async () => {
+    const sub = path.join(ws, 'issub');
+    fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'pycorpus', 's02_vectorised_2021'), sub, { recursive: true });
+    const uri = vscode.Uri.file(path.join(sub, 'cs231n', 'classifiers', 'rnn.py'));
+    const r = await vscode.commands.executeCommand<FunctionResult>(PyCmd.checkFunction, uri, 'CaptioningRNN.loss');
+    assert.equal(r?.status, 'pass', r?.summary);
+    const diag = await until('the hint', () => vscode.languages.getDiagnostics(uri)[0]);
+    assert.equal(diag.severity, vscode.DiagnosticSeverity.Information);
+    assert.match(diag.message, /hint: lines 39 and 47 compare a string with `is` \(self\.cell_type is 'rnn'\)/);
+  });
 });
