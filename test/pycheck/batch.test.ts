@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -128,6 +128,17 @@ describe('gradlab check-python DIR... (batch)', () => {
     assert.match(r.out, /^class\/missing +(ok +)+miss +miss +15\/17 +cs231n\/classifiers\/rnn\.py is missing$/m);
     assert.match(r.out, /^class\/syntax +(ERR +)+0\/17 +cs231n\/rnn_layers\.py does not import: SyntaxError/m);
     assert.match(r.out, /^2 submissions: 0 pass, 1 with failures, 1 could not be checked \(/m);
+  });
+
+  it('a slow import (not an endless one) gets a second try with a longer limit instead of a false TIME', () => {
+    const dir = path.join(root, 'slow');
+    mkdirSync(dir, { recursive: true });
+    const layers = readFileSync(path.join(root, 'class', 'correct', 'cs231n', 'rnn_layers.py'), 'utf8');
+    writeFileSync(path.join(dir, 'slow_import.py'), layers.replace('import numpy as np\n', 'import numpy as np\nimport time\ntime.sleep(5)\n'));
+    const r = gradlab(root, 'slow/slow_import.py', '--function', 'rnn_step_forward', '--timeout', '4', '--json', '--jobs', '1');
+    assert.equal(r.code, 0, r.out + r.err);
+    const j = JSON.parse(r.out) as typeof json;
+    assert.equal(j.submissions[0].results.rnn_step_forward.status, 'pass', j.submissions[0].note);
   });
 
   it('without a usable Python: one line, exit 2, no table', () => {

@@ -151,6 +151,9 @@ function cellOf(r: FunctionResult, dir: string): BatchCell {
   return { function: r.function, status, summary: r.summary, where: `${path.relative(dir, r.file) || path.basename(r.file)}:${r.line + 1}`, result: r };
 }
 
+const importTimedOut = (results: readonly FunctionResult[]): boolean =>
+  results.length > 0 && results.every((r) => r.problem?.kind === 'timeout' && /^importing\b/.test(r.problem.message));
+
 /** One line for a file whose every function failed the same way: it did not import, or it looped. */
 function fileProblem(rel: string, results: readonly FunctionResult[]): string | undefined {
   if (results.length === 0 || !results.every((r) => r.summary === results[0].summary)) return undefined;
@@ -208,6 +211,12 @@ export async function checkSubmission(sub: Submission, opts: BatchOptions): Prom
     let results: FunctionResult[];
     try {
       results = await checkFunctions(t.abs, found, { ...opts, cwd: dir, prewarm: false });
+      // The import's time limit also covers starting Python and importing numpy, which a machine
+      // busy with other submissions can make slow: an import that timed out gets one more try with
+      // three times the limit before the row says it loops (a false alarm is the worst verdict).
+      if (!opts.signal?.aborted && importTimedOut(results)) {
+        results = await checkFunctions(t.abs, found, { ...opts, cwd: dir, prewarm: false, timeoutMs: 3 * (opts.timeoutMs ?? 10000) });
+      }
     } catch (e) {
       // Not the student's doing (the driver is gone, the disk is full): said on the row, the batch goes on.
       file.problem = `${t.rel} could not be checked: ${e instanceof Error ? e.message : String(e)}`;
