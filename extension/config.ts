@@ -18,7 +18,11 @@ export interface TrainingDefaults {
   maxTrain: number;
   seed: number;
   float32: boolean;
+  /** Train on the 4096-d fc7 features (gradientLab.training.fc7). */
+  fc7: boolean;
   threads: number;
+  /** Feature data held in memory during training, MB (gradientLab.dataset.memoryBudgetMB). */
+  memoryBudgetMB: number;
 }
 
 export interface CheckDefaults {
@@ -75,8 +79,11 @@ export const config = {
       epochs: Math.trunc(num('training.epochs', 50, positive)),
       maxTrain: Math.trunc(num('training.maxTrain', 50, (v) => v >= 0)),
       seed: Math.trunc(num('training.seed', 231)),
-      float32: cfg().get<boolean>('training.float32') === true,
+      // float32 unless turned off: the notebooks' CaptioningRNN trains with dtype=np.float32.
+      float32: cfg().get<boolean>('training.float32') !== false,
+      fc7: cfg().get<boolean>('training.fc7') === true,
       threads: Math.trunc(num('threads', 0, (v) => v >= 0 && v <= 64)),
+      memoryBudgetMB: num('dataset.memoryBudgetMB', 1024, (v) => Number.isFinite(v) && v >= 0),
     };
   },
 

@@ -16,6 +16,7 @@ export type TrainEvent =
   | { kind: 'checkpoint'; file: string; iteration: number; requested: boolean }
   | { kind: 'saveFailed'; file: string; message: string }
   | { kind: 'started'; message: string }
+  | { kind: 'loading'; message: string }
   | { kind: 'done'; stopped: boolean; diverged: boolean; message?: string; checkpoint?: string; iterations: number; finalLoss?: number }
   | { kind: 'error'; message: string };
 
@@ -51,6 +52,8 @@ export function defaultConfig(): TrainConfig {
     numEpochs: t.epochs,
     trainSubset: t.maxTrain > 0 ? t.maxTrain : 50,
     seed: t.seed,
+    float32: t.float32,
+    fc7: t.fc7,
   };
 }
 
@@ -115,7 +118,8 @@ export class TrainingController implements vscode.Disposable {
     const save = path.join(this.saveDir, `run-${new Date().toISOString().replace(/[:.]/g, '-')}.npz`);
     this.runConfig = config;
     const t = settings.training();
-    const job = jobFromPanel(config, dataset, { lrDecay: t.lrDecay, dtype: t.float32 ? 'f32' : 'f64', threads: t.threads, save, sampleCount: 3 });
+    const { float32, fc7, ...form } = config;
+    const job = jobFromPanel(form, dataset, { lrDecay: t.lrDecay, dtype: (float32 ?? t.float32) ? 'f32' : 'f64', fc7: (fc7 ?? t.fc7) || undefined, memoryBudgetMB: t.memoryBudgetMB, threads: t.threads, save, sampleCount: 3 });
     // The host reports a crash or an exit without `done` as an `error` event, so events are all there is to follow.
     const run: TrainingRun = this.factory(job, (raw) => {
       if (this.run !== run) return; // a disposed run's last words
@@ -181,6 +185,10 @@ export class TrainingController implements vscode.Disposable {
         break;
       case 'saveFailed':
         this.log.warn(`could not save ${ev.file}: ${ev.message}`);
+        break;
+      case 'loading':
+        this.state.message = ev.message;
+        this.listener.post({ type: 'status', status: this.state.status, message: ev.message });
         break;
       case 'started':
         this.log.info(`training: ${ev.message}`);
@@ -258,7 +266,9 @@ export function readTrainEvent(raw: unknown): TrainEvent | undefined {
   const m = raw as TrainWorkerEvent;
   switch (m.type) {
     case 'started':
-      return { kind: 'started', message: `${m.model} on ${m.dataset}: ${m.numTrain} captions, ${m.totalIterations} iterations (${m.engine})` };
+      return { kind: 'started', message: `${m.model} on ${m.dataset}: ${m.numTrain} captions, ${m.totalIterations} iterations (${m.engine}${m.features ? `; features ${m.features}` : ''})` };
+    case 'loading':
+      return { kind: 'loading', message: `loading ${m.file} into memory: ${Math.round(m.fraction * 100)}%` };
     case 'step':
       return { kind: 'step', iteration: m.iteration, loss: m.loss, progress: { ...m.progress } };
     case 'epoch':

@@ -155,6 +155,10 @@ export interface TrainConfig {
   /** Number of training captions used (CS231n max_train). */
   trainSubset: number;
   seed: number;
+  /** float32 arithmetic (the notebooks' dtype; default) or float64 (false). */
+  float32?: boolean;
+  /** The 4096-d fc7 features instead of the 512-d PCA ones (CS231n pca_features=False). */
+  fc7?: boolean;
 }
 
 export type TrainStatus = 'idle' | 'running' | 'stopping' | 'stopped' | 'done' | 'failed';
@@ -182,6 +186,8 @@ export interface TrainProgress {
   itPerSec: number;
   /** Seconds left, when known. */
   etaSeconds?: number;
+  /** Where the train features stream from disk: share (0..1) of the time spent waiting for them. */
+  dataWaitShare?: number;
 }
 
 /** A caption sampled during training. */
@@ -507,6 +513,8 @@ const trainConfig: Parser<TrainConfig> = obj({
   numEpochs: posInt,
   trainSubset: posInt,
   seed: int,
+  float32: opt(bool),
+  fc7: opt(bool),
 });
 
 const lossSeries: Parser<LossSeries> = (v, at) => {
@@ -522,6 +530,7 @@ const trainProgress: Parser<TrainProgress> = obj({
   totalEpochs: nonNegInt,
   itPerSec: num,
   etaSeconds: opt(num),
+  dataWaitShare: opt(num),
 });
 const sampledCaption: Parser<SampledCaption> = obj({ split, text: str, groundTruth: opt(str) });
 const trainStatus = oneOf(TRAIN_STATUSES);

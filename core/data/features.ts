@@ -96,7 +96,9 @@ export interface FeatureRowStats {
   direct: boolean;
 }
 
-const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+// core compiles without DOM or Node types: performance is looked up on globalThis.
+const perf = (globalThis as { performance?: { now(): number } }).performance;
+const now = (): number => (perf ? perf.now() : Date.now());
 
 export class FeatureRows {
   readonly file: string;

@@ -114,7 +114,7 @@ export interface PrepareOptions {
   signal?: LoadOptions['signal'];
   tick?: LoadOptions['tick'];
   /** Loading progress: rows done of the rows to load, over the splits being held. */
-  onProgress?(p: { split: SplitName; file: string; doneRows: number; totalRows: number; fraction: number }): void;
+  onProgress?(p: { split: SplitName; file: string; doneRows: number; totalRows: number; fraction: number; totalBytes: number }): void;
   /** Use direct reads of contiguous files (default true; false: HDF5 hyperslabs only). */
   direct?: boolean;
   /** Block size of the loads in bytes (default 32 MiB). */
@@ -165,6 +165,7 @@ export async function prepareFeatures(ds: Dataset, opts: PrepareOptions = {}): P
     }
     const toLoad = SPLITS.filter((s) => plan[s] === 'memory' && fr[s] && !fr[s]!.resident);
     const totalRows = toLoad.reduce((a, s) => a + fr[s]!.rows, 0);
+    const totalBytes = toLoad.reduce((a, s) => a + fr[s]!.bytes, 0);
     let before = 0;
     for (const split of toLoad) {
       const f = fr[split]!;
@@ -172,7 +173,7 @@ export async function prepareFeatures(ds: Dataset, opts: PrepareOptions = {}): P
         signal: opts.signal,
         tick: opts.tick,
         blockBytes: opts.blockBytes,
-        onProgress: (done) => opts.onProgress?.({ split, file: f.file, doneRows: before + done, totalRows, fraction: totalRows > 0 ? (before + done) / totalRows : 1 }),
+        onProgress: (done) => opts.onProgress?.({ split, file: f.file, doneRows: before + done, totalRows, fraction: totalRows > 0 ? (before + done) / totalRows : 1, totalBytes }),
       });
       before += f.rows;
     }

@@ -14,6 +14,9 @@ import { Prefetcher, startReader } from './prefetch';
 
 export type { LoadCancelled };
 
+/** Loads at least this large report progress (`loading` events). */
+export const LOADING_EVENTS_FROM_BYTES = 64 * 1024 * 1024;
+
 export interface FeedOptions {
   budgetMB?: number;
   /** Fetch the next minibatches in a reader thread when the train features stream (default true). */
@@ -45,7 +48,10 @@ export class TrainFeed {
       budgetMB: opts.budgetMB,
       signal: opts.signal,
       tick: opts.tick,
-      onProgress: (p) => opts.onLoading?.({ file: p.file, fraction: p.fraction, doneRows: p.doneRows, totalRows: p.totalRows }),
+      // Small loads (the embedded default's 2 MB) take milliseconds: no progress events for them.
+      onProgress: (p) => {
+        if (p.totalBytes >= LOADING_EVENTS_FROM_BYTES) opts.onLoading?.({ file: p.file, fraction: p.fraction, doneRows: p.doneRows, totalRows: p.totalRows });
+      },
     });
     return this.prepared;
   }

@@ -152,6 +152,8 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
   const inputs = new Map<NumKey, HTMLInputElement>();
   let cellSel: HTMLSelectElement | undefined;
   let ruleSel: HTMLSelectElement | undefined;
+  let dtypeSel: HTMLSelectElement | undefined;
+  let featSel: HTMLSelectElement | undefined;
   let editTimer = 0;
 
   function readConfig(): { config?: TrainConfig; error?: string } {
@@ -172,6 +174,8 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
     }
     if (cellSel) c.cellType = cellSel.value === 'rnn' ? 'rnn' : 'lstm';
     if (ruleSel) c.updateRule = UPDATE_RULES.find((r) => r === ruleSel?.value) ?? c.updateRule;
+    if (dtypeSel) c.float32 = dtypeSel.value !== 'float64';
+    if (featSel) c.fc7 = featSel.value === 'fc7';
     return { config: c };
   }
 
@@ -204,6 +208,10 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
       els.form.append(labelled(f.label, input));
       if (f.key === 'wordvecDim') els.form.append(labelled('Update rule', ruleSel));
     }
+    // The notebooks' settings: float32 and the PCA features; float64 and fc7 one choice away.
+    dtypeSel = select([{ value: 'float32', label: 'float32' }, { value: 'float64', label: 'float64' }] as const, c.float32 === false ? 'float64' : 'float32', onEdit);
+    featSel = select([{ value: 'pca', label: 'PCA (512-d)' }, { value: 'fc7', label: 'fc7 (4096-d)' }] as const, c.fc7 ? 'fc7' : 'pca', onEdit);
+    els.form.append(labelled('Precision', dtypeSel), labelled('Features', featSel));
   }
 
   function syncButtons(): void {
@@ -227,6 +235,7 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
           ['Epoch', `${p.epoch} / ${p.totalEpochs}`],
           ['Speed', `${num(p.itPerSec, 3)} it/s`],
           ['ETA', going ? duration(p.etaSeconds) : '—'],
+          ...(p.dataWaitShare !== undefined ? [['Data wait', `${num(p.dataWaitShare * 100, 2)} %`] as [string, string]] : []),
         ]
       : [
           ['Iteration', '—'],
