@@ -29,7 +29,8 @@ try {
   for (const f of ['package.json', 'README.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'tsconfig.base.json', 'tsconfig.json']) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(stage, f));
   }
-  for (const d of ['media', 'python', join('data', 'default'), join('docs', 'screenshots')]) {
+  // The embedded default dataset is not shipped: it is generated on first use (core/node/defaultDataset.ts).
+  for (const d of ['media', 'python', join('docs', 'screenshots')]) {
     if (existsSync(join(root, d))) cpSync(join(root, d), join(stage, d), { recursive: true });
   }
   run(process.execPath, ['esbuild.mjs', '--production'], stage);
