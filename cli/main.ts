@@ -3,6 +3,7 @@
  * Exit status: 0 ok, 1 a check failed, 2 bad input (one line on stderr, never a stack trace).
  */
 import { UsageError } from './args';
+import { installDefaultDatasetProgress } from './defaultData';
 import * as check from './commands/check';
 import * as demo from './commands/demo';
 import * as evalCmd from './commands/eval';
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`usage: ${mod.usage ?? `gradlab ${name}`}\n`);
     return 0;
   }
+  installDefaultDatasetProgress();
   return mod.run(rest);
 }
 

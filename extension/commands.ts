@@ -8,6 +8,7 @@ import { Cmd, View, type CommandId } from './constants';
 import type { Ctx } from './ctx';
 import { writeFileAtomic } from './files';
 import { CancelledError } from './jobs';
+import { reportTo } from './generationProgress';
 import { errorMessage } from './log';
 import { fmtErr, fmtIndex, isFailing } from './views/checksTree';
 import { loadCheckpoint, sampleCaptions, showGradients, showHiddenStates, type TraceChoice } from './analysis';
@@ -106,7 +107,7 @@ async function runGradientCheck(ctx: Ctx, choice: CheckChoice): Promise<CheckRep
 async function pickDataset(): Promise<DatasetSource | undefined> {
   const configured = config.datasetPath();
   const items: (vscode.QuickPickItem & { source?: DatasetSource; browse?: boolean })[] = [
-    { label: '$(package) Embedded default dataset', description: 'coloured-shape scenes, ships with the extension', source: { kind: 'default' } },
+    { label: '$(package) Embedded default dataset', description: 'coloured-shape scenes, generated on first use', source: { kind: 'default' } },
     ...(configured ? [{ label: `$(folder) ${configured}`, description: 'gradientLab.dataset.path', source: { kind: 'folder', path: configured } as DatasetSource }] : []),
     { label: '$(folder-opened) Choose a folder in the CS231n layout…', description: 'coco2014_captions.h5, *_vgg16_fc7_pca.h5, coco2014_vocab.json', browse: true },
   ];
@@ -140,8 +141,8 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
     if (!source) return undefined;
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Opening ${source.kind === 'default' ? 'the embedded default dataset' : source.path}`, cancellable: true },
-      async (_p, token) => {
-        const ds = await ctx.openDataset(source, token);
+      async (p, token) => {
+        const ds = await ctx.openDataset(source, token, reportTo(p));
         void vscode.commands.executeCommand(`${View.dataset}.focus`);
         return ds;
       },

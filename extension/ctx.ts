@@ -17,6 +17,7 @@ import { captionsPayload } from './analysis';
 import { config } from './config';
 import { ContextKey, View } from './constants';
 import { writeFileAtomic } from './files';
+import { generationProgress } from './generationProgress';
 import { JobRunner } from './jobs';
 import { Log } from './log';
 import { PersistentState } from './state';
@@ -179,8 +180,10 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** Opens a dataset in a worker; the previous one stays until the new one is fully read. */
-  async openDataset(source: DatasetSource, token?: vscode.CancellationToken): Promise<DatasetSummary> {
-    const opening = this.jobs.run({ kind: 'datasetInfo', source }, { token });
+  async openDataset(source: DatasetSource, token?: vscode.CancellationToken, onProgress?: (message: string, fraction?: number) => void): Promise<DatasetSummary> {
+    // The embedded default's first use generates it (seconds): shown in the caller's notification, or in one of its own.
+    const notice = onProgress ? undefined : generationProgress(token);
+    const opening = this.jobs.run({ kind: 'datasetInfo', source }, { token: notice?.token ?? token, onProgress: onProgress ?? notice?.onProgress });
     this.datasetOpening = opening;
     try {
       const ds = await opening;
@@ -190,6 +193,7 @@ export class Ctx implements vscode.Disposable {
       this.changed.fire('dataset');
       return ds;
     } finally {
+      notice?.dispose();
       if (this.datasetOpening === opening) this.datasetOpening = undefined;
     }
   }

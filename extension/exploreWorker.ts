@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runExplore, type ExploreData, type ExploreRequest, type ExploreResult } from '../core/explore/index';
 import { openDatasetAt } from '../core/node/fsAccess';
+import { setGenerationHooks } from '../core/node/defaultDataset';
 
 export interface ExploreJob {
   request: ExploreRequest;
@@ -22,6 +23,9 @@ export type FromExploreWorker =
 function post(m: FromExploreWorker): void {
   parentPort?.postMessage(m);
 }
+
+// The embedded default's first use generates it here (seconds), with progress like any other step.
+setGenerationHooks({ onProgress: (p) => post({ type: 'progress', message: `first use: generating the embedded default dataset (${p.stage})`, fraction: p.fraction }) });
 
 async function main(job: ExploreJob): Promise<void> {
   const t0 = Date.now();

@@ -53,8 +53,9 @@ export function escapeHtml(s: string): string {
  */
 export function contentSecurityPolicy(view: ViewKind, cspSource: string, nonce: string, inlineStyles = false): string {
   // The captions gallery shows CS231n images, which the dataset names by remote URL (Flickr); they
-  // are the only remote content any view loads, and only as images.
-  const img = view === 'captions' ? `${cspSource} https:` : cspSource;
+  // are the only remote content any view loads, and only as images. The embedded default's pictures
+  // are drawn from their scene records in the job worker and come as PNG data: URLs.
+  const img = view === 'captions' ? `${cspSource} https: data:` : cspSource;
   return [
     "default-src 'none'",
     `img-src ${img}`,

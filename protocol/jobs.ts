@@ -91,8 +91,13 @@ export interface SampleJob {
   seed: number;
 }
 
-/** An image's reference: a URL, a file inside the dataset folder, or why there is none. */
-export type ImageSource = { kind: 'url'; url: string } | { kind: 'file'; path: string; label: string } | { kind: 'none'; reason: string };
+/** An image's reference: a URL, a file inside the dataset folder, a picture drawn from its scene, or why there is none. */
+export type ImageSource =
+  | { kind: 'url'; url: string }
+  | { kind: 'file'; path: string; label: string }
+  /** Drawn from the image's scene record (embedded shapes set): a PNG `data:` URL. */
+  | { kind: 'picture'; dataUrl: string; label: string }
+  | { kind: 'none'; reason: string };
 
 export interface SampledImage {
   split: 'train' | 'val';

@@ -42,7 +42,8 @@ try {
   for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'tsconfig.base.json', 'tsconfig.json']) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(stage, f));
   }
-  for (const d of ['media', 'python', join('data', 'default')]) {
+  // The embedded default dataset is not shipped: it is generated on first use (core/node/defaultDataset.ts).
+  for (const d of ['media', 'python']) {
     if (existsSync(join(root, d))) cpSync(join(root, d), join(stage, d), { recursive: true });
   }
   // Of the screenshots, only those the README shows (the walkthrough's pages show none).

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   if (pack.status !== 0) process.exit(pack.status ?? 1);
   const dataDir = path.join(ROOT, '.vscode-test', 'try');
   fs.rmSync(path.join(dataDir, 'extensions'), { recursive: true, force: true }); // always the fresh build
-  const folder = fs.existsSync(path.join(ROOT, 'data', 'default', 'coco2014_vocab.json')) ? path.join(ROOT, 'data', 'default') : path.join(ROOT, 'test', 'vscode', 'workspace');
+  const folder = path.join(ROOT, 'test', 'vscode', 'workspace');
   const port = process.env.PORT ? Number(process.env.PORT) : (await isFree(8080)) ? 8080 : await freePort();
   const server = await CodeServer.start({ vsix: VSIX, dataDir, port, log: (l) => console.log(l) });
   const url = server.url(folder);

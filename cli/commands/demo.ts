@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { TrainStatus } from '../../core/solver';
 import { openDatasetAt } from '../../core/node/fsAccess';
 import { intFlag, noPositionals, parseArgs, strFlag, UsageError } from '../args';
+import { prepareDataset } from '../defaultData';
 import { failures, formatTable } from './check';
 
 export const usage = `gradlab demo [--dataset PATH|default] [--seed S] [--save FILE.npz]
@@ -37,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   if (save !== undefined) checkSavePath(save);
   const dataset = strFlag(p, 'dataset') ?? 'default';
   if (dataset !== 'default') (await openDatasetAt(dataset)).close();
+  else await prepareDataset(dataset);
   const out = process.stdout;
   out.write('1. Gradient check of every layer and of the captioning model (float64, seed 231)\n\n');
   const report = runChecks({ seed: 231 });

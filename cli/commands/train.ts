@@ -9,6 +9,7 @@ import { startTraining } from '../../core/node/trainHost';
 import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
 import { choiceFlag, intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 import { checkSavePath } from './demo';
+import { prepareDataset } from '../defaultData';
 import { loadCheckpoint } from '../../core/node/checkpointFile';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../core/data/features';
 import { MAX_THREADS } from '../../core/node/fastEngine';
@@ -183,6 +184,7 @@ export async function run(argv: string[]): Promise<number> {
     closed = true;
     runHandle.cancel();
   });
+  if (typeof job.dataset === 'string') await prepareDataset(job.dataset);
   const runHandle = startTraining(job, { onEvent: (e) => closed || onEvent(e) });
   let interrupts = 0;
   const onSigint = (): void => {

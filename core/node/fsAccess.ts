@@ -1,12 +1,13 @@
 /**
- * Node adapter of the dataset layer: DataAccess over node:fs + h5wasm, and where the embedded
- * default dataset lives (data/default next to dist/ in the repo and in the installed .vsix).
+ * Node adapter of the dataset layer: DataAccess over node:fs + h5wasm, and opening the embedded
+ * default dataset (generated into the user's cache on first use: core/node/defaultDataset.ts).
  */
-import { existsSync, promises as fsp, statSync } from 'node:fs';
+import { promises as fsp, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DataAccess } from '../data/access';
-import { openDataset, VOCAB_FILE } from '../data/loader';
+import { openDataset } from '../data/loader';
 import { DatasetError, type Dataset, type OpenOptions } from '../data/types';
+import { defaultDatasetDir, ensureDefaultDataset, generatedDefaultDir } from './defaultDataset';
 import { openH5File } from './h5';
 
 /** DataAccess for the folder `dir`. */
@@ -42,31 +43,17 @@ export function fsAccess(dir: string): DataAccess {
   };
 }
 
-/** Environment variable that overrides where the embedded default dataset is looked for. */
-export const DEFAULT_DATA_ENV = 'GRADLAB_DEFAULT_DATA';
+export { DEFAULT_DATA_ENV } from './defaultDataset';
 
 /**
- * The folder of the embedded default dataset. Looks for `data/default` in the folders above
- * this module: dist/ for the bundles (dist/cli.js, dist/extension.js, dist/*Worker.js, also
- * inside an installed .vsix) and core/node/ when run from source (tsx tests, scripts).
+ * The folder of the embedded default dataset when it is already generated (in the user's cache,
+ * or where GRADLAB_DEFAULT_DATA points); throws a DatasetError naming the folder when it is not.
+ * `openDefaultDataset` generates it on first use instead.
  */
 export function findDefaultDatasetDir(): string {
-  const tried: string[] = [];
-  const env = process.env[DEFAULT_DATA_ENV];
-  const candidates: string[] = env ? [path.resolve(env)] : [];
-  let dir = typeof __dirname === 'string' ? __dirname : process.cwd();
-  for (let i = 0; i < 5; i++) {
-    candidates.push(path.join(dir, 'data', 'default'));
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  candidates.push(path.join(process.cwd(), 'data', 'default'));
-  for (const c of candidates) {
-    tried.push(c);
-    if (existsSync(path.join(c, VOCAB_FILE))) return c;
-  }
-  throw new DatasetError(`embedded default dataset not found (looked in ${tried.join(', ')})`);
+  const dir = generatedDefaultDir();
+  if (dir === null) throw new DatasetError(`embedded default dataset not generated yet (expected in ${defaultDatasetDir()})`);
+  return dir;
 }
 
 /** Opens `spec`: `default` for the embedded set, else a dataset folder (or a file inside one). */
@@ -82,7 +69,7 @@ export async function openDatasetAt(spec: string, opts: OpenOptions = {}): Promi
   return openDataset(fsAccess(dir), opts);
 }
 
-/** Opens the embedded default dataset (coloured shapes, PCA features only). */
+/** Opens the embedded default dataset (coloured shapes, PCA features only), generating it into the cache on first use. */
 export async function openDefaultDataset(opts: OpenOptions = {}): Promise<Dataset> {
-  return openDataset(fsAccess(findDefaultDatasetDir()), { name: 'default', source: 'default', ...opts });
+  return openDataset(fsAccess(await ensureDefaultDataset()), { name: 'default', source: 'default', ...opts });
 }

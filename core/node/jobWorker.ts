@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
 import { runChecks } from '../checks';
 import type { Dataset } from '../data/types';
-import { CAPTIONS_FILE, featureFile } from '../data/loader';
+import { CAPTIONS_FILE, featureFile, SCENES_FILE } from '../data/loader';
 import type { DatasetKeyInfo } from '../../protocol/lsp';
 import { CaptioningModel } from '../model';
 import { intTensor } from '../tensor';
@@ -18,6 +18,8 @@ import { Rng } from '../random';
 import { loadCheckpoint } from './checkpointFile';
 import { fsAccess, openDatasetAt } from './fsAccess';
 import { checkModelAtSizes } from './sizedCheck';
+import { checkScene, scenePngDataUrl } from './scenePng';
+import { setGenerationHooks } from './defaultDataset';
 
 function post(msg: FromJobWorker): void {
   parentPort?.postMessage(msg);
@@ -26,6 +28,10 @@ function post(msg: FromJobWorker): void {
 function progress(message: string, fraction?: number): void {
   post({ type: 'progress', message, fraction });
 }
+
+// A job that opens the embedded default before it is generated generates it (the host cancels by
+// terminating this worker; the temporary folder is cleaned up by a later generation).
+setGenerationHooks({ onProgress: (p) => progress(p.stage === 'done' ? 'embedded default dataset ready' : `first use: generating the embedded default dataset (${p.stage})`, p.fraction) });
 
 /** dtype names as numpy prints them, from the HDF5 element kind and size. */
 function dtypeName(kind: string, bytes: number): string {
@@ -161,7 +167,12 @@ async function sample(req: SampleJob): Promise<SampleResult> {
     const items: SampledImage[] = runs[0].map((r, i) => {
       const ref = r.imageRef;
       let image: ImageSource = { kind: 'none', reason: 'the split has no image list' };
-      if (ref !== null) {
+      const scene = ds.scenes?.[req.split][r.imageIndex];
+      if (scene !== undefined) {
+        // The embedded default ships no image files: its pictures are drawn from the scene records.
+        const checked = checkScene(scene);
+        image = typeof checked === 'string' ? { kind: 'none', reason: `${SCENES_FILE}: ${req.split}[${r.imageIndex}]: ${checked}` } : { kind: 'picture', dataUrl: scenePngDataUrl(checked), label: ref ?? `${req.split} scene ${r.imageIndex}` };
+      } else if (ref !== null) {
         const res = resolveImageRef(ds, ref);
         image = res.kind === 'url' ? { kind: 'url', url: res.url } : res.kind === 'file' ? { kind: 'file', path: res.path, label: res.relPath } : { kind: 'none', reason: res.reason };
       }

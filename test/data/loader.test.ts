@@ -4,7 +4,7 @@
  * the COCO fixture with the real vocabulary, max_train, minibatches, decoding, image refs.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { checkScene } from '../../core/node/scenePng';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -226,19 +226,18 @@ describe('CS231n semantics', () => {
 });
 
 describe('embedded default dataset', () => {
-  it('opens through openDatasetAt("default") with its images on disk', async () => {
+  it('opens through openDatasetAt("default") (generated into the cache on first use), each image a scene record', async () => {
     const ds = await openDatasetAt('default');
     try {
       assert.equal(ds.source, 'default');
       assert.deepEqual([ds.T, ds.D], [17, 512]);
       assert.ok(ds.V > 30 && ds.V < 50, `V = ${ds.V}`);
-      assert.deepEqual([ds.splits.train.numCaptions, ds.splits.train.numImages, ds.splits.val.numCaptions, ds.splits.val.numImages], [8000, 1600, 2000, 400]);
+      assert.deepEqual([ds.splits.train.numCaptions, ds.splits.train.numImages, ds.splits.val.numCaptions, ds.splits.val.numImages], [100000, 20000, 25000, 5000]);
       assert.deepEqual(ds.warnings, []);
-      assert.ok(ds.scenes && ds.scenes.val.length === 400);
-      for (const i of [0, 399]) {
-        const ref = resolveImageRef(ds, ds.splits.val.urls?.[i] ?? '');
-        assert.equal(ref.kind, 'file');
-        if (ref.kind === 'file') assert.ok(existsSync(ref.path), ref.path);
+      assert.ok(ds.scenes && ds.scenes.val.length === 5000);
+      for (const i of [0, 4999]) {
+        assert.equal(ds.splits.val.urls?.[i], `scenes.json#val/${i}`);
+        assert.equal(typeof checkScene(ds.scenes.val[i]), 'object');
       }
       const text = captionText(ds.splits.train.captions.data.subarray(0, 17), ds)[0];
       assert.match(text, /(circle|square|diamond|triangle|shapes)/);

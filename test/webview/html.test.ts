@@ -19,9 +19,9 @@ describe('extension/webviewHtml', () => {
     assert.doesNotMatch(html, /\son[a-z]+=|style=/i);
   });
 
-  it('allows remote https images only in the captions view', () => {
-    assert.match(contentSecurityPolicy('captions', 'vscode-resource:', 'n'), /img-src vscode-resource: https:;/);
-    for (const v of ['report', 'hidden', 'gradflow', 'training'] as const) assert.doesNotMatch(contentSecurityPolicy(v, 'x:', 'n'), /https:/);
+  it('allows remote https images and drawn data: pictures only in the captions view', () => {
+    assert.match(contentSecurityPolicy('captions', 'vscode-resource:', 'n'), /img-src vscode-resource: https: data:;/);
+    for (const v of ['report', 'hidden', 'gradflow', 'training'] as const) assert.doesNotMatch(contentSecurityPolicy(v, 'x:', 'n'), /https:|data:/);
   });
 
   it('makes a fresh 128-bit nonce each time and escapes what it embeds', () => {

@@ -1,7 +1,8 @@
 /**
  * Captions gallery: each image with its ground-truth captions and what the model says (greedy,
  * beam, temperature), for the train and val splits. Images are local dataset files (webview
- * resource URIs) or the CS231n layout's remote URLs; one that fails to load (offline, dead
+ * resource URIs), the CS231n layout's remote URLs, or, for the embedded default, pictures drawn
+ * from the scene records (PNG data: URLs); one that fails to load (offline, dead
  * Flickr link) is replaced by a labelled placeholder.
  */
 import type { Host } from '../api';
@@ -101,9 +102,10 @@ function sampleLabel(s: CaptionSample): string {
   return 'greedy';
 }
 
-/** Only addresses a webview can load from its dataset: https (http upgraded) and webview resources. */
+/** Only addresses a webview can load from its dataset: https (http upgraded), webview resources and drawn PNG pictures. */
 export function safeImageSrc(src: string): string | undefined {
   if (src.startsWith('http://')) return `https://${src.slice(7)}`;
+  if (/^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/.test(src)) return src;
   if (/^(https:|vscode-resource:|vscode-webview-resource:)/i.test(src)) return src;
   return undefined;
 }

@@ -26,28 +26,28 @@ export function insideShape(o: SceneObject, u: number, v: number): boolean {
   }
 }
 
-/** (64, 64, 3) uint8 RGB, row-major HWC. */
-export function renderScene(scene: Scene, style: SceneStyle): Uint8Array {
-  const n = CANVAS * CANVAS;
+/** (size, size, 3) uint8 RGB, row-major HWC (64×64 unless asked). */
+export function renderScene(scene: Scene, style: SceneStyle, size = CANVAS): Uint8Array {
+  const n = size * size;
   const img = new Float64Array(n * 3);
   for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) img[p * 3 + c] = style.background[c];
   scene.objects.forEach((o, k) => {
     const col = style.rgb[k];
     const reach = 1.3 * o.r;
-    const x0 = Math.max(0, Math.floor((o.x - reach) * CANVAS));
-    const x1 = Math.min(CANVAS - 1, Math.ceil((o.x + reach) * CANVAS));
-    const y0 = Math.max(0, Math.floor((o.y - reach) * CANVAS));
-    const y1 = Math.min(CANVAS - 1, Math.ceil((o.y + reach) * CANVAS));
+    const x0 = Math.max(0, Math.floor((o.x - reach) * size));
+    const x1 = Math.min(size - 1, Math.ceil((o.x + reach) * size));
+    const y0 = Math.max(0, Math.floor((o.y - reach) * size));
+    const y1 = Math.min(size - 1, Math.ceil((o.y + reach) * size));
     for (let py = y0; py <= y1; py++) {
       for (let px = x0; px <= x1; px++) {
         let hits = 0;
         for (let sy = 0; sy < SS; sy++) {
-          const v = (py + (sy + 0.5) / SS) / CANVAS;
-          for (let sx = 0; sx < SS; sx++) if (insideShape(o, (px + (sx + 0.5) / SS) / CANVAS, v)) hits++;
+          const v = (py + (sy + 0.5) / SS) / size;
+          for (let sx = 0; sx < SS; sx++) if (insideShape(o, (px + (sx + 0.5) / SS) / size, v)) hits++;
         }
         if (hits === 0) continue;
         const cov = hits / (SS * SS);
-        const p = (py * CANVAS + px) * 3;
+        const p = (py * size + px) * 3;
         for (let c = 0; c < 3; c++) img[p + c] = img[p + c] * (1 - cov) + col[c] * cov;
       }
     }

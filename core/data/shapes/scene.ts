@@ -36,18 +36,37 @@ export interface SceneObject {
   x: number;
   y: number;
   r: number;
+  /** Jittered RGB it is drawn in (generated scenes carry it; without it, the colour's base RGB). */
+  rgb?: [number, number, number];
 }
 
 export interface Scene {
   relation: 'vertical' | 'horizontal' | null;
   objects: SceneObject[];
+  /** Background RGB (generated scenes carry it; without it, white). */
+  background?: [number, number, number];
+  /** Seed of the scene's texture: a faint grain on the background of its picture and a part of its features. */
+  texture?: number;
 }
 
-/** What the renderer needs beyond the scene facts. */
+/** What the renderer needs beyond the scene facts (generated scene records carry it too). */
 export interface SceneStyle {
   background: [number, number, number];
   /** Jittered RGB per object. */
   rgb: [number, number, number][];
+}
+
+/** The style a scene record carries, or white and the base colours for a record without one. */
+export function styleOf(scene: Scene): SceneStyle {
+  return {
+    background: scene.background ?? [255, 255, 255],
+    rgb: scene.objects.map((o) => o.rgb ?? ([...COLOR_RGB[o.color]] as [number, number, number])),
+  };
+}
+
+/** The scene record with its style in it (what scenes.json holds), so it can be drawn again exactly. */
+export function withStyle(scene: Scene, style: SceneStyle): Scene {
+  return { relation: scene.relation, objects: scene.objects.map((o, k) => ({ ...o, rgb: style.rgb[k] })), background: style.background };
 }
 
 const uniformIn = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
