@@ -1,12 +1,13 @@
 /**
- * `gradlab bench [--workload NAME[,NAME…]] [--repeats N] [--threads 1|2] [--json]`: the engine's side
+ * `gradlab bench [--workload NAME[,NAME…]] [--repeats N] [--threads N] [--json]`: the engine's side
  * of the benchmark alone (`npm run bench` adds the numpy reference and the ratios).
  */
-import { createNodeEngine } from '../../core/node/fastEngine';
+import { createNodeEngine, MAX_THREADS, resolveThreads } from '../../core/node/fastEngine';
 import { WORKLOADS, runEngineWorkload, type EngineResult } from '../../bench/workloads';
 import { parseArgs, UsageError } from '../args';
 
-export const usage = `gradlab bench [--workload NAME[,NAME…]] [--repeats N] [--threads 1|2] [--json]
+export const usage = `gradlab bench [--workload NAME[,NAME…]] [--repeats N] [--threads N] [--json]
+  --threads N: engine threads (default 0 = every core); timed at 1, 2 and N threads
   workloads (a prefix such as "train" selects a group): ${WORKLOADS.map((w) => w.name).join(', ')}`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -23,13 +24,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const repeats = p.flags.has('repeats') ? Number(p.flags.get('repeats')) : 5;
   if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`--repeats must be a positive integer, got "${String(p.flags.get('repeats'))}"`);
-  const threads = p.flags.has('threads') ? Number(p.flags.get('threads')) : 2;
-  if (threads !== 1 && threads !== 2) throw new UsageError(`--threads must be 1 or 2, got "${String(p.flags.get('threads'))}"`);
+  const asked = p.flags.has('threads') ? Number(p.flags.get('threads')) : 0;
+  if (!Number.isInteger(asked) || asked < 0 || asked > MAX_THREADS) throw new UsageError(`--threads must be an integer from 0 (every core) to ${MAX_THREADS}, got "${String(p.flags.get('threads'))}"`);
+  const threads = resolveThreads(asked);
   const engine = await createNodeEngine({ threads });
   const results: EngineResult[] = [];
   try {
     for (const name of names) {
-      const r = runEngineWorkload(engine, name, repeats, threads === 2 ? [1, 2] : [1]);
+      const r = runEngineWorkload(engine, name, repeats, [...new Set([1, Math.min(2, threads), threads])]);
       results.push(r);
       if (!p.flags.has('json')) {
         const parts = Object.entries(r.threads).map(([t, x]) => `${t}T ${x.wallMs.toFixed(1)} ms (busy CPU ${x.cpuMs.toFixed(1)} ms)`);
