@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CellType, CheckpointSummary, SampleResult, TraceResult } from '../protocol/jobs';
-import type { CaptionRef, CaptionsPayload, GradFlowPayload, GradFlowSeries, HiddenStatesPayload, Split } from '../protocol/webview';
+import type { CaptionRef, GradFlowPayload, GradFlowSeries, HiddenStatesPayload, Split } from '../protocol/webview';
 import { config } from './config';
 import type { Ctx } from './ctx';
 
@@ -114,21 +114,6 @@ export async function sampleCaptions(ctx: Ctx, opts: { split?: Split; count?: nu
   ctx.panels.refresh('captions');
   void ctx.panels.show('captions');
   return r;
-}
-
-/** The gallery payload, with local images turned into webview URIs (pictures drawn from scenes come as data: URLs). */
-export function captionsPayload(r: SampleResult, webview: vscode.Webview): CaptionsPayload {
-  return {
-    model: r.model,
-    items: r.items.map((it) => ({
-      split: it.split,
-      imageIndex: it.imageIndex,
-      src: it.image.kind === 'url' ? it.image.url : it.image.kind === 'file' ? webview.asWebviewUri(vscode.Uri.file(it.image.path)).toString() : it.image.kind === 'picture' ? it.image.dataUrl : '',
-      label: it.image.kind === 'url' ? it.image.url : it.image.kind === 'file' || it.image.kind === 'picture' ? it.image.label : it.image.reason,
-      groundTruth: it.groundTruth,
-      samples: it.samples,
-    })),
-  };
 }
 
 /** Load Checkpoint…: reads and checks an .npz against the open dataset; the model then drives sampling and traces. */

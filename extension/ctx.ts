@@ -13,7 +13,7 @@ import type {
   TrainProgress,
   TrainStatus,
 } from '../protocol/webview';
-import { captionsPayload } from './analysis';
+import { captionsPayload } from './captionsPayload';
 import { config } from './config';
 import { ContextKey, View } from './constants';
 import { writeFileAtomic } from './files';

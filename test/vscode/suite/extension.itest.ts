@@ -77,7 +77,8 @@ suite('Gradient Lab in VS Code', () => {
     const t1 = performance.now();
     await vscode.commands.executeCommand('workbench.view.extension.gradientLab');
     await until('the Training panel to say ready again', () => view.readyCount > n);
-    metric(`Training panel shown again (page reloaded, state sent) in ${(performance.now() - t1).toFixed(0)} ms (${pageMs()})`);
+    // Shown again, VS Code reloads the page in the view it resolved before (no new resolveWebviewView).
+    metric(`Training panel shown again (page reloaded, state sent) in ${(performance.now() - t1).toFixed(0)} ms` + ((view.resolvedAt ?? 0) >= t1 ? ` (${pageMs()})` : ''));
     assert.equal(a.ctx.jobs.running, 0, 'showing the panel must not start engine work');
   });
 
