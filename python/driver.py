@@ -122,7 +122,7 @@ def _library_dirs():
     return tuple(out)
 
 
-LIBRARY_DIRS = _library_dirs()
+_LIBRARY_DIRS = []
 
 
 def hidden_frame(filename):
@@ -130,7 +130,9 @@ def hidden_frame(filename):
     the standard library and installed packages (numpy)."""
     if filename.startswith("<") or os.path.abspath(filename) == DRIVER_FILE:
         return True
-    return os.path.realpath(filename).startswith(LIBRARY_DIRS)
+    if not _LIBRARY_DIRS:
+        _LIBRARY_DIRS.append(_library_dirs())  # only when an error is reported: startup stays as it was
+    return os.path.realpath(filename).startswith(_LIBRARY_DIRS[0])
 
 
 def frames_of(tb, exc=None):
