@@ -406,7 +406,7 @@ describe('webview: training panel', () => {
       assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /ETA5m 1sData wait3\.1 %$/, 'streamed features show the share of time spent waiting for data');
       await v.send({ type: 'status', status: 'stopped', message: 'cancelled at iteration 120 of 4000' });
       assert.equal(await v.page.locator('.status').textContent(), 'Stopped: cancelled at iteration 120 of 4000');
-      assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /Iteration120 \/ 4000.*ETA—$/, 'a stopped run shows no time left');
+      assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /Iteration120 \/ 4000.*ETA—Data wait3\.1 %$/, 'a stopped run shows no time left');
       await v.page.getByLabel('Hidden size').fill('0');
       assert.equal(await start.isEnabled(), false);
       assert.match((await v.page.locator('.form-error').textContent()) ?? '', /Hidden size: a whole number ≥ 1/);
