@@ -174,12 +174,18 @@ async function main(): Promise<void> {
       const fc7 = kind === 'fc7';
       const r = (results[kind] = { full: [] as RunResult[], twin: [] as RunResult[] });
       for (let round = 0; round < a.rounds; round++) {
-        const tw = await trainRun(cli, twinDir, fc7, a);
-        r.twin.push(tw);
-        log(`${kind} twin  round ${round + 1}: ${tw.itPerSec.toFixed(2)} it/s, peak RSS ${tw.peakRssMB.toFixed(0)} MB, features ${tw.features}, load ${tw.loadAvg}`);
-        const fu = await trainRun(cli, fullDir, fc7, a);
-        r.full.push(fu);
-        log(`${kind} full  round ${round + 1}: ${fu.itPerSec.toFixed(2)} it/s, peak RSS ${fu.peakRssMB.toFixed(0)} MB, features ${fu.features}, data wait ${fu.dataWaitShare !== undefined ? (fu.dataWaitShare * 100).toFixed(1) + '%' : '-'}, ready after ${(fu.loadMs / 1000).toFixed(1)} s, load ${fu.loadAvg}`);
+        // Alternate which runs first, so a change in the machine's load does not favour one side.
+        for (const which of round % 2 === 0 ? (['twin', 'full'] as const) : (['full', 'twin'] as const)) {
+          if (which === 'twin') {
+            const tw = await trainRun(cli, twinDir, fc7, a);
+            r.twin.push(tw);
+            log(`${kind} twin  round ${round + 1}: ${tw.itPerSec.toFixed(2)} it/s, peak RSS ${tw.peakRssMB.toFixed(0)} MB, features ${tw.features}, load ${tw.loadAvg}`);
+          } else {
+            const fu = await trainRun(cli, fullDir, fc7, a);
+            r.full.push(fu);
+            log(`${kind} full  round ${round + 1}: ${fu.itPerSec.toFixed(2)} it/s, peak RSS ${fu.peakRssMB.toFixed(0)} MB, features ${fu.features}, data wait ${fu.dataWaitShare !== undefined ? (fu.dataWaitShare * 100).toFixed(1) + '%' : '-'}, ready after ${(fu.loadMs / 1000).toFixed(1)} s, load ${fu.loadAvg}`);
+          }
+        }
       }
     }
     const summary = Object.entries(results).map(([kind, r]) => {

@@ -1,7 +1,7 @@
 /**
  * The overfit check of the CS231n notebook on the embedded default dataset: 50 training captions
  * (max_train, drawn with replacement), rnn, H=512, W=256, adam lr 5e-3, lr decay 0.95, batch 25,
- * 50 epochs = 100 iterations. Runs on the WebAssembly engine (float64) where the runtime has SIMD,
+ * 50 epochs = 100 iterations. Runs on the WebAssembly engine (float32, the training default) where the runtime has SIMD,
  * else on the pure-TS reference (several minutes on a loaded machine).
  */
 import assert from 'node:assert/strict';

@@ -391,7 +391,10 @@ describe('webview: training panel', () => {
     try {
       const state = sampleTraining(0);
       await v.send({ type: 'setTraining', state });
-      assert.equal(await v.page.locator('.train-form input, .train-form select').count(), 9);
+      assert.equal(await v.page.locator('.train-form input, .train-form select').count(), 11);
+      // The notebooks' settings by default: float32 and the PCA features.
+      assert.equal(await v.page.getByLabel('Precision').inputValue(), 'float32');
+      assert.equal(await v.page.getByLabel('Features').inputValue(), 'pca');
       const start = v.page.getByRole('button', { name: 'Start' });
       assert.equal(await start.isEnabled(), true);
       assert.equal(await v.page.getByRole('button', { name: 'Stop' }).isEnabled(), false);
@@ -399,9 +402,11 @@ describe('webview: training panel', () => {
       await v.send({ type: 'status', status: 'running', message: 'rnn H=512 W=256 on default: 50 captions, 4000 iterations' });
       assert.equal(await v.page.locator('.status').textContent(), 'Training: rnn H=512 W=256 on default: 50 captions, 4000 iterations');
       assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /ETA5m 1s$/);
+      await v.send({ type: 'progress', progress: { iteration: 120, totalIterations: 4000, epoch: 60, totalEpochs: 2000, itPerSec: 12.5, etaSeconds: 301, dataWaitShare: 0.031 } });
+      assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /ETA5m 1sData wait3\.1 %$/, 'streamed features show the share of time spent waiting for data');
       await v.send({ type: 'status', status: 'stopped', message: 'cancelled at iteration 120 of 4000' });
       assert.equal(await v.page.locator('.status').textContent(), 'Stopped: cancelled at iteration 120 of 4000');
-      assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /Iteration120 \/ 4000.*ETA—$/, 'a stopped run shows no time left');
+      assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /Iteration120 \/ 4000.*ETA—Data wait3\.1 %$/, 'a stopped run shows no time left');
       await v.page.getByLabel('Hidden size').fill('0');
       assert.equal(await start.isEnabled(), false);
       assert.match((await v.page.locator('.form-error').textContent()) ?? '', /Hidden size: a whole number ≥ 1/);
@@ -413,7 +418,11 @@ describe('webview: training panel', () => {
       await v.page.getByLabel('Cell').selectOption('rnn');
       await start.click();
       const last = (await v.posted()).at(-1);
-      assert.deepEqual(last, { type: 'startTraining', config: { ...state.config, hiddenDim: 128, cellType: 'rnn' } });
+      assert.deepEqual(last, { type: 'startTraining', config: { ...state.config, hiddenDim: 128, cellType: 'rnn', float32: true, fc7: false } });
+      await v.page.getByLabel('Precision').selectOption('float64');
+      await v.page.getByLabel('Features').selectOption('fc7');
+      await start.click();
+      assert.deepEqual((await v.posted()).at(-1), { type: 'startTraining', config: { ...state.config, hiddenDim: 128, cellType: 'rnn', float32: false, fc7: true } });
       await v.page.waitForTimeout(400); // the form's edits are debounced by 250 ms
       assert.ok((await v.posted()).some((m) => m.type === 'editConfig'), 'edits reach the host');
     } finally {
