@@ -352,7 +352,7 @@ describe('the embedded default dataset', () => {
     for (const [name, k, f] of facts) acc[name] = ridgeProbe(xTr, labels(ds.scenes.train.slice(0, nTr), f), xVa, labels(ds.scenes.val.slice(0, nVa), f), ds.D, k, 10);
     console.log(`ridge probe on val (object A): ${Object.entries(acc).map(([n, a]) => `${n} ${(100 * a).toFixed(1)}%`).join(', ')}`);
     // Measured (2,000 train rows, 500 val): colour 72.6%, shape 68.0%, relation 100%, size 92.8%
-    // (chance: 17%, 25%, 50%, 50%); object A's colour and shape are not a linear read-out of the
+    // (chance: 17%, 25%, 33%, 50%); object A's colour and shape are not a linear read-out of the
     // map (A is the top or the left object), and a fifth of the variance is each scene's texture.
     assert.ok(acc.colour > 0.6, `colour ${acc.colour}`);
     assert.ok(acc.shape > 0.55, `shape ${acc.shape}`);

@@ -139,7 +139,14 @@ describe('job worker', () => {
     assert.equal(o.result!.items.length, 3);
     for (const it of o.result!.items) {
       assert.deepEqual(it.samples.map((s) => s.method), ['greedy', 'beam', 'temperature']);
-      assert.equal(it.image.kind, 'file', 'the embedded default has local images');
+      // The embedded default has no image files: each picture is drawn from its scene record.
+      assert.equal(it.image.kind, 'picture');
+      if (it.image.kind === 'picture') {
+        assert.match(it.image.dataUrl, /^data:image\/png;base64,/);
+        assert.equal(it.image.label, `scenes.json#val/${it.imageIndex}`);
+        const png = Buffer.from(it.image.dataUrl.slice(it.image.dataUrl.indexOf(',') + 1), 'base64');
+        assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 128]);
+      }
       assert.ok(it.groundTruth.length >= 1);
     }
   });

@@ -288,6 +288,13 @@ const TESTS: UiTest[] = [
       await until('caption cards', async () => (await cards.count()) > 0);
       const text = await cards.first().innerText();
       check(/greedy/i.test(text), `card lacks the greedy sample: ${text.slice(0, 200)}`);
+      // The embedded default ships no images: the pictures are drawn from the scene records.
+      const img = cards.first().locator('.thumb img');
+      const width = await until('the first picture drawn', async () => {
+        const w = await img.evaluate((i) => ((i as unknown as { complete: boolean }).complete ? (i as unknown as { naturalWidth: number }).naturalWidth : 0));
+        return w > 0 ? w : undefined;
+      }, 30_000);
+      check(width === 128 && (await img.getAttribute('src'))?.startsWith('data:image/png;base64,') === true, `picture: ${width} px wide`);
       await sleep(1000);
       await shot(page, 'captions');
     },

@@ -12,6 +12,8 @@ import { EVIL, sampleCaptions, sampleGradFlow, sampleHidden, sampleReport, sampl
 import { launch, openView, screenshotDir, type ViewPage } from './harness';
 import { checkModel } from '../../core/checks';
 import { findBug } from '../../core/explore/bugs';
+import { generateShapesDataset } from '../../core/data/shapes/generate';
+import { scenePngDataUrl } from '../../core/node/scenePng';
 
 // Browser globals, used only inside page.evaluate callbacks; the node tsconfig has no DOM lib.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -354,6 +356,28 @@ describe('webview: report with a student\u2019s long layer name', () => {
 });
 
 describe('webview: captions gallery', () => {
+  it('shows the embedded default\'s pictures, drawn from their scene records as PNG data: URLs, under the view\'s CSP', async () => {
+    const v = await openView(browser, 'captions');
+    try {
+      const scene = generateShapesDataset({ seed: 2, nTrain: 1, nVal: 1, minCount: 1, skipFeatures: true }).splits.train.scenes[0];
+      const payload = sampleCaptions();
+      payload.items = [{ ...payload.items[0], src: scenePngDataUrl(scene), label: 'scenes.json#train/0' }];
+      await v.send({ type: 'setCaptions', payload });
+      await v.page.waitForFunction(() => [...document.querySelectorAll('.thumb img')].every((i: { complete: boolean }) => i.complete));
+      assert.equal(await v.page.locator('.img-placeholder').count(), 0);
+      const widths = await v.page.locator('.thumb img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
+      assert.deepEqual(widths, [128], 'the picture is drawn');
+      // A data: URL of anything but a PNG is refused.
+      payload.items = [{ ...payload.items[0], src: 'data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=' }];
+      await v.send({ type: 'setCaptions', payload });
+      assert.equal(await v.page.locator('.thumb img').count(), 0);
+      assert.equal(await v.page.locator('.img-placeholder').count(), 1);
+      await noHarm(v);
+    } finally {
+      await v.close();
+    }
+  });
+
   it('shows images, ground truth and samples as text, and a labelled placeholder when offline', async () => {
     const v = await openView(browser, 'captions', { extra: images });
     try {
