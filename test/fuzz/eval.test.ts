@@ -69,7 +69,7 @@ function mutate(r: Rand, c: EvalCase): { value: unknown; what: string } {
     case 2: inputs[name] = r.pick(WRONG_VALUES) as JsonTensor; return { value: x, what: `inputs.${name} wrong type` };
     case 3: t.shape = r.pick([[-1], [1e9, 1e9], [2 ** 53], [1e308], [-0], [1.5], ['2'], null, [], [0], [Infinity], [NaN]]); return { value: x, what: `inputs.${name}.shape` };
     case 4: t.dtype = r.pick(['float32', 'int64', 'bool', 'float64', null, 7, '__proto__']); return { value: x, what: `inputs.${name}.dtype` };
-    case 5: { const d = t.data as unknown[]; if (d.length) d[r.int(d.length)] = r.pick([null, 'NaN', true, 1e309, -1, 2 ** 40, [], {}]); return { value: x, what: `inputs.${name}.data element` }; }
+    case 5: { const d = t.data as unknown[]; if (d.length) d[r.int(d.length)] = r.pick([null, 'NaN', true, Number.POSITIVE_INFINITY, -1, 2 ** 40, [], {}]); return { value: x, what: `inputs.${name}.data element` }; }
     case 6: (t.data as unknown[]).pop(); return { value: x, what: `inputs.${name}.data too short` };
     case 7: delete inputs[name]; return { value: x, what: `inputs.${name} deleted` };
     case 8: inputs[r.pick(PROTO_NAMES)] = inputs[name]; return { value: x, what: 'prototype-named input' };
@@ -77,7 +77,7 @@ function mutate(r: Rand, c: EvalCase): { value: unknown; what: string } {
     case 10: x.params = { fn: r.pick([...PROTO_NAMES, 'affine', 'rnn']), wrt: r.pick([...PROTO_NAMES, name]), fn_output: r.pick([...PROTO_NAMES, 'out']), h: r.pick([1e-5, 0, -1, 'x', null]) }; x.op = r.pick(['eval_numerical_gradient', 'eval_numerical_gradient_array']); return { value: x, what: 'numeric-gradient params' };
     case 11: x.dout = r.pick([{}, null, { [r.pick(PROTO_NAMES)]: t }, { dout: 'x' }]); return { value: x, what: 'dout' };
     case 12: t.shape = (t.shape as number[]).slice().reverse(); return { value: x, what: `inputs.${name}.shape reversed` };
-    case 13: x.params = { word_to_idx: Object.fromEntries([...PROTO_NAMES, '<NULL>'].map((k, i) => [k, r.pick([i, 'x', -1])])), cell_type: r.pick(['rnn', 'lstm', '__proto__', 1]), max_length: r.pick([1, 0, -3, 1e9 > 0 ? 3 : 0, 'x']) }; return { value: x, what: 'model params' };
+    case 13: x.params = { word_to_idx: Object.fromEntries([...PROTO_NAMES, '<NULL>'].map((k, i) => [k, r.pick([i, 'x', -1])])), cell_type: r.pick(['rnn', 'lstm', '__proto__', 1]), max_length: r.pick([1, 0, -3, 3, 'x']) }; return { value: x, what: 'model params' };
     case 14: t.data = (t.data as unknown[]).map(() => r.pick([NaN, Infinity, -Infinity, 0])); return { value: JSON.parse(JSON.stringify(x).replace(/null/g, '1e999')), what: 'non-finite data' };
     default: return { value: r.pick([null, 42, 'str', [], [x], { op: x.op }]), what: 'case of wrong type' };
   }
