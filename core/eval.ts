@@ -37,6 +37,33 @@ export class EvalError extends Error {
 
 type Value = Tensor | IntTensor | number;
 
+/** `obj[key]` only when `key` is obj's own property (names from a case are never looked up on prototypes). */
+function own<T>(obj: Record<string, T> | null | undefined, key: string): T | undefined {
+  return obj !== null && obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** A value from the case quoted for a message: JSON, one line, at most 60 characters. */
+function quote(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** `inputs.x`, or `inputs["odd name"]` for a name that is not a plain identifier. */
+function fieldName(where: string, name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${where}.${name}` : `${where}[${quote(name)}]`;
+}
+
+/** A list of names from the case for a message, quoted and cut after a few. */
+function names(keys: string[]): string {
+  const shown = keys.slice(0, 8).map(quote).join(', ');
+  return keys.length > 8 ? `${shown}, ... (${keys.length} in all)` : shown || 'none';
+}
+
 interface Ctx {
   op: string;
   params: Record<string, unknown>;
@@ -47,8 +74,8 @@ interface Ctx {
 /** A float input: present, float-like, finite, optionally of a given rank. */
 function float(ctx: Ctx, name: string, rank?: number, where = 'inputs'): Tensor {
   const src = where === 'inputs' ? ctx.inputs : ctx.dout ?? {};
-  const t = src[name];
-  const field = `${where}.${name}`;
+  const t = own(src, name);
+  const field = fieldName(where, name);
   if (t === undefined) throw new EvalError(`${field}: missing (op "${ctx.op}" needs it)`);
   const { shape, data } = tensorParts(t, field);
   if (t.dtype !== undefined && t.dtype !== 'float64') throw new EvalError(`${field}: dtype "${t.dtype}", expected "float64"`);
@@ -56,15 +83,15 @@ function float(ctx: Ctx, name: string, rank?: number, where = 'inputs'): Tensor 
   const out = new Float64Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new EvalError(`${field}.data[${i}]: ${JSON.stringify(v)} is not a finite number`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new EvalError(`${field}.data[${i}]: ${quote(v)} is not a finite number`);
     out[i] = v;
   }
   return { shape, data: out };
 }
 
 function int(ctx: Ctx, name: string, rank: number, upper?: number): IntTensor {
-  const t = ctx.inputs[name];
-  const field = `inputs.${name}`;
+  const t = own(ctx.inputs, name);
+  const field = fieldName('inputs', name);
   if (t === undefined) throw new EvalError(`${field}: missing (op "${ctx.op}" needs it)`);
   const { shape, data } = tensorParts(t, field);
   if (t.dtype !== 'int64') throw new EvalError(`${field}: dtype "${String(t.dtype)}", expected "int64"`);
@@ -72,7 +99,7 @@ function int(ctx: Ctx, name: string, rank: number, upper?: number): IntTensor {
   const out = new Int32Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new EvalError(`${field}.data[${i}]: ${JSON.stringify(v)} is not an integer`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new EvalError(`${field}.data[${i}]: ${quote(v)} is not an integer`);
     if (upper !== undefined && (v < 0 || v >= upper)) throw new EvalError(`${field}.data[${i}]: index ${v} is outside the vocabulary [0, ${upper})`);
     out[i] = v;
   }
@@ -80,15 +107,15 @@ function int(ctx: Ctx, name: string, rank: number, upper?: number): IntTensor {
 }
 
 function bool(ctx: Ctx, name: string): BoolTensor {
-  const t = ctx.inputs[name];
-  const field = `inputs.${name}`;
+  const t = own(ctx.inputs, name);
+  const field = fieldName('inputs', name);
   if (t === undefined) throw new EvalError(`${field}: missing (op "${ctx.op}" needs it)`);
   const { shape, data } = tensorParts(t, field);
   if (t.dtype !== 'bool') throw new EvalError(`${field}: dtype "${String(t.dtype)}", expected "bool"`);
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v !== true && v !== false && v !== 0 && v !== 1) throw new EvalError(`${field}.data[${i}]: ${JSON.stringify(v)} is not a boolean`);
+    if (v !== true && v !== false && v !== 0 && v !== 1) throw new EvalError(`${field}.data[${i}]: ${quote(v)} is not a boolean`);
     out[i] = v === true || v === 1 ? 1 : 0;
   }
   return { shape, data: out };
@@ -166,8 +193,8 @@ const OPS: Record<string, (ctx: Ctx) => Record<string, Value>> = {
   },
   captioning_rnn_sample(c) {
     const { model, features } = buildModel(c);
-    const maxLength = c.params.max_length === undefined ? 30 : c.params.max_length;
-    if (!Number.isInteger(maxLength) || (maxLength as number) < 1) throw new EvalError(`params.max_length: ${JSON.stringify(maxLength)}, expected a positive integer`);
+    const maxLength = own(c.params, 'max_length') ?? 30;
+    if (!Number.isInteger(maxLength) || (maxLength as number) < 1) throw new EvalError(`params.max_length: ${quote(maxLength)}, expected a positive integer`);
     return { captions: model.sample(features, maxLength as number) };
   },
   rel_error(c) {
@@ -212,18 +239,19 @@ const FORWARD_OUTPUTS: Record<string, string[]> = {
 };
 
 function numericSetup(c: Ctx): { fn: (ctx: Ctx) => Record<string, Value>; out: string; wrt: string; h: number; inner: Ctx } {
-  const name = c.params.fn;
-  if (typeof name !== 'string' || !(name in FORWARD_OUTPUTS)) {
-    throw new EvalError(`params.fn: ${JSON.stringify(name)}, expected one of ${Object.keys(FORWARD_OUTPUTS).join(', ')}`);
+  const name = own(c.params, 'fn');
+  const outs = typeof name === 'string' ? own(FORWARD_OUTPUTS, name) : undefined;
+  const fn = typeof name === 'string' ? own(OPS, name) : undefined;
+  if (typeof name !== 'string' || outs === undefined || fn === undefined) {
+    throw new EvalError(`params.fn: ${quote(name)}, expected one of ${Object.keys(FORWARD_OUTPUTS).join(', ')}`);
   }
-  const outs = FORWARD_OUTPUTS[name];
-  const out = c.params.fn_output ?? outs[0];
-  if (typeof out !== 'string' || !outs.includes(out)) throw new EvalError(`params.fn_output: ${JSON.stringify(out)}, expected one of ${outs.join(', ')}`);
-  const wrt = c.params.wrt;
-  if (typeof wrt !== 'string' || !(wrt in c.inputs)) throw new EvalError(`params.wrt: ${JSON.stringify(wrt)}, expected the name of one of the inputs (${Object.keys(c.inputs).join(', ')})`);
-  const h = c.params.h ?? 1e-5;
-  if (typeof h !== 'number' || !(h > 0)) throw new EvalError(`params.h: ${JSON.stringify(h)}, expected a positive number`);
-  return { fn: OPS[name], out, wrt, h, inner: { op: name, params: c.params, inputs: c.inputs, dout: null } };
+  const out = own(c.params, 'fn_output') ?? outs[0];
+  if (typeof out !== 'string' || !outs.includes(out)) throw new EvalError(`params.fn_output: ${quote(out)}, expected one of ${outs.join(', ')}`);
+  const wrt = own(c.params, 'wrt');
+  if (typeof wrt !== 'string' || !Object.hasOwn(c.inputs, wrt)) throw new EvalError(`params.wrt: ${quote(wrt)}, expected the name of one of the inputs (${names(Object.keys(c.inputs))})`);
+  const h = own(c.params, 'h') ?? 1e-5;
+  if (typeof h !== 'number' || !(h > 0)) throw new EvalError(`params.h: ${quote(h)}, expected a positive number`);
+  return { fn, out, wrt, h, inner: { op: name, params: c.params, inputs: c.inputs, dout: null } };
 }
 
 function renameKeys(g: { dx: Tensor; dw: Tensor; db: Tensor }): Record<string, Tensor> {
@@ -231,8 +259,8 @@ function renameKeys(g: { dx: Tensor; dw: Tensor; db: Tensor }): Record<string, T
 }
 
 function buildModel(c: Ctx): { model: CaptioningModel; features: Tensor } {
-  const cell = c.params.cell_type ?? 'rnn';
-  if (cell !== 'rnn' && cell !== 'lstm') throw new EvalError(`params.cell_type: ${JSON.stringify(cell)}, expected "rnn" or "lstm"`);
+  const cell = own(c.params, 'cell_type') ?? 'rnn';
+  if (cell !== 'rnn' && cell !== 'lstm') throw new EvalError(`params.cell_type: ${quote(cell)}, expected "rnn" or "lstm"`);
   const p: Record<string, Tensor> = {};
   for (const k of PARAM_NAMES) p[k] = float(c, k);
   const features = float(c, 'features', 2);
@@ -250,22 +278,22 @@ function buildModel(c: Ctx): { model: CaptioningModel; features: Tensor } {
 
 /** params.word_to_idx, or one built from null_idx/start_idx/end_idx and V = rows of W_embed. */
 function vocabulary(c: Ctx, V: number): Record<string, number> {
-  const given = c.params.word_to_idx;
+  const given = own(c.params, 'word_to_idx');
   if (given !== undefined) {
     if (given === null || typeof given !== 'object') throw new EvalError('params.word_to_idx: expected an object {word: index}');
     const w = given as Record<string, unknown>;
     for (const [k, v] of Object.entries(w)) {
-      if (!Number.isInteger(v)) throw new EvalError(`params.word_to_idx["${k}"]: ${JSON.stringify(v)} is not an integer`);
+      if (!Number.isInteger(v)) throw new EvalError(`params.word_to_idx[${quote(k)}]: ${quote(v)} is not an integer`);
     }
     if (Object.keys(w).length !== V) throw new EvalError(`params.word_to_idx: ${Object.keys(w).length} words but W_embed has ${V} rows`);
-    if (!('<NULL>' in w)) throw new EvalError('params.word_to_idx: no "<NULL>" entry');
+    if (!Object.hasOwn(w, '<NULL>')) throw new EvalError('params.word_to_idx: no "<NULL>" entry');
     return w as Record<string, number>;
   }
   const out: Record<string, number> = {};
   const specials: [string, string, number][] = [['<NULL>', 'null_idx', 0], ['<START>', 'start_idx', 1], ['<END>', 'end_idx', 2]];
   for (const [word, key, dflt] of specials) {
-    const v = c.params[key] ?? dflt;
-    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= V) throw new EvalError(`params.${key}: ${JSON.stringify(v)}, expected an index in [0, ${V})`);
+    const v = own(c.params, key) ?? dflt;
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= V) throw new EvalError(`params.${key}: ${quote(v)}, expected an index in [0, ${V})`);
     out[word] = v as number;
   }
   let next = 0;
@@ -285,8 +313,8 @@ export function evaluate(input: unknown): EvalResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new EvalError('case: expected a JSON object {op, params, inputs, dout}');
   const c = input as Partial<EvalCase>;
   if (typeof c.op !== 'string') throw new EvalError('op: missing or not a string');
-  const impl = OPS[c.op];
-  if (!impl) throw new EvalError(`op: unknown op "${c.op}", expected one of ${EVAL_OPS.join(', ')}`);
+  const impl = own(OPS, c.op);
+  if (!impl) throw new EvalError(`op: unknown op ${quote(c.op)}, expected one of ${EVAL_OPS.join(', ')}`);
   if (c.params !== undefined && (c.params === null || typeof c.params !== 'object')) throw new EvalError('params: expected an object');
   if (c.inputs === null || typeof c.inputs !== 'object') throw new EvalError('inputs: missing or not an object of tensors');
   if (c.dout !== undefined && c.dout !== null && typeof c.dout !== 'object') throw new EvalError('dout: expected an object of tensors or null');
@@ -296,11 +324,16 @@ export function evaluate(input: unknown): EvalResult {
     raw = impl(ctx);
   } catch (e) {
     if (e instanceof EvalError) throw e;
-    throw new EvalError(`op ${c.op}: ${(e as Error).message}`);
+    throw new EvalError(`op ${c.op}: ${oneLine((e as Error)?.message ?? String(e))}`);
   }
   const outputs: Record<string, JsonTensor> = {};
   for (const [k, v] of Object.entries(raw)) outputs[k] = toJson(v);
   return { outputs };
+}
+
+function oneLine(s: string): string {
+  const line = s.split('\n')[0];
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
 
 export function toJson(v: Value): JsonTensor {

@@ -255,7 +255,7 @@ async function openH5(access: DataAccess, file: string, open: H5FileHandle[]): P
   try {
     h = await access.openH5(file);
   } catch (e) {
-    throw new DatasetError(`cannot be opened as HDF5; truncated or damaged? (${(e as Error).message})`, file);
+    throw new DatasetError(h5Problem(e, 'cannot be opened as HDF5; truncated or damaged?'), file);
   }
   open.push(h);
   return h;
@@ -266,7 +266,7 @@ function requireDataset(h: H5FileHandle, file: string, name: string): H5DatasetI
   try {
     info = h.keys().includes(name) ? h.info(name) : null;
   } catch (e) {
-    throw new DatasetError(`cannot be read; truncated or damaged? (${(e as Error).message})`, file, name);
+    throw new DatasetError(h5Problem(e, 'cannot be read; truncated or damaged?'), file, name);
   }
   if (info === null) {
     const have = h.keys();
@@ -279,7 +279,7 @@ function readWhole(h: H5FileHandle, file: string, name: string): NumericArray {
   try {
     return h.read(name);
   } catch (e) {
-    throw new DatasetError(`read failed; truncated or damaged file? (${(e as Error).message})`, file, name);
+    throw new DatasetError(h5Problem(e, 'read failed; truncated or damaged file?'), file, name);
   }
 }
 
@@ -287,8 +287,18 @@ function readRowsChecked(h: H5FileHandle, file: string, start: number, stop: num
   try {
     return h.readRows('features', start, stop);
   } catch (e) {
-    throw new DatasetError(`reading rows ${start}..${stop - 1} failed; truncated or damaged file? (${(e as Error).message})`, file, 'features');
+    throw new DatasetError(h5Problem(e, `reading rows ${start}..${stop - 1} failed; truncated or damaged file?`), file, 'features');
   }
+}
+
+/**
+ * The message for a failed HDF5 call: "damaged or not an HDF5 file (HDF5: <innermost diagnostic>)"
+ * when HDF5 itself reported it (core/node/h5.ts H5Error), else `fallback (<message>)`.
+ */
+function h5Problem(e: unknown, fallback: string): string {
+  const h = e as { damaged?: unknown; detail?: unknown; message?: unknown } | null;
+  if (h && h.damaged === true) return `damaged or not an HDF5 file${typeof h.detail === 'string' && h.detail ? ` (HDF5: ${h.detail})` : ''}`;
+  return `${fallback} (${typeof h?.message === 'string' ? h.message : String(e)})`;
 }
 
 function toInt32(a: NumericArray, file: string, name: string): Int32Array {
