@@ -21,8 +21,8 @@ describe('gradlab data info', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^dataset {3}default \(/);
     assert.match(r.out, /T = 17 .*D = 512, V = 39/);
-    assert.match(r.out, /train {5}8000 captions, 1600 images/);
-    assert.match(r.out, /val {7}2000 captions, 400 images/);
+    assert.match(r.out, /train {5}100000 captions, 20000 images/);
+    assert.match(r.out, /val {7}25000 captions, 5000 images/);
     assert.match(r.out, /\[0\] image 0: [a-z ]+\n/);
     assert.match(r.out, /valid {5}yes/);
   });

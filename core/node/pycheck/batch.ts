@@ -158,7 +158,9 @@ const importTimedOut = (results: readonly FunctionResult[]): boolean =>
 function fileProblem(rel: string, results: readonly FunctionResult[]): string | undefined {
   if (results.length === 0 || !results.every((r) => r.summary === results[0].summary)) return undefined;
   const first = results[0];
-  if (first.error?.phase === 'import') return `${rel} does not import: ${first.error.type}: ${first.error.message}`;
+  const fe = first.fileError;
+  if (fe?.python2) return `${rel}: ${fe.message}`;
+  if (first.error?.phase === 'import') return `${rel} does not import: ${first.error.type}: ${first.error.message}${fe ? ` (line ${fe.line + 1})` : ''}`;
   if (first.problem?.kind === 'timeout' && /^importing\b/.test(first.problem.message)) return `${rel}: ${first.problem.message}`;
   return undefined;
 }
