@@ -1,7 +1,7 @@
 /**
  * Fuzz: text to the real language server (the esbuild bundle dist/server.js, forked with its IPC
  * connection as the extension starts it). Seeded random and half-edited Python, a 200k-character
- * line, 500 nested brackets and deeply nested defs, sent as didOpen/didChange, each followed by
+ * line, 500 to 20000 nested brackets and calls, 300 nested defs, sent as didOpen/didChange, each followed by
  * hover and codeLens requests. The server must answer every request (a 20 s guard against a hang,
  * not a speed assertion) and never exit.
  */
@@ -51,6 +51,9 @@ const HOSTILE: { name: string; text: string }[] = [
   { name: '500 mixed nested brackets', text: 'y = ' + Array.from({ length: 500 }, (_, i) => '([{'[i % 3]).join('') + 'np.dot(a, b)' + Array.from({ length: 500 }, (_, i) => ')]}'[(499 - i) % 3]).join('') + '\n' },
   { name: '300 nested defs', text: Array.from({ length: 300 }, (_, i) => '    '.repeat(i) + `def f${i}(x, w):\n` + '    '.repeat(i + 1) + 'N, D = x.shape\n').join('') + '    '.repeat(300) + 'return np.dot(x, w)\n' },
   { name: '500 nested calls', text: 'z = ' + 'np.tanh('.repeat(500) + 'x' + ')'.repeat(500) + '\n' },
+  { name: '10000 nested calls', text: 'z = ' + 'np.tanh('.repeat(10000) + 'x' + ')'.repeat(10000) + '\n' },
+  { name: '20000 nested calls', text: 'z = ' + 'np.dot(a, '.repeat(20000) + 'x' + ')'.repeat(20000) + '\n' },
+  { name: '20000 nested lists', text: 'z = ' + '[1, '.repeat(20000) + '2' + ']'.repeat(20000) + '\n' },
   { name: '2000 nested unary minus', text: 'z = ' + '-'.repeat(2000) + '1\n' },
   { name: '20000 short lines', text: 'import numpy as np\n' + 'a = np.zeros((3, 4))\nb = a.T\n'.repeat(10_000) },
 ];
@@ -109,7 +112,7 @@ describe('fuzz: language server (dist/server.js over IPC)', { skip: existsSync(B
     conn.dispose();
   });
 
-  it('hostile documents: huge lines, 500-deep nesting, 300 nested defs, each opened then edited, are answered', async () => {
+  it('hostile documents: huge lines, 500- to 20000-deep nesting, 300 nested defs, each opened then edited, are answered', async () => {
     const r = new Rand(17);
     for (const [i, h] of HOSTILE.entries()) {
       const uri = `file:///fuzz/hostile${i}.py`;
