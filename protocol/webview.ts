@@ -392,7 +392,8 @@ function record<T>(p: Parser<T>): Parser<Record<string, T>> {
   return (v, at) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(at, 'an object', v);
     const out: Record<string, T> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = p(x, `${at}.${k}`);
+    // defineProperty, not out[k] = ...: a "__proto__" key must stay a key, not replace the prototype.
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) Object.defineProperty(out, k, { value: p(x, `${at}.${k}`), enumerable: true, writable: true, configurable: true });
     return out;
   };
 }

@@ -43,6 +43,26 @@ describe('fuzz: webview messages', () => {
       assert.throws(() => parseToExplore({ type }), /type/);
     }
   });
+  it('a "__proto__" key inside a record field stays a key and does not change the prototype', () => {
+    // JSON.parse makes "__proto__" an own key, as a message from a webview does.
+    const values = JSON.parse('{"__proto__": 1.5, "constructor": 2, "toString": 3, "eps": 4}') as Record<string, unknown>;
+    const line = { id: 'a', title: 't', status: 'pass', detail: '', values, ms: 1 };
+    const result = { kind: 'sanity', dataset: 'toy', reports: [{ dataset: 'toy', cell: 'rnn', lines: [line], passed: true }], passed: true };
+    const msg = { type: 'setExplore', payload: { request: { name: 'sanity' }, result, title: 'Sanity', ms: 1 } };
+    const parsed = parseToExplore(msg) as unknown as { payload: { result: { reports: { lines: { values: Record<string, number> }[] }[] } } };
+    const out = parsed.payload.result.reports[0].lines[0].values;
+    assert.equal(Object.getPrototypeOf(out), Object.prototype, 'the record keeps the plain prototype');
+    assert.ok(Object.hasOwn(out, '__proto__'), '"__proto__" is an own key');
+    assert.deepEqual(Object.keys(out), ['__proto__', 'constructor', 'toString', 'eps']);
+    assert.equal(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, 1.5);
+    assert.equal(out.constructor as unknown, 2);
+    // A non-number under "__proto__" is refused, naming the field.
+    const bad = JSON.parse('{"__proto__": {"polluted": 1}}') as unknown;
+    line.values = bad as Record<string, unknown>;
+    assert.throws(() => parseToExplore(msg), (e: Error) => /values\.__proto__/.test(e.message) && !(e instanceof TypeError));
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
   it('seed 51: 4000 random messages are accepted or refused in one line', () => {
     const r = new Rand(51);
     for (let i = 0; i < 4000; i++) {

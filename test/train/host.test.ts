@@ -113,6 +113,50 @@ describe('training worker and host', () => {
     hung.cancel();
     await assert.rejects(hung.done, /terminated 0 s after a stop request|terminated .* after a stop request/);
   });
+
+  it('a training worker killed mid-run: the run fails with one line naming the iteration, and a new run starts and finishes', async () => {
+    // The real worker, killed from outside at iteration 5 (as the OS or a crash would), not via cancel().
+    const evs: TrainWorkerEvent[] = [];
+    let killedAt = -1;
+    const run = startTraining(small({ numEpochs: 50, evalEvery: 0, sampleCount: 0 }), {
+      onEvent: (e) => {
+        evs.push(e);
+        if (e.type === 'step' && e.iteration === 5 && killedAt < 0) {
+          killedAt = e.iteration;
+          void run.worker.terminate();
+        }
+      },
+    });
+    const err = await run.done.then(() => assert.fail('a killed run must not resolve'), (e: Error) => e);
+    assert.match(err.message, /^the training worker exited \(code 1\) at iteration (\d+) without finishing$/);
+    const at = Number(/iteration (\d+)/.exec(err.message)![1]);
+    assert.ok(at >= killedAt, `killed after step ${killedAt}, reported iteration ${at}`);
+    assert.equal(evs[evs.length - 1].type, 'error', 'the last event is the error, so the panel shows "failed"');
+    assert.ok(!evs.some((e) => e.type === 'done'));
+    assert.equal(run.cancel(), -1, 'a stop after the failure is a no-op');
+    await assert.rejects(run.snapshot(path.join(tmp, 'after-kill.npz')), /the run has ended/);
+
+    // A worker that dies by itself in the middle of a real job (process.exit inside the worker, at iteration 4).
+    const dying = path.join(tmp, 'dying-worker.js');
+    fs.writeFileSync(dying, [
+      `require(${JSON.stringify(require.resolve('tsx/cjs'))});`,
+      "const { parentPort } = require('node:worker_threads');",
+      'const post = parentPort.postMessage.bind(parentPort);',
+      "parentPort.postMessage = (m) => { post(m); if (m && m.type === 'step' && m.iteration === 4) process.exit(9); };",
+      `require(${JSON.stringify(path.join(__dirname, '..', '..', 'core', 'node', 'trainWorker.ts'))});`,
+    ].join('\n'));
+    const types: string[] = [];
+    const died = startTraining(small({ numEpochs: 50, evalEvery: 0, sampleCount: 0 }), { workerFile: dying, onEvent: (e) => types.push(e.type) });
+    await assert.rejects(died.done, /^Error: the training worker exited \(code 9\) at iteration 4 without finishing$/);
+    assert.equal(types.filter((t) => t === 'step').length, 4);
+    assert.equal(types[types.length - 1], 'error');
+
+    // The host holds no state from a dead run: the next run starts and finishes.
+    const again = startTraining(small({ numEpochs: 1, sampleCount: 0 }));
+    const s = await again.done;
+    assert.equal(s.status, 'done');
+    assert.equal(s.totalIterations, 12);
+  });
 });
 
 describe('worker input and progress text', () => {
