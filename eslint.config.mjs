@@ -16,9 +16,8 @@ export default tseslint.config(
   {
     // The engine must not reach for the host: the compiler holds the types, this holds the imports.
     files: ['core/**/*.ts'],
-    ignores: ['core/node/**', 'core/wasm/gemmWorker.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['vscode', 'vscode-*', '../extension/*', '../server/*', '../webview/*', 'node:*', 'fs', 'path', 'worker_threads', 'child_process'] }],
+      'no-restricted-imports': ['error', { patterns: ['vscode', 'vscode-*', '../extension/*', '../server/*', '../webview/*', '**/runtime/**', '**/cli/**', 'node:*', 'fs', 'path', 'worker_threads', 'child_process'] }],
     },
   },
 );

@@ -16,9 +16,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createNodeEngine } from '../core/node/fastEngine';
+import { createNodeEngine } from '../runtime/fastEngine';
 import { WORKLOADS, runEngineWorkload, workloadInputs, type EngineResult } from './workloads';
-import { machineThreads } from '../core/node/fastEngine';
+import { machineThreads } from '../runtime/fastEngine';
 import { medianOf, numpyBlasInfo, numpyEnv, runProcessWorkload, writeTrainInputs, type ProcessResult } from './process';
 
 interface PyTiming { wall_ms: number; cpu_ms: number; samples: number; gflops?: number; worst_rel_error?: number | null; loss?: number; captions?: number[] }

@@ -11,8 +11,8 @@
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openDatasetAt } from '../core/node/fsAccess';
-import { ensureDefaultDataset } from '../core/node/defaultDataset';
+import { openDatasetAt } from '../runtime/fsAccess';
+import { ensureDefaultDataset } from '../runtime/defaultDataset';
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');

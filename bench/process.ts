@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { openDatasetAt } from '../core/node/fsAccess';
+import { openDatasetAt } from '../runtime/fsAccess';
 import { gather, subsetSplit } from '../core/solver';
 
 export interface ProcessTiming { wallMs: number; cpuMs?: number; firstMs?: number; load: number }

@@ -4,7 +4,7 @@
  * an Adam update on every parameter (the optimiser state a trainer keeps) and prints the process's
  * peak resident set size as JSON. bench/main.ts runs it in a fresh process per configuration.
  */
-import { createNodeEngine } from '../core/node/fastEngine';
+import { createNodeEngine } from '../runtime/fastEngine';
 import { FastCaptioningModel } from '../core/fast/model';
 import { PARAM_NAMES, type CellType } from '../core/model';
 import type { DType } from '../core/wasm/engine';

@@ -4,8 +4,8 @@
  *   node dist/bench-start.js [f32|f64] [threads]
  */
 const tLoad0 = performance.now();
-import { openDatasetAt } from '../core/node/fsAccess';
-import { createNodeEngine } from '../core/node/fastEngine';
+import { openDatasetAt } from '../runtime/fsAccess';
+import { createNodeEngine } from '../runtime/fastEngine';
 import { createFastModel } from '../core/fast/model';
 import { subsetSplit } from '../core/solver';
 

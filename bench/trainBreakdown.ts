@@ -3,7 +3,7 @@
  * dataset: loss + gradients, the update, the divergence snapshot, evaluation, sampling, events.
  *   node --import tsx bench/trainBreakdown.ts [--dtype f32|f64] [--epochs 20] [--threads N]
  */
-import { runTrainJob } from '../core/node/trainJob';
+import { runTrainJob } from '../runtime/trainJob';
 import { CaptioningSolver } from '../core/solver';
 import { FastCaptioningModel } from '../core/fast/model';
 

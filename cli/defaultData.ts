@@ -1,9 +1,9 @@
 /**
  * The CLI's side of the embedded default dataset: its first use generates it into the cache
- * (core/node/defaultDataset.ts) with progress on stderr, and Ctrl-C stops the generation cleanly
+ * (runtime/defaultDataset.ts) with progress on stderr, and Ctrl-C stops the generation cleanly
  * (nothing half-written is left under the final name).
  */
-import { ensureDefaultDataset, GenerationCancelled, setGenerationHooks } from '../core/node/defaultDataset';
+import { ensureDefaultDataset, GenerationCancelled, setGenerationHooks } from '../runtime/defaultDataset';
 import type { GenerateProgress } from '../core/data/shapes/generate';
 
 /** Installs stderr progress and Ctrl-C cancel for every generation this process starts. */

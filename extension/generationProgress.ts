@@ -1,6 +1,6 @@
 /**
  * Progress of the embedded default dataset's first-use generation (it runs in a job worker, see
- * core/node/defaultDataset.ts) for jobs that open the dataset without a notification of their own:
+ * runtime/defaultDataset.ts) for jobs that open the dataset without a notification of their own:
  * a cancellable progress notification appears when the worker reports a generation, and its
  * Cancel stops the job (which ends the worker; nothing half-written is ever used).
  */
@@ -13,7 +13,7 @@ export interface GenerationProgress extends vscode.Disposable {
   readonly token: vscode.CancellationToken;
 }
 
-/** Whether a job's progress message is the default dataset's generation (core/node/jobWorker.ts words it). */
+/** Whether a job's progress message is the default dataset's generation (runtime/jobWorker.ts words it). */
 export const isGenerationMessage = (m: string): boolean => m.startsWith('first use: generating the embedded default dataset');
 
 export function generationProgress(outer?: vscode.CancellationToken): GenerationProgress {

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { startTraining, type TrainingRun } from '../core/node/trainHost';
-import { jobFromPanel, type TrainJob, type TrainWorkerEvent } from '../core/node/trainProtocol';
+import { startTraining, type TrainingRun } from '../runtime/trainHost';
+import { jobFromPanel, type TrainJob, type TrainWorkerEvent } from '../runtime/trainProtocol';
 import type { DatasetSource } from '../protocol/jobs';
 import type { EpochPoint, SampledCaption, ToTraining, TrainConfig, TrainProgress, TrainStatus, TrainingState } from '../protocol/webview';
 import { config as settings } from './config';
@@ -37,7 +37,7 @@ export interface TrainingListener {
   modelSaved(model: RunModel): void;
 }
 
-/** Starts the worker of a run (core/node/trainHost.ts by default, on dist/trainWorker.js). */
+/** Starts the worker of a run (runtime/trainHost.ts by default, on dist/trainWorker.js). */
 export type TrainWorkerFactory = (job: TrainJob, onEvent: (e: TrainWorkerEvent) => void) => TrainingRun;
 
 export function defaultConfig(): TrainConfig {
@@ -260,7 +260,7 @@ function defaultFactory(distDir: string): TrainWorkerFactory {
   return (job, onEvent) => startTraining(job, { workerFile: path.join(distDir, 'trainWorker.js'), cancelGraceMs: 5000, onEvent });
 }
 
-/** Reads one message of dist/trainWorker.js (core/node/trainProtocol.ts). Unknown messages are ignored. */
+/** Reads one message of dist/trainWorker.js (runtime/trainProtocol.ts). Unknown messages are ignored. */
 export function readTrainEvent(raw: unknown): TrainEvent | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as TrainWorkerEvent;

@@ -1,6 +1,6 @@
 /**
  * Generates the embedded default dataset (coloured shapes, CS231n layout). Gradient Lab does this
- * itself on first use, into the user's cache (core/node/defaultDataset.ts); this script does it
+ * itself on first use, into the user's cache (runtime/defaultDataset.ts); this script does it
  * by hand and prints where, how long it took and the digest of the files:
  *   npm run gen:data                      (into the cache, as the CLI and the extension would)
  *   node --import tsx scripts/gen-default-dataset.ts OUT_DIR [--seed N] [--png N]
@@ -11,8 +11,8 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { generateShapesDataset, type GenerateOptions } from '../core/data/shapes/generate';
-import { DEFAULT_OPTIONS, ensureDefaultDataset, folderDigest, writeGenerated } from '../core/node/defaultDataset';
-import { drawScene, encodePng, PICTURE_SIZE } from '../core/node/scenePng';
+import { DEFAULT_OPTIONS, ensureDefaultDataset, folderDigest, writeGenerated } from '../runtime/defaultDataset';
+import { drawScene, encodePng, PICTURE_SIZE } from '../runtime/scenePng';
 
 /** Generates with `opts` and writes into `dir` (created). */
 export async function generateInto(dir: string, opts: GenerateOptions = {}, log: (m: string) => void = () => {}): Promise<ReturnType<typeof generateShapesDataset>> {

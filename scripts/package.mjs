@@ -35,14 +35,14 @@ function run(cmd, args, cwd) {
 
 try {
   // Sources and tools, linked: esbuild reads them, the package never contains them (.vscodeignore).
-  for (const d of ['extension', 'core', 'protocol', 'server', 'cli', 'webview', 'node_modules']) {
+  for (const d of ['extension', 'core', 'runtime', 'protocol', 'server', 'cli', 'webview', 'node_modules']) {
     if (existsSync(join(root, d))) symlinkSync(join(root, d), join(stage, d), 'dir');
   }
   // What ships, copied.
   for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'tsconfig.base.json', 'tsconfig.json']) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(stage, f));
   }
-  // The embedded default dataset is not shipped: it is generated on first use (core/node/defaultDataset.ts).
+  // The embedded default dataset is not shipped: it is generated on first use (runtime/defaultDataset.ts).
   for (const d of ['media', 'python']) {
     if (existsSync(join(root, d))) cpSync(join(root, d), join(stage, d), { recursive: true });
   }

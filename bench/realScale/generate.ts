@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { h5lib } from '../../core/node/h5';
+import { h5lib } from '../../runtime/h5';
 
 export interface ScaleSpec {
   trainImages: number;

@@ -2,7 +2,7 @@
  * `gradlab bench [--workload NAME[,NAME…]] [--repeats N] [--threads N] [--json]`: the engine's side
  * of the benchmark alone (`npm run bench` adds the numpy reference and the ratios).
  */
-import { createNodeEngine, MAX_THREADS, resolveThreads } from '../../core/node/fastEngine';
+import { createNodeEngine, MAX_THREADS, resolveThreads } from '../../runtime/fastEngine';
 import { WORKLOADS, runEngineWorkload, type EngineResult } from '../../bench/workloads';
 import { parseArgs, UsageError } from '../args';
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkFile, functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
+import { checkFile, functionsIn, type FunctionResult } from '../../runtime/pycheck/index';
 import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 import { runBatch } from './checkPythonBatch';
 

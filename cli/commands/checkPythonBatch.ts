@@ -8,8 +8,8 @@
 import {
   batchColumns, checkBatch, defaultJobs, environmentProblem, findSubmissions,
   type BatchCell, type BatchRow, type CellStatus, type Submission,
-} from '../../core/node/pycheck/batch';
-import { LAYER_FUNCTIONS } from '../../core/node/pycheck/specs';
+} from '../../runtime/pycheck/batch';
+import { LAYER_FUNCTIONS } from '../../runtime/pycheck/specs';
 import { UsageError } from '../args';
 
 export interface BatchCliOptions {

@@ -4,8 +4,8 @@
  * the first captions decoded and the validation result. Exit 2 with one line for a bad dataset.
  */
 import { captionText, DatasetError, type Dataset } from '../../core/data';
-import { openDatasetAt } from '../../core/node/fsAccess';
-import { h5lib } from '../../core/node/h5';
+import { openDatasetAt } from '../../runtime/fsAccess';
+import { h5lib } from '../../runtime/h5';
 import { intFlag, parseArgs, UsageError } from '../args';
 
 export const usage = `gradlab data info [PATH|default] [--json] [--captions N] [--fc7]

@@ -4,12 +4,12 @@
  * 100 iterations) printed like the notebook, then captions sampled from the overfit model.
  */
 import { runChecks } from '../../core/checks';
-import { startTraining } from '../../core/node/trainHost';
-import type { SampledCaptionInfo, TrainJob } from '../../core/node/trainProtocol';
+import { startTraining } from '../../runtime/trainHost';
+import type { SampledCaptionInfo, TrainJob } from '../../runtime/trainProtocol';
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { TrainStatus } from '../../core/solver';
-import { openDatasetAt } from '../../core/node/fsAccess';
+import { openDatasetAt } from '../../runtime/fsAccess';
 import { intFlag, noPositionals, parseArgs, strFlag, UsageError } from '../args';
 import { prepareDataset } from '../defaultData';
 import { failures, formatTable } from './check';

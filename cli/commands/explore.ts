@@ -5,7 +5,7 @@
  */
 import { BUG_IDS, EXPLORE_NAMES, isExploreName, runExplore, type ExploreData, type ExploreName, type ExploreRequest, type ExploreResult } from '../../core/explore/index';
 import { stepRuns, type CheckReport, type Verdict } from '../../core/gradcheck';
-import { openDatasetAt } from '../../core/node/fsAccess';
+import { openDatasetAt } from '../../runtime/fsAccess';
 import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 
 export const usage =

@@ -3,8 +3,8 @@
  * per line, the image reference, the ground truth and the sample (tab-separated), or JSON lines.
  */
 import { CaptioningModel } from '../../core/model';
-import { loadCheckpoint } from '../../core/node/checkpointFile';
-import { openDatasetAt } from '../../core/node/fsAccess';
+import { loadCheckpoint } from '../../runtime/checkpointFile';
+import { openDatasetAt } from '../../runtime/fsAccess';
 import { sampleSplit, type SampleMethod } from '../../core/sampling';
 import { intFlag, numFlag, parseArgs, strFlag, choiceFlag, UsageError } from '../args';
 

@@ -5,14 +5,14 @@
  * Exit status: 0 finished, 1 diverged, 2 bad input or a failed run, 130 stopped by Ctrl-C.
  */
 import { isUpdateRule, UPDATE_RULES } from '../../core/optim';
-import { startTraining } from '../../core/node/trainHost';
-import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
+import { startTraining } from '../../runtime/trainHost';
+import type { TrainJob, TrainWorkerEvent } from '../../runtime/trainProtocol';
 import { choiceFlag, intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 import { checkSavePath } from './demo';
 import { prepareDataset } from '../defaultData';
-import { loadCheckpoint } from '../../core/node/checkpointFile';
+import { loadCheckpoint } from '../../runtime/checkpointFile';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../core/data/features';
-import { MAX_THREADS } from '../../core/node/fastEngine';
+import { MAX_THREADS } from '../../runtime/fastEngine';
 
 export const usage = `gradlab train [--dataset PATH|default] [--cell rnn|lstm] [--hidden H] [--wordvec W] [--update RULE]
        [--lr X] [--lr-decay D] [--batch N] [--epochs E] [--max-train N] [--seed S] [--save FILE] [--json]

@@ -1,6 +1,6 @@
 /**
  * The file access the dataset loader needs, kept behind a small interface so the same loader
- * serves the CLI, the extension host, workers and tests. core/node/fsAccess.ts implements it
+ * serves the CLI, the extension host, workers and tests. runtime/fsAccess.ts implements it
  * with node:fs + h5wasm; a browser build could implement it over an in-memory FS.
  *
  * HDF5 reads are synchronous once a file is open (h5wasm is), so a training loop can fetch

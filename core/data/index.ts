@@ -1,7 +1,7 @@
 /**
  * Public surface of the dataset layer (CS231n `coco_captioning` layout, read through a DataAccess).
  *
- * In Node (CLI, extension host, workers, tests) open with core/node/fsAccess.ts:
+ * In Node (CLI, extension host, workers, tests) open with runtime/fsAccess.ts:
  *   const ds = await openDatasetAt('default' | folder, { pcaFeatures: true, maxTrain: 50, seed: 231 });
  *   const mb = sampleMinibatch(ds, 25, 'train', rng);   // captions (B,T) int32, features (B,D) float64
  *   captionText(mb.captions, ds);                       // ['a red circle above a blue square', ...]

@@ -293,7 +293,7 @@ function readRowsChecked(h: H5FileHandle, file: string, start: number, stop: num
 
 /**
  * The message for a failed HDF5 call: "damaged or not an HDF5 file (HDF5: <innermost diagnostic>)"
- * when HDF5 itself reported it (core/node/h5.ts H5Error), else `fallback (<message>)`.
+ * when HDF5 itself reported it (runtime/h5.ts H5Error), else `fallback (<message>)`.
  */
 function h5Problem(e: unknown, fallback: string): string {
   const h = e as { damaged?: unknown; detail?: unknown; message?: unknown } | null;

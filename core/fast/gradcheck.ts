@@ -79,7 +79,7 @@ export function fastGradCheck(model: FastCaptioningModel, features: Tensor, capt
   return { analytic: grads, numerical, relErrors, worstRelError: worst, lossEvaluations: evals };
 }
 
-/** Job id of a gradient-check batch run on the helper thread (see core/wasm/gemmWorker.ts). */
+/** Job id of a gradient-check batch run on the helper thread (see runtime/gemmWorker.ts). */
 export const GRADCHECK_JOB = 1;
 
 // Layout of the job descriptor (a Float64Array in wasm memory; pointers are byte offsets).

@@ -12,7 +12,7 @@
  */
 import type { KernelExports } from '../wasm/engine';
 
-/** Job id of a sampling row range run on the helper thread (see core/wasm/gemmWorker.ts). */
+/** Job id of a sampling row range run on the helper thread (see runtime/gemmWorker.ts). */
 export const SAMPLE_JOB = 2;
 
 // Layout of the job descriptor (a Float64Array in wasm memory; pointers are byte offsets).

@@ -2,7 +2,7 @@
  * The WebAssembly SIMD engine: one shared WebAssembly.Memory holding the tensors, the kernel module
  * (relaxed-SIMD FMA build when the runtime validates it, plain SIMD128 otherwise), an allocator over
  * that memory, and typed wrappers around the kernels. Pure ES2022: a second thread is attached by the
- * Node adapter (core/node/fastEngine.ts) through `attachHelper`, which only needs an Int32Array on a
+ * Node adapter (runtime/fastEngine.ts) through `attachHelper`, which only needs an Int32Array on a
  * SharedArrayBuffer; the hand-off is Atomics.notify / Atomics.wait, never a spin.
  */
 import { kernelModuleBytes } from './build/modules';
@@ -283,7 +283,7 @@ export class WasmEngine {
   // ---------------------------------------------------------------- threads
 
   /**
-   * Attaches a helper thread that runs `runCtlJob` on `ctl` (see core/wasm/gemmWorker.ts); call
+   * Attaches a helper thread that runs `runCtlJob` on `ctl` (see runtime/gemmWorker.ts); call
    * once per helper. Helper i (from 1) packs into ws[i].
    */
   attachHelper(ctl: Int32Array, stop: () => void): void {
@@ -529,7 +529,7 @@ export class WasmEngine {
   }
 
   /**
-   * Runs a registered job (core/wasm/gemmWorker.ts knows them by id) on the first helper thread with
+   * Runs a registered job (runtime/gemmWorker.ts knows them by id) on the first helper thread with
    * integer arguments, while this thread runs `mine`; returns when both are done. Without a helper,
    * only `mine` runs (jobs are written so that either thread can do all of the work).
    */

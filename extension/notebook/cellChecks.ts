@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cellPython } from '../../core/notebook/cells';
-import { findFunctions, type FunctionResult } from '../../core/node/pycheck/index';
+import { findFunctions, type FunctionResult } from '../../runtime/pycheck/index';
 import type { PythonCheckApi } from '../pycheck/index';
 import { cellModule, planCellChecks, type CellCheck, type PlanCell } from './plan';
 

@@ -8,7 +8,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { cellImports } from '../../core/notebook/cells';
-import { findFunctions, LAYER_FUNCTIONS } from '../../core/node/pycheck/index';
+import { findFunctions, LAYER_FUNCTIONS } from '../../runtime/pycheck/index';
 
 export interface PlanCell {
   /** Null for markdown and non-Python cells. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FoundFunction, FunctionResult } from '../../core/node/pycheck/index';
+import type { FoundFunction, FunctionResult } from '../../runtime/pycheck/index';
 
 /**
  * A check's result as a diagnostic on the function's name: error for a wrong result or an

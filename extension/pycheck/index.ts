@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_THRESHOLDS, worstVerdict, type CheckReport, type Thresholds } from '../../core/gradcheck';
-import { findFunctions, type FoundFunction, type FunctionResult } from '../../core/node/pycheck/index';
+import { findFunctions, type FoundFunction, type FunctionResult } from '../../runtime/pycheck/index';
 import { toDiagnostic } from './diagnostics';
 import { advance, ChangeLog, functionLines, mapLine, track, type TextChange, type Tracked } from './follow';
 import { interpreterCandidates } from './interpreter';

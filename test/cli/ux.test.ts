@@ -14,7 +14,7 @@ import { run as runCheck } from '../../cli/commands/check';
 import { formatResult, runWith as explore } from '../../cli/commands/explore';
 import { runExplore } from '../../core/explore/index';
 import { CaptioningModel } from '../../core/model';
-import { saveCheckpoint } from '../../core/node/checkpointFile';
+import { saveCheckpoint } from '../../runtime/checkpointFile';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CAPTIONS_FILE, featureFile, urlsFile, VOCAB_FILE } from '../../core/data/loader';
-import { writeH5File, type H5WriteSpec } from '../../core/node/h5';
+import { writeH5File, type H5WriteSpec } from '../../runtime/h5';
 
 export const WORDS = ['<NULL>', '<START>', '<END>', '<UNK>', 'a', 'red', 'blue', 'circle', 'square', 'above'];
 export const T = 7;

@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { blockRanges, DEFAULT_MEMORY_BUDGET_MB, FeatureRows, LoadCancelled, residencyPlan } from '../../core/data/features';
 import { openDataset } from '../../core/data/loader';
-import { openDirectReader, prepareFeatures } from '../../core/node/featureStore';
-import { fsAccess } from '../../core/node/fsAccess';
-import { openH5File, writeH5File, type H5WriteSpec } from '../../core/node/h5';
+import { openDirectReader, prepareFeatures } from '../../runtime/featureStore';
+import { fsAccess } from '../../runtime/fsAccess';
+import { openH5File, writeH5File, type H5WriteSpec } from '../../runtime/h5';
 import { removeDir, writeSmallDataset } from './builders';
 
 const MB = 1024 * 1024;

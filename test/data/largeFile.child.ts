@@ -6,8 +6,8 @@
 import * as path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { openDataset } from '../../core/data';
-import { fsAccess } from '../../core/node/fsAccess';
-import { writeH5File, writeLargeFeatureFile } from '../../core/node/h5';
+import { fsAccess } from '../../runtime/fsAccess';
+import { writeH5File, writeLargeFeatureFile } from '../../runtime/h5';
 
 export const ROWS = 13000;
 export const DIM = 4096;

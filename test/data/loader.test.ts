@@ -4,7 +4,7 @@
  * the COCO fixture with the real vocabulary, max_train, minibatches, decoding, image refs.
  */
 import assert from 'node:assert/strict';
-import { checkScene } from '../../core/node/scenePng';
+import { checkScene } from '../../runtime/scenePng';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -18,8 +18,8 @@ import {
   resolveImageRef,
   sampleMinibatch,
 } from '../../core/data';
-import { fsAccess, openDatasetAt } from '../../core/node/fsAccess';
-import { writeH5File } from '../../core/node/h5';
+import { fsAccess, openDatasetAt } from '../../runtime/fsAccess';
+import { writeH5File } from '../../runtime/h5';
 import { Rng } from '../../core/random';
 import { captionRow, D, featureValue, removeDir, T, WORDS, writeSmallDataset, type Layout } from './builders';
 

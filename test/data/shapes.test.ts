@@ -17,9 +17,9 @@ import { ridgeProbe } from '../../core/data/shapes/probe';
 import { generateShapesDataset } from '../../core/data/shapes/generate';
 import { correctCaptions, isCorrectCaption, randomScene, sceneCaptions, styleOf, COLORS, SHAPES, type Scene } from '../../core/data/shapes/scene';
 import { renderScene } from '../../core/data/shapes/render';
-import { cacheRoot, CACHE_ENV, DEFAULT_OPTIONS, defaultKey, ensureDefaultDataset, folderDigest, GENERATED_FILES, GenerationCancelled } from '../../core/node/defaultDataset';
-import { fsAccess } from '../../core/node/fsAccess';
-import { checkScene, drawScene, encodePng, scenePngDataUrl } from '../../core/node/scenePng';
+import { cacheRoot, CACHE_ENV, DEFAULT_OPTIONS, defaultKey, ensureDefaultDataset, folderDigest, GENERATED_FILES, GenerationCancelled } from '../../runtime/defaultDataset';
+import { fsAccess } from '../../runtime/fsAccess';
+import { checkScene, drawScene, encodePng, scenePngDataUrl } from '../../runtime/scenePng';
 import { Rng } from '../../core/random';
 import { generateInto } from '../../scripts/gen-default-dataset';
 

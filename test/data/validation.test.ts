@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CAPTIONS_FILE, DatasetError, featureFile, openDataset, urlsFile, VOCAB_FILE, type Dataset } from '../../core/data';
-import { fsAccess } from '../../core/node/fsAccess';
-import { writeH5File } from '../../core/node/h5';
+import { fsAccess } from '../../runtime/fsAccess';
+import { writeH5File } from '../../runtime/h5';
 import { captionRow, D, featureValue, removeDir, smallArrays, T, WORDS, writeSmallDataset, writeVocab, type SmallArrays } from './builders';
 
 const dirs: string[] = [];

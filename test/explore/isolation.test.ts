@@ -64,8 +64,8 @@ describe('core/explore isolation', () => {
       'core/checks.ts',
       'core/layers/index.ts',
       'core/fast/model.ts',
-      'core/node/trainWorker.ts',
-      'core/node/jobWorker.ts',
+      'runtime/trainWorker.ts',
+      'runtime/jobWorker.ts',
       'extension/training.ts',
       ...tsFiles(path.join(root, 'core/train')).map((f) => path.relative(root, f)),
     ].map((e) => path.join(root, e));

@@ -1,7 +1,7 @@
 // The sanity suite on the embedded default dataset (every line, rnn), and on a synthetic set.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDatasetAt } from '../../core/node/fsAccess';
+import { openDatasetAt } from '../../runtime/fsAccess';
 import { runSanity } from '../../core/explore/sanity';
 import { syntheticData } from '../../core/explore/index';
 

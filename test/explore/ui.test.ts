@@ -10,7 +10,7 @@ import * as esbuild from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { exploreHtml } from '../../extension/exploreHtml';
 import { runExplore, syntheticData, type ExploreData, type ExploreRequest } from '../../core/explore/index';
-import { openDatasetAt } from '../../core/node/fsAccess';
+import { openDatasetAt } from '../../runtime/fsAccess';
 import type { ExplorePayload } from '../../protocol/webview';
 import { launch, ORIGIN } from '../webview/harness';
 import { THEME_CLASS, themeCss } from '../webview/fixtures/themes';

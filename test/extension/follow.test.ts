@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { advance, ChangeLog, functionLines, mapLine, moveLines, moveLinesThrough, track, type LineSpan, type TextChange } from '../../extension/pycheck/follow';
-import { findFunctions } from '../../core/node/pycheck/finder';
+import { findFunctions } from '../../runtime/pycheck/finder';
 
 /** Applies one change to a text the way an editor does (range of the text before it, replaced). */
 function apply(src: string, c: TextChange): string {

@@ -1,5 +1,5 @@
 /**
- * The job worker the extension runs engine work in (core/node/jobWorker.ts), started as a real
+ * The job worker the extension runs engine work in (runtime/jobWorker.ts), started as a real
  * worker thread from source: every job kind, its progress messages, and its one-line errors.
  */
 import * as assert from 'node:assert/strict';
@@ -8,14 +8,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { saveCheckpoint } from '../../core/node/checkpointFile';
-import { openDefaultDataset } from '../../core/node/fsAccess';
+import { saveCheckpoint } from '../../runtime/checkpointFile';
+import { openDefaultDataset } from '../../runtime/fsAccess';
 import { CaptioningModel } from '../../core/model';
 import { DEFAULT_THRESHOLDS } from '../../core/gradcheck';
 import { intTensor } from '../../core/tensor';
 import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
 
-const WORKER = path.resolve(__dirname, '../../core/node/jobWorker.ts');
+const WORKER = path.resolve(__dirname, '../../runtime/jobWorker.ts');
 const FIXTURE = path.resolve(__dirname, '../fixtures/coco-mini');
 
 interface Outcome<K extends JobRequest['kind']> {

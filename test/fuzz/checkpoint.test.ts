@@ -14,7 +14,7 @@ import { after, describe, it } from 'node:test';
 import { encodeCheckpoint, type Checkpoint } from '../../core/checkpoint/checkpoint';
 import { readZip, writeZip } from '../../core/checkpoint/npz';
 import { CaptioningModel } from '../../core/model';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../core/node/checkpointFile';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../runtime/checkpointFile';
 import { toyVocab } from '../train/toy';
 import { assertOneLine, PROTO_NAMES, Rand } from './rules';
 

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CAPTIONS_FILE, DatasetError, featureFile, openDataset, VOCAB_FILE } from '../../core/data';
-import { fsAccess } from '../../core/node/fsAccess';
-import { writeH5File } from '../../core/node/h5';
+import { fsAccess } from '../../runtime/fsAccess';
+import { writeH5File } from '../../runtime/h5';
 import { smallArrays, T, WORDS, writeSmallDataset, writeVocab } from '../data/builders';
 import { assertOneLine, capturingStdio, PROTO_NAMES, Rand } from './rules';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { findSubmissions } from '../../core/node/pycheck/batch';
+import { findSubmissions } from '../../runtime/pycheck/batch';
 import { columnHead, csvField } from '../../cli/commands/checkPythonBatch';
 import { makeSubmission } from '../../scripts/pycheck-submissions';
 

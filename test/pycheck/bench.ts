@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import { checkFile, checkFunction, functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
-import { disposeWarm } from '../../core/node/pycheck/runner';
+import { checkFile, checkFunction, functionsIn, type FunctionResult } from '../../runtime/pycheck/index';
+import { disposeWarm } from '../../runtime/pycheck/runner';
 
 const ROOT = path.resolve(__dirname, '../fixtures/pylayers');
 const repeats = Number(process.argv[2] ?? 3);

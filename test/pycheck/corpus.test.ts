@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkFile, type FunctionResult, type PyCheckOptions } from '../../core/node/pycheck/index';
+import { checkFile, type FunctionResult, type PyCheckOptions } from '../../runtime/pycheck/index';
 
 const SRC = path.resolve(__dirname, '../fixtures/pycorpus');
 let ROOT = '';

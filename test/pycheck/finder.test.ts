@@ -1,7 +1,7 @@
 /** The function finder: CS231n layer functions by name and arity, model methods in a class with self.params. */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { findFunctions } from '../../core/node/pycheck/finder';
+import { findFunctions } from '../../runtime/pycheck/finder';
 
 const SRC = `import numpy as np
 

@@ -1,16 +1,16 @@
 /**
  * The checks' oracle is the engine: for every case of every checkable function, what
- * core/node/pycheck/oracle computes equals what `gradlab eval` (core/eval.ts, the exchange format
+ * runtime/pycheck/oracle computes equals what `gradlab eval` (core/eval.ts, the exchange format
  * the Python driver also speaks) answers for the same inputs. No Python needed.
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { evaluate, type JsonTensor } from '../../core/eval';
 import { relError } from '../../core/gradcheck';
-import { casesFor } from '../../core/node/pycheck/cases';
-import { F, fromExFloat, I, toEx } from '../../core/node/pycheck/exchange';
-import { engineLayer, engineLoss, engineModelLoss, engineSample } from '../../core/node/pycheck/oracle';
-import { LAYER_FUNCTIONS, MODEL_METHODS } from '../../core/node/pycheck/specs';
+import { casesFor } from '../../runtime/pycheck/cases';
+import { F, fromExFloat, I, toEx } from '../../runtime/pycheck/exchange';
+import { engineLayer, engineLoss, engineModelLoss, engineSample } from '../../runtime/pycheck/oracle';
+import { LAYER_FUNCTIONS, MODEL_METHODS } from '../../runtime/pycheck/specs';
 import type { Tensor } from '../../core/tensor';
 
 function same(name: string, mine: Tensor, theirs: JsonTensor): void {

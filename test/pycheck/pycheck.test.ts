@@ -9,8 +9,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { checkFile, type FunctionResult, type PyCheckOptions, type PyParamCheck } from '../../core/node/pycheck/index';
-import { timestepRuns } from '../../core/node/pycheck/format';
+import { checkFile, type FunctionResult, type PyCheckOptions, type PyParamCheck } from '../../runtime/pycheck/index';
+import { timestepRuns } from '../../runtime/pycheck/format';
 import { DEFAULT_THRESHOLDS, worstVerdict, type CheckReport } from '../../core/gradcheck';
 import { parseToWebview } from '../../protocol/webview';
 

@@ -5,9 +5,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { casesFor } from '../../core/node/pycheck/cases';
-import { explainSample, explainSampleError, sampleVariant } from '../../core/node/pycheck/sampling';
-import { modelMethod } from '../../core/node/pycheck/specs';
+import { casesFor } from '../../runtime/pycheck/cases';
+import { explainSample, explainSampleError, sampleVariant } from '../../runtime/pycheck/sampling';
+import { modelMethod } from '../../runtime/pycheck/specs';
 import type { Tensor } from '../../core/tensor';
 
 const cases = casesFor(modelMethod('sample')!, 0);

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { checkFile, type PyCheckOptions } from '../../core/node/pycheck/index';
+import { checkFile, type PyCheckOptions } from '../../runtime/pycheck/index';
 
 const REPO = path.resolve(__dirname, '../..');
 const CORPUS = path.join(REPO, 'test/fixtures/pycorpus');

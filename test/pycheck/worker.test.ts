@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
-import { functionsIn, type FunctionResult } from '../../core/node/pycheck/index';
-import { defaultDriverPath, disposeWarm, runDriver, warmPids, warmUp } from '../../core/node/pycheck/runner';
+import { functionsIn, type FunctionResult } from '../../runtime/pycheck/index';
+import { defaultDriverPath, disposeWarm, runDriver, warmPids, warmUp } from '../../runtime/pycheck/runner';
 import { PyCheckWorker } from '../../extension/pycheck/worker';
 
 const ROOT = path.resolve(__dirname, '../fixtures/pylayers');
@@ -34,7 +34,7 @@ const until = async (f: () => boolean, ms = 5000): Promise<boolean> => {
 
 before(async () => {
   await esbuild.build({
-    entryPoints: [path.resolve(__dirname, '../../core/node/pycheck/worker.ts')],
+    entryPoints: [path.resolve(__dirname, '../../runtime/pycheck/worker.ts')],
     outfile: path.join(dist, 'pycheckWorker.js'),
     bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning',
   });

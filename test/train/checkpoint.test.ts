@@ -8,7 +8,7 @@ import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../core/
 import { decodeNpy, encodeNpy, readZip, writeNpz, writeZip, crc32 } from '../../core/checkpoint/npz';
 import { CaptioningModel, PARAM_NAMES } from '../../core/model';
 import { CaptioningSolver } from '../../core/solver';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../core/node/checkpointFile';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../runtime/checkpointFile';
 import { toyData, toyVocab } from './toy';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-ckpt-'));

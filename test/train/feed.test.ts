@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runTrainJob } from '../../core/node/trainJob';
-import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
+import { runTrainJob } from '../../runtime/trainJob';
+import type { TrainJob, TrainWorkerEvent } from '../../runtime/trainProtocol';
 import { removeDir, writeSmallDataset } from '../data/builders';
 
 describe('prefetch of minibatches', () => {

@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadCheckpoint } from '../../core/node/checkpointFile';
-import { startTraining } from '../../core/node/trainHost';
-import { jobFromWorkerData } from '../../core/node/trainJob';
-import { jobFromPanel } from '../../core/node/trainProtocol';
+import { loadCheckpoint } from '../../runtime/checkpointFile';
+import { startTraining } from '../../runtime/trainHost';
+import { jobFromWorkerData } from '../../runtime/trainJob';
+import { jobFromPanel } from '../../runtime/trainProtocol';
 import { progressLine } from '../../cli/commands/train';
-import type { TrainJob, TrainWorkerEvent } from '../../core/node/trainProtocol';
+import type { TrainJob, TrainWorkerEvent } from '../../runtime/trainProtocol';
 
 const COCO_MINI = path.join(__dirname, '..', 'fixtures', 'coco-mini');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-host-'));

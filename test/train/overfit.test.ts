@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openDefaultDataset } from '../../core/node/fsAccess';
-import { createTrainingModel } from '../../core/node/trainJob';
+import { openDefaultDataset } from '../../runtime/fsAccess';
+import { createTrainingModel } from '../../runtime/trainJob';
 import { sampleSplit } from '../../core/sampling';
 import { CaptioningSolver, subsetSplit } from '../../core/solver';
 

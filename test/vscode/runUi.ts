@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { NOTEBOOK_CELLS, notebookJson } from './notebookFixture';
 import { CodeServer, launchBrowser, pickQuick, RESULTS_DIR, ROOT, runCommand, sleep, VSIX, waitForWorkbench } from './harness';
-import { ensureDefaultDataset } from '../../core/node/defaultDataset';
+import { ensureDefaultDataset } from '../../runtime/defaultDataset';
 
 const useVsix = process.argv.includes('--vsix');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;

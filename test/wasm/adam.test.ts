@@ -5,7 +5,7 @@ import { PARAM_NAMES } from '../../core/model';
 import { adam, cloneConfig, defaultConfig, type AdamConfig } from '../../core/optim';
 import { Rng } from '../../core/random';
 import { WasmEngine } from '../../core/wasm/engine';
-import { detectNodeWasmSupport } from '../../core/node/fastEngine';
+import { detectNodeWasmSupport } from '../../runtime/fastEngine';
 import { CaptioningSolver } from '../../core/solver';
 import { intTensor, tensor } from '../../core/tensor';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WasmEngine } from '../../core/wasm/engine';
-import { detectNodeWasmSupport } from '../../core/node/fastEngine';
+import { detectNodeWasmSupport } from '../../runtime/fastEngine';
 
 // f64/f32/i32 only write zeros below the allocator's high-water mark (fresh memory is zero):
 // every array they hand out must still read as zeros, whether its block is reused, partly

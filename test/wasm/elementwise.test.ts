@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WasmEngine, type DType } from '../../core/wasm/engine';
-import { detectNodeWasmSupport } from '../../core/node/fastEngine';
+import { detectNodeWasmSupport } from '../../runtime/fastEngine';
 import { sigmoid } from '../../core/ops';
 
 // The SIMD exp/tanh/logistic against Math.* in float64 (a few ulp) and float32 (a few float32 ulp),

@@ -7,7 +7,7 @@ import { evalNumericalGradient } from '../../core/gradcheck';
 import { Rng } from '../../core/random';
 import { intTensor, tensor } from '../../core/tensor';
 import { WasmEngine } from '../../core/wasm/engine';
-import { createNodeEngine, detectNodeWasmSupport } from '../../core/node/fastEngine';
+import { createNodeEngine, detectNodeWasmSupport } from '../../runtime/fastEngine';
 
 // The batched numerical gradient (rank-one perturbations, P copies per batch) must give the same
 // centred differences as perturbing each parameter and calling the reference model's loss twice.

@@ -6,7 +6,7 @@ import { relError, evalNumericalGradient } from '../../core/gradcheck';
 import { Rng } from '../../core/random';
 import { intTensor, tensor, type IntTensor, type Tensor } from '../../core/tensor';
 import { WasmEngine, type DType } from '../../core/wasm/engine';
-import { createNodeEngine, detectNodeWasmSupport } from '../../core/node/fastEngine';
+import { createNodeEngine, detectNodeWasmSupport } from '../../runtime/fastEngine';
 
 // The fast (wasm) captioning model against the reference engine, the oracle: float64 equal to
 // rounding, float32 within rel_error 1e-4 forward and scaled error 1e-5 on gradients.

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WasmEngine, detectWasmSupport, type DType, type FloatArray } from '../../core/wasm/engine';
-import { createNodeEngine, detectNodeWasmSupport } from '../../core/node/fastEngine';
+import { createNodeEngine, detectNodeWasmSupport } from '../../runtime/fastEngine';
 import { Rng } from '../../core/random';
 
 // Products checked against a plain float64 triple loop, in accumulate mode, for every layout.

@@ -5,7 +5,7 @@ import { FastCaptioningModel } from '../../core/fast/model';
 import { Rng } from '../../core/random';
 import { tensor } from '../../core/tensor';
 import { WasmEngine, type DType } from '../../core/wasm/engine';
-import { createNodeEngine, detectNodeWasmSupport } from '../../core/node/fastEngine';
+import { createNodeEngine, detectNodeWasmSupport } from '../../runtime/fastEngine';
 
 // Greedy sampling runs every step of a row range on one thread (core/fast/sampleJob.ts) with a
 // per-thread table of input terms filled as words appear: the words must not depend on the split,

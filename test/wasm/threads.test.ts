@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNodeEngine, detectNodeWasmSupport, machineThreads, resolveThreads } from '../../core/node/fastEngine';
+import { createNodeEngine, detectNodeWasmSupport, machineThreads, resolveThreads } from '../../runtime/fastEngine';
 import { FastCaptioningModel } from '../../core/fast/model';
 import { CaptioningModel, PARAM_NAMES } from '../../core/model';
 import { Rng } from '../../core/random';

@@ -13,7 +13,7 @@ import { findBug } from '../../core/explore/bugs';
 import { resolveImageRef } from '../../core/data/images';
 import type { Dataset } from '../../core/data/types';
 import { CaptioningModel } from '../../core/model';
-import { openDatasetAt } from '../../core/node/fsAccess';
+import { openDatasetAt } from '../../runtime/fsAccess';
 import { Rng } from '../../core/random';
 import { sampleSplit, type SampleMethod } from '../../core/sampling';
 import { CaptioningSolver } from '../../core/solver';

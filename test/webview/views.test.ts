@@ -13,7 +13,7 @@ import { launch, openView, screenshotDir, type ViewPage } from './harness';
 import { checkModel } from '../../core/checks';
 import { findBug } from '../../core/explore/bugs';
 import { generateShapesDataset } from '../../core/data/shapes/generate';
-import { scenePngDataUrl } from '../../core/node/scenePng';
+import { scenePngDataUrl } from '../../runtime/scenePng';
 
 // Browser globals, used only inside page.evaluate callbacks; the node tsconfig has no DOM lib.
 /* eslint-disable @typescript-eslint/no-explicit-any */

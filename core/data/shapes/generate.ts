@@ -2,7 +2,7 @@
  * The embedded default dataset, generated in memory from a seed: scenes (with their style),
  * grammar captions -> vocabulary and token rows, scene descriptions -> features (sceneFeatures.ts;
  * no pixels are rendered) -> centred on the train mean, unit mean square on train -> float16
- * precision. core/node/defaultDataset.ts writes the result in the CS231n layout (into the user's
+ * precision. runtime/defaultDataset.ts writes the result in the CS231n layout (into the user's
  * cache, on first use); pictures are drawn from the scene records when shown.
  *
  * `generateSteps` is a generator that yields progress between blocks of images, so a caller can

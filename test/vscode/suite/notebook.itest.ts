@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FunctionResult } from '../../../core/node/pycheck/index';
+import type { FunctionResult } from '../../../runtime/pycheck/index';
 import type { GradientLabApi } from '../../../extension/main';
 import { CHECK_NOTEBOOK_CELL } from '../../../extension/notebook/cellChecks';
 import { NOTEBOOK_CELLS, notebookJson } from '../notebookFixture';

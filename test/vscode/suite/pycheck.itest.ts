@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FunctionResult } from '../../../core/node/pycheck/index';
+import type { FunctionResult } from '../../../runtime/pycheck/index';
 import { PyCmd, registerPythonCheck } from '../../../extension/pycheck/index';
 import type { GradientLabApi } from '../../../extension/main';
 import { EXT_ID, until, metric } from './util';

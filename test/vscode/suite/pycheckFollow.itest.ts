@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FunctionResult } from '../../../core/node/pycheck/index';
+import type { FunctionResult } from '../../../runtime/pycheck/index';
 import { PyCmd } from '../../../extension/pycheck/index';
 import type { GradientLabApi } from '../../../extension/main';
 import { EXT_ID, metric, until } from './util';

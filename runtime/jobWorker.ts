@@ -4,17 +4,17 @@
  * The host cancels by terminating the worker, so jobs need no cancellation checks of their own.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
-import { runChecks } from '../checks';
-import type { Dataset } from '../data/types';
-import { CAPTIONS_FILE, featureFile, SCENES_FILE } from '../data/loader';
-import type { DatasetKeyInfo } from '../../protocol/lsp';
-import { CaptioningModel } from '../model';
-import { intTensor } from '../tensor';
-import type { CellTrace, CheckpointInfoJob, CheckpointSummary, ImageSource, SampledImage, SampleJob, SampleResult, TraceJob, TraceResult } from '../../protocol/jobs';
-import { resolveImageRef } from '../data/images';
-import { sampleSplit, type SampleMethod } from '../sampling';
-import { Rng } from '../random';
+import type { FromJobWorker, JobRequest, JobResults } from '../protocol/jobs';
+import { runChecks } from '../core/checks';
+import type { Dataset } from '../core/data/types';
+import { CAPTIONS_FILE, featureFile, SCENES_FILE } from '../core/data/loader';
+import type { DatasetKeyInfo } from '../protocol/lsp';
+import { CaptioningModel } from '../core/model';
+import { intTensor } from '../core/tensor';
+import type { CellTrace, CheckpointInfoJob, CheckpointSummary, ImageSource, SampledImage, SampleJob, SampleResult, TraceJob, TraceResult } from '../protocol/jobs';
+import { resolveImageRef } from '../core/data/images';
+import { sampleSplit, type SampleMethod } from '../core/sampling';
+import { Rng } from '../core/random';
 import { loadCheckpoint } from './checkpointFile';
 import { fsAccess, openDatasetAt } from './fsAccess';
 import { checkModelAtSizes } from './sizedCheck';

@@ -3,9 +3,9 @@
  * the forward's outputs, the backward's gradients for the case's upstream, and (for sequences)
  * the gradients when the upstream is kept at one timestep only.
  */
-import { REFERENCE_LAYERS as L } from '../../layers/index';
-import { CaptioningModel } from '../../model';
-import { type BoolTensor, type IntTensor, type Tensor } from '../../tensor';
+import { REFERENCE_LAYERS as L } from '../../core/layers/index';
+import { CaptioningModel } from '../../core/model';
+import { type BoolTensor, type IntTensor, type Tensor } from '../../core/tensor';
 import type { AnyTensor } from './exchange';
 import type { CheckCase, ModelCase } from './cases';
 import type { LayerOp } from './specs';

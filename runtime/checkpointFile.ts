@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { checkCompatible, CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type DatasetShape } from '../checkpoint/checkpoint';
+import { checkCompatible, CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type DatasetShape } from '../core/checkpoint/checkpoint';
 
 export { CheckpointError };
 

@@ -6,7 +6,7 @@
  * exactly one `done` or `error`. The host asks it to stop with { type: 'stop' }
  * and for a snapshot of the running model with { type: 'save', file }.
  */
-import type { EpochRecord, TrainResult } from '../solver';
+import type { EpochRecord, TrainResult } from '../core/solver';
 
 /** `default` (the embedded shapes set), a folder in the CS231n layout, or the extension's DatasetSource. */
 export type DatasetSpec = string | { kind: 'default' } | { kind: 'folder'; path: string };

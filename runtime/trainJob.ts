@@ -3,17 +3,17 @@
  * runtime has SIMD, else the float64 reference), run the solver, sample captions now and then,
  * save checkpoints. Runs in the training worker; tests call it in-process too.
  */
-import type { Checkpoint } from '../checkpoint/checkpoint';
-import type { Dataset } from '../data/types';
-import { createFastModel } from '../fast/model';
-import { CaptioningModel, type CellType } from '../model';
-import { sampleSplit, type SamplerVocab } from '../sampling';
-import { CaptioningSolver, subsetSplit, type AbortSignalLike, type CaptionModel, type CaptionSplit, type SolverOptions, type SolverState } from '../solver';
+import type { Checkpoint } from '../core/checkpoint/checkpoint';
+import type { Dataset } from '../core/data/types';
+import { createFastModel } from '../core/fast/model';
+import { CaptioningModel, type CellType } from '../core/model';
+import { sampleSplit, type SamplerVocab } from '../core/sampling';
+import { CaptioningSolver, subsetSplit, type AbortSignalLike, type CaptionModel, type CaptionSplit, type SolverOptions, type SolverState } from '../core/solver';
 import { loadCheckpoint, saveCheckpoint } from './checkpointFile';
 import { createNodeEngine, detectNodeWasmSupport, MAX_THREADS } from './fastEngine';
-import type { WasmEngine } from '../wasm/engine';
+import type { WasmEngine } from '../core/wasm/engine';
 import { openDatasetAt } from './fsAccess';
-import { LoadCancelled } from '../data/features';
+import { LoadCancelled } from '../core/data/features';
 import { TrainFeed } from './trainFeed';
 import type { DatasetSpec, SampledCaptionInfo, TrainJob, TrainSummary, TrainWorkerEvent } from './trainProtocol';
 

@@ -4,8 +4,8 @@
  * element, per-element errors, per-timestep errors), plus what only a Python check can add
  * (wrong return shapes by name, LSTM gate order, embedding rows that lost their accumulation).
  */
-import { classify, compareGradients, DEFAULT_THRESHOLDS, relError, worstVerdict, type ParamCheck, type Thresholds, type Verdict } from '../../gradcheck';
-import { fmtShape, type IntTensor, type Tensor } from '../../tensor';
+import { classify, compareGradients, DEFAULT_THRESHOLDS, relError, worstVerdict, type ParamCheck, type Thresholds, type Verdict } from '../../core/gradcheck';
+import { fmtShape, type IntTensor, type Tensor } from '../../core/tensor';
 import type { CheckCase } from './cases';
 import { fromExFloat } from './exchange';
 import { fmtE, fmtIndex, fmtV, isRight, listNames, timestepRuns } from './format';

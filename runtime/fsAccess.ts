@@ -1,12 +1,12 @@
 /**
  * Node adapter of the dataset layer: DataAccess over node:fs + h5wasm, and opening the embedded
- * default dataset (generated into the user's cache on first use: core/node/defaultDataset.ts).
+ * default dataset (generated into the user's cache on first use: runtime/defaultDataset.ts).
  */
 import { promises as fsp, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { DataAccess } from '../data/access';
-import { openDataset } from '../data/loader';
-import { DatasetError, type Dataset, type OpenOptions } from '../data/types';
+import type { DataAccess } from '../core/data/access';
+import { openDataset } from '../core/data/loader';
+import { DatasetError, type Dataset, type OpenOptions } from '../core/data/types';
 import { defaultDatasetDir, ensureDefaultDataset, generatedDefaultDir } from './defaultDataset';
 import { openH5File } from './h5';
 

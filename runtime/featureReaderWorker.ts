@@ -1,12 +1,12 @@
 /**
  * The feature reader thread (bundled to dist/featureReaderWorker.js), started by the training
- * worker when the train features stream (core/node/prefetch.ts). It opens the feature file on its
+ * worker when the train features stream (runtime/prefetch.ts). It opens the feature file on its
  * own (its own h5wasm instance, chunk cache and direct reader) and answers `{ id, rows }` with the
  * (rows.length × D) float32 rows, transferred, so reading and decompressing overlap the model's
  * compute on the training thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { FeatureRows } from '../data/features';
+import { FeatureRows } from '../core/data/features';
 import { openDirectReader } from './featureStore';
 import { openH5File } from './h5';
 import type { ReaderReply, ReaderRequest, ReaderSetup } from './prefetch';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { worstVerdict, type LayerCheck, type Thresholds, type Verdict } from '../../gradcheck';
+import { worstVerdict, type LayerCheck, type Thresholds, type Verdict } from '../../core/gradcheck';
 import { casesFor, type CheckCase } from './cases';
 import { caseLines, compareCase, lowPrecisionHint, type CaseResult, type PyParamCheck } from './compare';
 import { listNames } from './format';

@@ -3,10 +3,10 @@
  * ships no image files): an 8-bit RGB PNG as a data: URL the captions gallery can show.
  */
 import { deflateSync } from 'node:zlib';
-import { crc32 } from '../checkpoint/npz';
-import { COLORS, SHAPES, styleOf, type Scene } from '../data/shapes/scene';
-import { renderScene } from '../data/shapes/render';
-import { Rng } from '../random';
+import { crc32 } from '../core/checkpoint/npz';
+import { COLORS, SHAPES, styleOf, type Scene } from '../core/data/shapes/scene';
+import { renderScene } from '../core/data/shapes/render';
+import { Rng } from '../core/random';
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);

@@ -6,7 +6,7 @@
  */
 import { renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import type { H5DatasetInfo, H5FileHandle, H5Kind, NumericArray } from '../data/access';
+import type { H5DatasetInfo, H5FileHandle, H5Kind, NumericArray } from '../core/data/access';
 
 type H5Module = typeof import('h5wasm/node', { with: { 'resolution-mode': 'import' } });
 type H5Lib = H5Module['default'];

@@ -1,6 +1,6 @@
 /**
  * Node adapter for the wasm engine: enables relaxed SIMD where the runtime has it behind a flag,
- * and attaches the gemm helper thread (core/wasm/gemmWorker.ts, bundled as dist/gemmWorker.js).
+ * and attaches the gemm helper thread (runtime/gemmWorker.ts, bundled as dist/gemmWorker.js).
  * Use from worker threads / the CLI, not on the extension host thread (a two-thread product blocks
  * the calling thread in Atomics.wait for its duration).
  */
@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism, cpus } from 'node:os';
-import { CTL, CTL_INTS, WasmEngine, detectWasmSupport, setEngine, type EngineOptions, type WasmSupport } from '../wasm/engine';
+import { CTL, CTL_INTS, WasmEngine, detectWasmSupport, setEngine, type EngineOptions, type WasmSupport } from '../core/wasm/engine';
 
 let flagTried = false;
 /**
@@ -58,7 +58,7 @@ function workerScript(): { file: string; evalSource?: string } {
   // Bundled: dist/<bundle>.js sits next to dist/gemmWorker.js. From sources (tsx): the .ts file.
   const bundled = join(__dirname, 'gemmWorker.js');
   if (!__filename.endsWith('.ts') && existsSync(bundled)) return { file: bundled };
-  const src = join(__dirname, '..', 'wasm', 'gemmWorker.ts');
+  const src = join(__dirname, 'gemmWorker.ts');
   // From sources the worker registers tsx itself (a worker's --import hook does not apply to its entry file).
   if (existsSync(src)) return { file: src, evalSource: `require('tsx/cjs'); require(${JSON.stringify(src)});` };
   throw new Error(`wasm engine: cannot find the gemm worker script (looked for ${bundled} and ${src})`);

@@ -8,8 +8,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_MEMORY_BUDGET_MB, residencyPlan, type DirectRowReader, type FeatureRows, type LoadOptions, type ResidencyPlan } from '../data/features';
-import { SPLITS, type Dataset, type SplitName } from '../data/types';
+import { DEFAULT_MEMORY_BUDGET_MB, residencyPlan, type DirectRowReader, type FeatureRows, type LoadOptions, type ResidencyPlan } from '../core/data/features';
+import { SPLITS, type Dataset, type SplitName } from '../core/data/types';
 
 export const MB = 1024 * 1024;
 

@@ -3,8 +3,8 @@
  * that mistake made and comparing the user's captions with what it writes: each has a sentence
  * saying what to change. Only consulted when the user's captions differ from the engine's.
  */
-import { REFERENCE_LAYERS as L } from '../../layers/index';
-import type { Tensor } from '../../tensor';
+import { REFERENCE_LAYERS as L } from '../../core/layers/index';
+import type { Tensor } from '../../core/tensor';
 import type { ModelCase } from './cases';
 
 /** One way of sampling; the defaults are CS231n's. */

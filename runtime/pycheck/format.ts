@@ -1,6 +1,6 @@
 /** How check results read: numbers like numpy prints them, index lists, timestep runs. */
-import { classify, DEFAULT_THRESHOLDS, type Thresholds, type Verdict } from '../../gradcheck';
-import { fmtShape } from '../../tensor';
+import { classify, DEFAULT_THRESHOLDS, type Thresholds, type Verdict } from '../../core/gradcheck';
+import { fmtShape } from '../../core/tensor';
 
 /** 3.1e-02, as Python's '%.1e' prints it. */
 export function fmtE(x: number): string {

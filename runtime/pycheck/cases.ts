@@ -3,9 +3,9 @@
  * fixed linspace set-ups where the notebook has one, and seeded random inputs at the notebook's
  * sizes (so reruns give the same numbers and the same worst element).
  */
-import { paramShapes, PARAM_NAMES, type CellType, type ParamName } from '../../model';
-import { Rng } from '../../random';
-import { boolTensor, intTensor, linspace, tensor, type Tensor } from '../../tensor';
+import { paramShapes, PARAM_NAMES, type CellType, type ParamName } from '../../core/model';
+import { Rng } from '../../core/random';
+import { boolTensor, intTensor, linspace, tensor, type Tensor } from '../../core/tensor';
 import { B, F, I, type AnyTensor } from './exchange';
 import type { FunctionSpec, LayerOp } from './specs';
 

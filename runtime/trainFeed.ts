@@ -5,10 +5,10 @@
  * time the training thread spent waiting for feature data, for the progress line.
  */
 import * as path from 'node:path';
-import type { LoadCancelled } from '../data/features';
-import type { Dataset } from '../data/types';
-import type { CaptionSplit } from '../solver';
-import type { Tensor } from '../tensor';
+import type { LoadCancelled } from '../core/data/features';
+import type { Dataset } from '../core/data/types';
+import type { CaptionSplit } from '../core/solver';
+import type { Tensor } from '../core/tensor';
 import { prepareFeatures, type PreparedFeatures } from './featureStore';
 import { Prefetcher, startReader } from './prefetch';
 

@@ -17,10 +17,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fsp, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CAPTIONS_FILE, featureFile, SCENES_FILE, urlsFile, VOCAB_FILE } from '../data/loader';
-import { DEFAULT_SEED, DEFAULT_SIZES, generateSteps, type GeneratedDataset, type GenerateOptions, type GenerateProgress } from '../data/shapes/generate';
-import { DatasetError } from '../data/types';
-import { vocabJson } from '../data/vocab';
+import { CAPTIONS_FILE, featureFile, SCENES_FILE, urlsFile, VOCAB_FILE } from '../core/data/loader';
+import { DEFAULT_SEED, DEFAULT_SIZES, generateSteps, type GeneratedDataset, type GenerateOptions, type GenerateProgress } from '../core/data/shapes/generate';
+import { DatasetError } from '../core/data/types';
+import { vocabJson } from '../core/data/vocab';
 import { writeH5File } from './h5';
 
 /** Bump whenever the generator's output changes (the determinism test's digest tells when). */

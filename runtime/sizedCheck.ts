@@ -11,10 +11,10 @@
  * drawn among those whose analytic gradient is at least 1e-3 of the parameter's largest, and two
  * are drawn uniformly from all entries, so a gradient that is zero where it should not be still shows.
  */
-import { compareGradients, worstVerdict, type LayerCheck, type ParamCheck, type Thresholds } from '../gradcheck';
-import { CaptioningModel, PARAM_NAMES, type CellType } from '../model';
-import { Rng } from '../random';
-import { intTensor, type Tensor } from '../tensor';
+import { compareGradients, worstVerdict, type LayerCheck, type ParamCheck, type Thresholds } from '../core/gradcheck';
+import { CaptioningModel, PARAM_NAMES, type CellType } from '../core/model';
+import { Rng } from '../core/random';
+import { intTensor, type Tensor } from '../core/tensor';
 
 /** Entries compared per parameter. */
 export const SPARSE_ENTRIES = 10;

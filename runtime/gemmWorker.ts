@@ -4,9 +4,9 @@
  * block (half of a GEMM, or half of a row-parallel kernel): it sleeps in Atomics.wait until SEQ changes, runs the job, stores DONE = SEQ and notifies.
  */
 import { workerData } from 'node:worker_threads';
-import { CTL, OP, kernelNames, runCtlJob, type KernelExports } from './engine';
-import { GRADCHECK_JOB, runGradcheckBatches } from '../fast/gradcheck';
-import { runSampleRows, SAMPLE_JOB } from '../fast/sampleJob';
+import { CTL, OP, kernelNames, runCtlJob, type KernelExports } from '../core/wasm/engine';
+import { GRADCHECK_JOB, runGradcheckBatches } from '../core/fast/gradcheck';
+import { runSampleRows, SAMPLE_JOB } from '../core/fast/sampleJob';
 
 interface GemmWorkerData {
   module: WebAssembly.Module;

@@ -2,7 +2,7 @@
  * Tensors in the `gradlab eval` exchange format (issue 2): {shape, dtype, data: flat row-major}.
  * The Python driver speaks the same format; non-finite floats it returns travel as "nan"/"inf"/"-inf".
  */
-import { fmtShape, type BoolTensor, type IntTensor, type Tensor } from '../../tensor';
+import { fmtShape, type BoolTensor, type IntTensor, type Tensor } from '../../core/tensor';
 
 export type Dtype = 'float64' | 'int64' | 'bool';
 

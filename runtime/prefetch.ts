@@ -10,8 +10,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { SplitName } from '../data/types';
-import type { Tensor } from '../tensor';
+import type { SplitName } from '../core/data/types';
+import type { Tensor } from '../core/tensor';
 
 export interface ReaderSetup {
   /** Absolute path of the feature file. */

@@ -2,7 +2,7 @@
  * What Gradient Lab knows about each CS231n function it can check: its Python arguments and
  * results (CS231n names, from core/signatures), its matching forward, and which engine op answers it.
  */
-import { findSignature } from '../../signatures';
+import { findSignature } from '../../core/signatures';
 
 /** An engine layer op, named as in the `gradlab eval` table. */
 export type LayerOp = 'affine' | 'rnn_step' | 'rnn' | 'lstm_step' | 'lstm' | 'word_embedding' | 'temporal_affine';
