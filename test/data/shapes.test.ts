@@ -255,7 +255,7 @@ describe('the cache of the embedded default', () => {
 
   it('two processes generating at once both end with the same complete folder', async () => {
     const root = tempDir('gl-cache-');
-    const script = `const m = require(${JSON.stringify(path.join(__dirname, '..', '..', 'core', 'node', 'defaultDataset.ts'))});
+    const script = `const m = require(${JSON.stringify(path.join(__dirname, '..', '..', 'runtime', 'defaultDataset.ts'))});
 m.ensureDefaultDataset({ root: process.argv[1], options: JSON.parse(process.argv[2]) }).then((d) => m.folderDigest(d).then((h) => console.log(d + ' ' + h)));`;
     const run = (): Promise<string> =>
       new Promise((resolve, reject) => {

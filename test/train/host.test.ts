@@ -143,7 +143,7 @@ describe('training worker and host', () => {
       "const { parentPort } = require('node:worker_threads');",
       'const post = parentPort.postMessage.bind(parentPort);',
       "parentPort.postMessage = (m) => { post(m); if (m && m.type === 'step' && m.iteration === 4) process.exit(9); };",
-      `require(${JSON.stringify(path.join(__dirname, '..', '..', 'core', 'node', 'trainWorker.ts'))});`,
+      `require(${JSON.stringify(path.join(__dirname, '..', '..', 'runtime', 'trainWorker.ts'))});`,
     ].join('\n'));
     const types: string[] = [];
     const died = startTraining(small({ numEpochs: 50, evalEvery: 0, sampleCount: 0 }), { workerFile: dying, onEvent: (e) => types.push(e.type) });
