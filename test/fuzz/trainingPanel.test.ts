@@ -39,7 +39,8 @@ describe('fuzz: a training worker that dies mid-run, in the training panel', () 
       assert.match((await v.page.locator('dl.stats').textContent()) ?? '', /Iteration5 \/ 10.*ETA—$/, 'the failed run shows where it died and no time left');
       await v.page.screenshot({ path: join(SHOTS, 'training-worker-died.png'), fullPage: true });
       await start.click();
-      assert.deepEqual((await v.posted()).at(-1), { type: 'startTraining', config: state.config });
+      // The form also posts its Precision and Features choices (float32 and the PCA features by default).
+      assert.deepEqual((await v.posted()).at(-1), { type: 'startTraining', config: { ...state.config, float32: true, fc7: false } });
       assert.deepEqual(v.errors, []);
     } finally {
       await v.close();
