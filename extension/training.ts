@@ -69,6 +69,7 @@ export class TrainingController implements vscode.Disposable {
   private state: TrainingState = emptyState(defaultConfig());
   private run?: TrainingRun;
   private pendingLoss: { iteration: number[]; loss: number[] } = { iteration: [], loss: [] };
+  private pendingEpochs: EpochPoint[] = [];
   private flushTimer?: NodeJS.Timeout;
   private finished?: Promise<void>;
   private resolveFinished?: () => void;
@@ -172,9 +173,9 @@ export class TrainingController implements vscode.Disposable {
         this.flushTimer ??= setTimeout(() => this.flush(), 100);
         break;
       case 'epoch':
-        this.flush();
-        this.state.epochs.push(ev.point);
-        this.listener.post({ type: 'appendEpoch', point: ev.point });
+        // Batched with the loss points: one message per flush, however many epochs ended in it.
+        this.pendingEpochs.push(ev.point);
+        this.flushTimer ??= setTimeout(() => this.flush(), 100);
         break;
       case 'samples':
         this.state.captions = ev.captions;
@@ -220,12 +221,20 @@ export class TrainingController implements vscode.Disposable {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const p = this.pendingLoss;
-    if (p.iteration.length === 0) return;
+    const epochs = this.pendingEpochs;
+    if (p.iteration.length === 0 && epochs.length === 0) return;
     this.pendingLoss = { iteration: [], loss: [] };
-    this.state.loss.iteration.push(...p.iteration);
-    this.state.loss.loss.push(...p.loss);
-    this.listener.post({ type: 'appendLoss', points: p });
-    if (this.state.progress) {
+    this.pendingEpochs = [];
+    if (p.iteration.length > 0) {
+      this.state.loss.iteration.push(...p.iteration);
+      this.state.loss.loss.push(...p.loss);
+      this.listener.post({ type: 'appendLoss', points: p });
+    }
+    if (epochs.length > 0) {
+      this.state.epochs.push(...epochs);
+      this.listener.post({ type: 'appendEpoch', points: epochs });
+    }
+    if (p.iteration.length > 0 && this.state.progress) {
       this.listener.post({ type: 'progress', progress: this.state.progress });
       this.listener.statusChanged(this.state.status, this.state.message, this.state.progress);
     }

@@ -229,7 +229,8 @@ export interface SetTrainingMessage { type: 'setTraining'; state: TrainingState 
 /** Append raw loss points to the curve (iterations increase). */
 export interface AppendLossMessage { type: 'appendLoss'; points: LossSeries }
 /** Append an end-of-epoch point. */
-export interface AppendEpochMessage { type: 'appendEpoch'; point: EpochPoint }
+/** Epoch points since the last message (batched like the loss: a fast run ends hundreds of epochs a second). */
+export interface AppendEpochMessage { type: 'appendEpoch'; points: EpochPoint[] }
 /** Update iteration, epoch, speed and ETA. */
 export interface ProgressMessage { type: 'progress'; progress: TrainProgress }
 /** The run's status changed. */
@@ -560,7 +561,7 @@ const toParsers: { [V in ViewKind]: Parser<ToWebviewByView[V]> } = {
     empty,
     setTraining: msg('setTraining', { state: trainingState }),
     appendLoss: msg('appendLoss', { points: lossSeries }),
-    appendEpoch: msg('appendEpoch', { point: epochPoint }),
+    appendEpoch: msg('appendEpoch', { points: arr(epochPoint) }),
     progress: msg('progress', { progress: trainProgress }),
     status: msg('status', { status: trainStatus, message: opt(str) }),
     sampledCaptions: msg('sampledCaptions', { captions: arr(sampledCaption) }),

@@ -319,7 +319,7 @@ export function trainingView(root: HTMLElement, host: Host<'training'>): { recei
           if (state) drawChart();
           break;
         case 'appendEpoch':
-          epochs.push(m.point);
+          epochs.push(...m.points);
           if (state) drawChart();
           break;
         case 'progress':
