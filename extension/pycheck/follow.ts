@@ -8,6 +8,7 @@
  */
 import { parser } from '@lezer/python';
 import type { SyntaxNode } from '@lezer/common';
+import { lineStarts, position } from '../../runtime/pycheck/finder';
 
 export interface Pos {
   line: number;
@@ -110,22 +111,7 @@ export class ChangeLog {
   }
 }
 
-function lineStarts(src: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
-}
-
-function lineOf(starts: readonly number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
+const lineOf = (starts: readonly number[], offset: number): number => position(starts, offset).line;
 
 /**
  * The lines of the function (or method) whose name starts at `line`:`character`: from its first

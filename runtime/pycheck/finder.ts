@@ -51,13 +51,15 @@ function params(list: SyntaxNode, src: string): Param[] {
   return out;
 }
 
-function lineStarts(src: string): number[] {
+/** Offsets at which each line of `src` starts. */
+export function lineStarts(src: string): number[] {
   const starts = [0];
   for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) starts.push(i + 1);
   return starts;
 }
 
-function position(starts: number[], offset: number): { line: number; character: number } {
+/** The 0-based line and character of `offset`, by binary search in `lineStarts`. */
+export function position(starts: readonly number[], offset: number): { line: number; character: number } {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {
