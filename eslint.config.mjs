@@ -20,4 +20,30 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['vscode', 'vscode-*', '../extension/*', '../server/*', '../webview/*', '**/runtime/**', '**/cli/**', 'node:*', 'fs', 'path', 'worker_threads', 'child_process'] }],
     },
   },
+  {
+    // The Node runtime serves every front end, so it knows none of them.
+    files: ['runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['vscode', 'vscode-*', '**/extension/**', '**/server/**', '**/webview/**', '**/cli/**'] }],
+    },
+  },
+  {
+    // The VS Code host only registers, routes and shows: worker entries and their code live in runtime/.
+    files: ['extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'node:worker_threads', importNames: ['parentPort', 'workerData', 'isMainThread'], message: 'worker code belongs in runtime/' },
+            { name: 'worker_threads', message: 'use node:worker_threads; worker code belongs in runtime/' },
+          ],
+          patterns: [
+            { group: ['**/runtime/*Worker', '**/runtime/**/worker'], allowTypeImports: true, message: 'a worker entry runs in its own thread: import its types only, start it through its host' },
+            { group: ['**/server/**', '**/webview/**', '**/cli/**'], message: 'the language server, webviews and CLI are reached by messages, not imports' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -18,6 +18,9 @@ export const Cmd = {
 } as const;
 export type CommandId = (typeof Cmd)[keyof typeof Cmd];
 
+/** The command that starts the shape language server again by hand (declared in package.json). */
+export const RESTART_LANGUAGE_SERVER = 'gradientLab.restartLanguageServer';
+
 export const View = {
   container: 'gradientLab',
   training: 'gradientLab.training',

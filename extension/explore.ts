@@ -13,8 +13,8 @@ import { PARAM_NAMES } from '../core/model';
 import { parseFromExplore, type ExplorePayload, type ToExplore } from '../protocol/webview';
 import { exploreHtml } from './exploreHtml';
 import { inlinePageAssets } from './views/pageAssets';
-import type { ExploreJob } from './exploreWorker';
-import { ExploreRunner } from './exploreRun';
+import type { ExploreJob } from '../runtime/exploreWorker';
+import { ExploreRunner } from '../runtime/exploreRun';
 import { writeFileAtomic } from './files';
 
 export const EXPLORE_COMMAND = 'gradientLab.explore';

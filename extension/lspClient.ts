@@ -16,6 +16,7 @@ import {
   type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type MessageTransports, type ServerOptions,
 } from 'vscode-languageclient/node';
 import { ShapeContextNotification, type ShapeContextParams } from '../protocol/lsp';
+import { RESTART_LANGUAGE_SERVER } from './constants';
 import { CrashWindow, gaveUpLine, gaveUpNotification, restartLine, type ServerExit } from './serverCrashes';
 
 /** What the client needs of the extension's log (extension/log.ts `Log` fits). */
@@ -26,8 +27,7 @@ export interface ClientLog {
   show?(): void;
 }
 
-/** The command that starts the server again by hand (declared in package.json). */
-export const RESTART_LANGUAGE_SERVER = 'gradientLab.restartLanguageServer';
+export { RESTART_LANGUAGE_SERVER };
 
 /** How long a closed connection waits for its process's exit status before logging without it. */
 const EXIT_WAIT_MS = 2000;

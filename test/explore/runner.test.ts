@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExploreRunner } from '../../extension/exploreRun';
+import { ExploreRunner } from '../../runtime/exploreRun';
 
 // A stand-in for dist/exploreWorker.js: "slow" never finishes, "fast" answers at once, "bad" fails.
 const dir = mkdtempSync(join(tmpdir(), 'gradlab-runner-'));

@@ -371,4 +371,22 @@ describe('edits in progress and other hovers', () => {
     assert.equal(hover(an, at(text, 'r = x')), 'r: (N*T, D)');
     assert.deepEqual(an.diagnostics, []);
   });
+
+  it('stops descending at MAX_DEPTH: 10,000 nested calls or 300 nested ifs cost no stack, no error, and nothing around them', () => {
+    const deep = 'y = ' + 'f('.repeat(10_000) + 'x' + ')'.repeat(10_000);
+    const ifs = Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}if c:`).join('\n') + `\n${' '.repeat(300)}q = 1`;
+    for (const [nested, inside] of [[deep, 'x)'], [ifs, 'q = 1']]) {
+      const text = ['import numpy as np', 'a = np.zeros((2, 3))', nested, 'b = np.zeros((4, 5))', 'c = a @ b'].join('\n') + '\n';
+      const an = analyzePython(text, EMPTY_SHAPE_CONTEXT);
+      // Before the limit the recursion overflowed and the statement became an internal error.
+      assert.deepEqual(an.errors, []);
+      assert.equal(hover(an, at(text, 'a = np')), 'a: (2, 3)');
+      assert.equal(hover(an, at(text, 'b = np')), 'b: (4, 5)');
+      assert.deepEqual(an.diagnostics.map((d) => d.message), ['a (2, 3) @ b (4, 5): inner dimensions 3 ≠ 4']);
+      assert.equal(hover(an, at(text, inside)), null, 'deeper than the limit nothing is claimed');
+    }
+    // Nesting that real code writes (CPython refuses more than 200 parentheses) is analysed to the bottom.
+    const text = 'import numpy as np\nx = np.zeros((2, 3))\ny = ' + 'g('.repeat(150) + 'x' + ')'.repeat(150) + '\n';
+    assert.equal(hover(analyzePython(text, EMPTY_SHAPE_CONTEXT), at(text, 'x)')), 'x: (2, 3)');
+  });
 });

@@ -6,8 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runExplore, type ExploreData, type ExploreRequest, type ExploreResult } from '../core/explore/index';
-import { openDatasetAt } from '../runtime/fsAccess';
-import { setGenerationHooks } from '../runtime/defaultDataset';
+import { openDatasetAt } from './fsAccess';
+import { setGenerationHooks } from './defaultDataset';
 
 export interface ExploreJob {
   request: ExploreRequest;

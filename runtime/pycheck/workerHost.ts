@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { checkFunctions, type FoundFunction, type FunctionResult, type PyCheckOptions } from '../../runtime/pycheck/index';
-import type { FromPyWorker, ToPyWorker } from '../../runtime/pycheck/worker';
+import { checkFunctions, type FoundFunction, type FunctionResult, type PyCheckOptions } from './index';
+import type { FromPyWorker, ToPyWorker } from './worker';
 
 interface Pending {
   functions: readonly FoundFunction[];
