@@ -21,7 +21,8 @@ import { CAPTIONS_FILE, featureFile, SCENES_FILE, urlsFile, VOCAB_FILE } from '.
 import { DEFAULT_SEED, DEFAULT_SIZES, generateSteps, type GeneratedDataset, type GenerateOptions, type GenerateProgress } from '../core/data/shapes/generate';
 import { DatasetError } from '../core/data/types';
 import { vocabJson } from '../core/data/vocab';
-import { writeH5File } from './h5';
+import { openH5File, writeH5File } from './h5';
+import { writeSidecars } from './rawSidecar';
 
 /** Bump whenever the generator's output changes (the determinism test's digest tells when). */
 export const GENERATOR_VERSION = 2;
@@ -179,6 +180,8 @@ async function generateIntoCache(root: string, dir: string, opts: EnsureOptions)
     const gen = await runSteps(opts);
     opts.onProgress?.({ stage: 'writing files', fraction: 0.95 });
     await writeGenerated(gen, tmp);
+    // Raw copies of the HDF5 arrays: runs then open the default without the HDF5 library.
+    await writeSidecars(tmp, [CAPTIONS_FILE, featureFile('train', true), featureFile('val', true)], openH5File);
     if (opts.signal?.aborted) throw new GenerationCancelled();
     try {
       renameSync(tmp, dir);

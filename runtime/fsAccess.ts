@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import type { DataAccess } from '../core/data/access';
 import { openDataset } from '../core/data/loader';
 import { DatasetError, type Dataset, type OpenOptions } from '../core/data/types';
-import { defaultDatasetDir, ensureDefaultDataset, generatedDefaultDir } from './defaultDataset';
+import { DEFAULT_DATA_ENV, defaultDatasetDir, ensureDefaultDataset, generatedDefaultDir } from './defaultDataset';
 import { openH5File } from './h5';
+import { withRawSidecars } from './rawSidecar';
 
 /** DataAccess for the folder `dir`. */
 export function fsAccess(dir: string): DataAccess {
@@ -69,7 +70,14 @@ export async function openDatasetAt(spec: string, opts: OpenOptions = {}): Promi
   return openDataset(fsAccess(dir), opts);
 }
 
-/** Opens the embedded default dataset (coloured shapes, PCA features only), generating it into the cache on first use. */
+/**
+ * Opens the embedded default dataset (coloured shapes, PCA features only), generating it into the
+ * cache on first use. Its arrays are read from raw sidecars (runtime/rawSidecar.ts), not through
+ * the HDF5 library, once they exist.
+ */
 export async function openDefaultDataset(opts: OpenOptions = {}): Promise<Dataset> {
-  return openDataset(fsAccess(await ensureDefaultDataset()), { name: 'default', source: 'default', ...opts });
+  const dir = await ensureDefaultDataset();
+  // Only in the cache folder Gradient Lab owns; a GRADLAB_DEFAULT_DATA folder is read as it is.
+  const own = !process.env[DEFAULT_DATA_ENV];
+  return openDataset(own ? withRawSidecars(fsAccess(dir)) : fsAccess(dir), { name: 'default', source: 'default', ...opts });
 }

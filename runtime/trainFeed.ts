@@ -16,6 +16,8 @@ export type { LoadCancelled };
 
 /** Loads at least this large report progress (`loading` events). */
 export const LOADING_EVENTS_FROM_BYTES = 64 * 1024 * 1024;
+/** Chunk cache of the val features while only a training subset is held (holdRows). */
+const VAL_CACHE_BYTES = 16 * 1024 * 1024;
 
 export interface FeedOptions {
   budgetMB?: number;
@@ -32,6 +34,7 @@ export class TrainFeed {
   private prefetcher: Prefetcher | null = null;
   private syncWaitMs = 0;
   private prepared: PreparedFeatures | null = null;
+  private held: { index: Map<number, number>; data: Float64Array; D: number } | null = null;
 
   constructor(private readonly train: CaptionSplit) {
     this.split = {
@@ -56,8 +59,35 @@ export class TrainFeed {
     return this.prepared;
   }
 
+  /**
+   * Holds only the feature rows of `imageRows` (a training subset's images) in memory instead of
+   * applying the budget to whole files: a run on a subset never reads the other rows. Val rows are
+   * read as evaluation and sampling ask for them, through a chunk cache.
+   */
+  holdRows(ds: Dataset, imageRows: ArrayLike<number>): void {
+    const rows = [...new Set(Array.from(imageRows))].sort((a, b) => a - b);
+    const fr = ds.splits.train.featureRows;
+    let data: Float64Array;
+    const D = ds.D;
+    if (fr && !fr.resident) {
+      // Row by row (runs of consecutive rows together), not through the chunk cache's whole chunks.
+      data = new Float64Array(rows.length * D);
+      for (let i = 0; i < rows.length; ) {
+        let j = i + 1;
+        while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
+        data.set(fr.readBlock(rows[i], rows[j - 1] + 1), i * D);
+        i = j;
+      }
+    } else {
+      data = ds.splits.train.getFeatures(rows).data;
+    }
+    this.held = { index: new Map(rows.map((r, i) => [r, i])), data, D };
+    ds.splits.val.featureRows?.setCacheBytes(VAL_CACHE_BYTES);
+  }
+
   /** Whether the train features stream (not held in memory). */
   streams(ds: Dataset): boolean {
+    if (this.held) return false;
     const f = ds.splits.train.featureRows;
     return f !== undefined && !f.resident;
   }
@@ -101,6 +131,16 @@ export class TrainFeed {
 
   private getFeatures(rows: ArrayLike<number>): Tensor {
     if (this.prefetcher) return this.prefetcher.getFeatures(rows);
+    const held = this.held;
+    if (held && Array.prototype.every.call(rows, (r: number) => held.index.has(r))) {
+      const D = held.D;
+      const out = new Float64Array(rows.length * D);
+      for (let i = 0; i < rows.length; i++) {
+        const off = (held.index.get(rows[i]) as number) * D;
+        out.set(held.data.subarray(off, off + D), i * D);
+      }
+      return { shape: [rows.length, D], data: out };
+    }
     const t0 = performance.now();
     try {
       return this.train.getFeatures(rows);

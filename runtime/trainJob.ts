@@ -105,7 +105,8 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
   // below loads what fits the memory budget (checking every value) and streams the rest.
   let ds: Dataset;
   try {
-    ds = await openDatasetAt(dsName, { pcaFeatures: !job.fc7, scanFeatures: false, preloadBytes: 0 });
+    // scenes.json (6 MB of JSON for the default) only draws pictures: training never reads it.
+    ds = await openDatasetAt(dsName, { pcaFeatures: !job.fc7, scanFeatures: false, preloadBytes: 0, readScenes: false });
   } catch (e) {
     // Not left running behind a dataset error.
     void wasm?.then((en) => en.detachHelper(), () => undefined);
@@ -114,7 +115,10 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
   const feed = new TrainFeed(ds.splits.train);
   try {
     try {
-      await feed.prepare(ds, { budgetMB: job.memoryBudgetMB, signal: hooks.signal, tick: hooks.tick, onLoading: (p) => emit({ type: 'loading', ...p }) });
+      // The embedded default with a training subset (the overfit run): only the subset's images are
+      // read and held (the same draw as below), not the 51 MB of features it never uses.
+      if (dsName === 'default' && job.maxTrain) feed.holdRows(ds, subsetSplit(ds.splits.train, job.maxTrain, job.seed).imageIdxs);
+      else await feed.prepare(ds, { budgetMB: job.memoryBudgetMB, signal: hooks.signal, tick: hooks.tick, onLoading: (p) => emit({ type: 'loading', ...p }) });
     } catch (e) {
       if (e instanceof LoadCancelled) return cancelledWhileLoading(e.message);
       throw e;

@@ -7,6 +7,7 @@
  * and for a snapshot of the running model with { type: 'save', file }.
  */
 import type { EpochRecord, TrainResult } from '../core/solver';
+import type { TrainProgress } from '../protocol/webview';
 
 /** `default` (the embedded shapes set), a folder in the CS231n layout, or the extension's DatasetSource. */
 export type DatasetSpec = string | { kind: 'default' } | { kind: 'folder'; path: string };
@@ -55,18 +56,6 @@ export interface TrainJob {
   resume?: string;
 }
 
-export interface TrainProgressInfo {
-  iteration: number;
-  totalIterations: number;
-  epoch: number;
-  totalEpochs: number;
-  itPerSec: number;
-  /** Seconds left at the current rate (absent before it is known). */
-  etaSeconds?: number;
-  /** Where the train features stream: the share (0..1) of the run's time spent waiting for feature data. */
-  dataWaitShare?: number;
-}
-
 export interface SampledCaptionInfo {
   split: 'train' | 'val';
   text: string;
@@ -90,7 +79,7 @@ export type TrainWorkerEvent =
   | { type: 'started'; dataset: string; numTrain: number; iterationsPerEpoch: number; totalIterations: number; engine: string; model: string; resumedAt?: number; /** How the train features are read, e.g. "memory" or "stream (direct reads), prefetch". */ features?: string }
   /** Feature files being read into memory before the first iteration (fraction 0..1 of the rows). */
   | { type: 'loading'; file: string; fraction: number; doneRows: number; totalRows: number }
-  | { type: 'step'; iteration: number; loss: number; learningRate: number; gradNorm: number; clipped: number; progress: TrainProgressInfo }
+  | { type: 'step'; iteration: number; loss: number; learningRate: number; gradNorm: number; clipped: number; progress: TrainProgress }
   | { type: 'epoch'; point: EpochRecord }
   | { type: 'samples'; iteration: number; captions: SampledCaptionInfo[] }
   | { type: 'checkpoint'; file: string; iteration: number; /** Written for a `save` command, mid-run. */ requested?: boolean }

@@ -310,57 +310,56 @@ export class FeatureRows {
   /** Contiguous with a direct reader: one plain read per run of consecutive rows. */
   private gatherDirect(imageRows: ArrayLike<number>, out: Float32Array | Float64Array): void {
     const D = this.D;
-    const n = imageRows.length;
-    const order = sortedOrder(imageRows);
     const read = this.direct as DirectRowReader;
     let buf = new Float32Array(D * 8);
-    let k = 0;
-    while (k < n) {
-      const start = imageRows[order[k]];
-      let stop = start + 1;
-      let m = k + 1;
-      while (m < n && imageRows[order[m]] <= stop) {
-        stop = Math.max(stop, imageRows[order[m]] + 1);
-        m++;
-      }
+    forEachRun(imageRows, (start, stop, place) => {
       const len = (stop - start) * D;
       if (buf.length < len) buf = new Float32Array(len);
       const view = buf.subarray(0, len);
       read(start, stop - start, view);
       checkFinite(view, start, D, this.file);
       this.st.rowsRead += stop - start;
-      for (let q = k; q < m; q++) {
-        const i = order[q];
-        const off = (imageRows[i] - start) * D;
-        if (out instanceof Float32Array) out.set(view.subarray(off, off + D), i * D);
-        else for (let j = 0; j < D; j++) out[i * D + j] = view[off + j];
-      }
-      k = m;
-    }
+      place(view, D, out);
+    });
   }
 
   /** Contiguous through HDF5: one hyperslab per run of consecutive rows. */
   private gatherRuns(imageRows: ArrayLike<number>, out: Float32Array | Float64Array): void {
-    const D = this.D;
-    const n = imageRows.length;
-    const order = sortedOrder(imageRows);
-    let k = 0;
-    while (k < n) {
-      const start = imageRows[order[k]];
-      let stop = start + 1;
-      let m = k + 1;
-      while (m < n && imageRows[order[m]] <= stop) {
-        stop = Math.max(stop, imageRows[order[m]] + 1);
-        m++;
-      }
-      const block = this.readBlock(start, stop);
-      for (let q = k; q < m; q++) {
+    forEachRun(imageRows, (start, stop, place) => place(this.readBlock(start, stop), this.D, out));
+  }
+}
+
+/** Copies the rows of one run (read as `block`, starting at the run's first row) to their places in `out`. */
+type PlaceRun = (block: FloatRows, D: number, out: Float32Array | Float64Array) => void;
+
+/**
+ * Visits the runs of consecutive (or repeated) rows among `imageRows` in ascending order: one
+ * [start, stop) range per run, with a function that copies the run's rows from a block read for it
+ * to the output positions of the rows that asked for them.
+ */
+function forEachRun(imageRows: ArrayLike<number>, visit: (start: number, stop: number, place: PlaceRun) => void): void {
+  const n = imageRows.length;
+  const order = sortedOrder(imageRows);
+  let k = 0;
+  while (k < n) {
+    const start = imageRows[order[k]];
+    let stop = start + 1;
+    let m = k + 1;
+    while (m < n && imageRows[order[m]] <= stop) {
+      stop = Math.max(stop, imageRows[order[m]] + 1);
+      m++;
+    }
+    const first = k;
+    const last = m;
+    visit(start, stop, (block, D, out) => {
+      for (let q = first; q < last; q++) {
         const i = order[q];
         const off = (imageRows[i] - start) * D;
-        for (let j = 0; j < D; j++) out[i * D + j] = block[off + j];
+        if (out instanceof Float32Array && block instanceof Float32Array) out.set(block.subarray(off, off + D), i * D);
+        else for (let j = 0; j < D; j++) out[i * D + j] = block[off + j];
       }
-      k = m;
-    }
+    });
+    k = m;
   }
 }
 

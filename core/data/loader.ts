@@ -169,7 +169,7 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
     urls[split] = lines;
   }
 
-  const scenes = await readScenes(access, feats.train.rows, feats.val.rows, warnings);
+  const scenes = opts.readScenes === false ? null : await readScenes(access, feats.train.rows, feats.val.rows, warnings);
 
   // CS231n max_train: K caption rows with replacement; features and URLs stay whole.
   if (opts.maxTrain !== undefined) {

@@ -103,6 +103,8 @@ export interface OpenOptions {
   readonly preloadBytes?: number;
   /** Scan every feature value for NaN/Inf on open (in bounded row blocks). Default true. */
   readonly scanFeatures?: boolean;
+  /** Read scenes.json (pictures of generated images; `scenes` is null without it). Default true; training does not need it. */
+  readonly readScenes?: boolean;
   /** Name shown for the dataset (defaults to the folder's base name). */
   readonly name?: string;
   /** Source string (defaults to access.location). */

@@ -9,6 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { runTrainJob } from '../../runtime/trainJob';
 import type { TrainJob, TrainWorkerEvent } from '../../runtime/trainProtocol';
 import { removeDir, writeSmallDataset } from '../data/builders';
+import { openDataset } from '../../core/data/loader';
+import { fsAccess } from '../../runtime/fsAccess';
+import { TrainFeed } from '../../runtime/trainFeed';
 
 describe('prefetch of minibatches', () => {
   let dir = '';
@@ -69,6 +72,23 @@ describe('prefetch of minibatches', () => {
     assert.equal(s.iteration, 0);
     assert.match(s.message, /cancelled before the first iteration/);
     assert.ok(!events.some((e) => e.type === 'step'));
+  });
+
+  it("holdRows: a subset's feature rows are held and served from memory with the same values; rows outside it are still read", async () => {
+    const ds = await openDataset(fsAccess(dir), { preloadBytes: 0, scanFeatures: false });
+    try {
+      const feed = new TrainFeed(ds.splits.train);
+      const rows = [7, 3, 3, 8, 9, 10, 39, 0];
+      feed.holdRows(ds, rows);
+      assert.equal(feed.streams(ds), false, 'a held subset is in memory');
+      const ask = [10, 3, 39, 7, 7, 0];
+      assert.deepEqual(feed.split.getFeatures(ask), ds.splits.train.getFeatures(ask));
+      const other = [5, 3];
+      assert.deepEqual(feed.split.getFeatures(other), ds.splits.train.getFeatures(other));
+      await feed.close();
+    } finally {
+      ds.close();
+    }
   });
 
   it('a memory budget that is not a number of MB is refused in one line', async () => {
