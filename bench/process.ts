@@ -13,7 +13,14 @@ import { join } from 'node:path';
 import { openDatasetAt } from '../runtime/fsAccess';
 import { gather, subsetSplit } from '../core/solver';
 
-export interface ProcessTiming { wallMs: number; cpuMs?: number; firstMs?: number; load: number }
+export interface ProcessTiming {
+  wallMs: number;
+  cpuMs?: number;
+  firstMs?: number;
+  /** gradlab: spawn to its `started` event (start-up done: dataset open, engine, model). */
+  startedMs?: number;
+  load: number;
+}
 export interface ProcessResult {
   name: string;
   command: string;
@@ -45,12 +52,13 @@ export async function writeTrainInputs(dir: string): Promise<void> {
 }
 
 /** Runs a command to its end; wall from spawn to exit, CPU (user+sys) when /usr/bin/time is there. */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, firstOf: (line: string) => boolean): Promise<ProcessTiming & { stdout: string }> {
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, firstOf: (line: string) => boolean, startedOf: (line: string) => boolean = () => false): Promise<ProcessTiming & { stdout: string }> {
   const useTime = existsSync(TIME);
   const load = loadavg()[0];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let first: number | undefined;
+    let started: number | undefined;
     let out = '', buf = '';
     const p = useTime
       ? spawn(TIME, ['-f', 'GLTIME %U %S', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -64,6 +72,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, firstOf: (li
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         if (first === undefined && firstOf(line)) first = performance.now() - t0;
+        if (started === undefined && startedOf(line)) started = performance.now() - t0;
       }
     });
     p.stderr.on('data', (d: Buffer) => (err += d));
@@ -72,7 +81,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, firstOf: (li
       const wallMs = performance.now() - t0;
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-2).join(' ')}`));
       const m = /GLTIME ([\d.]+) ([\d.]+)/.exec(err);
-      resolve({ wallMs, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined, firstMs: first, load, stdout: out });
+      resolve({ wallMs, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined, firstMs: first, startedMs: started, load, stdout: out });
     });
   });
 }
@@ -114,8 +123,8 @@ export async function runProcessWorkload(root: string, dataDir: string, dtype: '
   };
   const env = numpyEnv();
   for (let r = 0; r < repeats; r++) {
-    const g = await timed(process.execPath, gArgs, process.env, (l) => l.startsWith('{"type":"step"'));
-    res.gradlab.push({ wallMs: g.wallMs, cpuMs: g.cpuMs, firstMs: g.firstMs, load: g.load });
+    const g = await timed(process.execPath, gArgs, process.env, (l) => l.startsWith('{"type":"step"'), (l) => l.startsWith('{"type":"started"'));
+    res.gradlab.push({ wallMs: g.wallMs, cpuMs: g.cpuMs, firstMs: g.firstMs, startedMs: g.startedMs, load: g.load });
     const n = await timed('python3', nArgs, env, () => false);
     const j = JSON.parse(n.stdout.trim().split('\n').pop() ?? '{}') as { first_iteration_s?: number };
     // The script's clock starts with the interpreter's first line: add python's own start.

@@ -95,8 +95,12 @@ const D_LAST = 35; // i32 N: last unmasked step of the sample at each position (
 const D_POS = 36; // i32 N: position of caption row n in the batch layout
 const D_RS = 37; // i32 P·N: sample position of each batch row (r → ⌊r/P⌋)
 const D_CB1 = 39; // the unperturbed c_1 (LSTM), (N, H)
-const D_BUF = 40; // per thread: Hb, A, C0, C1, -, S, rowLoss, ws (8 slots each)
-const D_LEN = D_BUF + 16;
+// The near-base step kernels' tables (tanh_near_f64, lstm_near_f64): per step t, nearTables' rows.
+const D_CO = 40;
+const D_THREADS = 44;
+const D_AH = 45; // the unperturbed h_1·Wh, (N, G)
+const D_BUF = 48; // per thread: Hb, A, C0, C1, -, S, rowLoss, ws (8 slots each)
+const descLength = (threads: number) => D_BUF + 8 * threads;
 
 /** The views a thread needs on one job, rebuilt from the descriptor (works on either thread). */
 function views(buf: ArrayBufferLike, d: Float64Array, slot: number) {
@@ -111,7 +115,7 @@ function views(buf: ArrayBufferLike, d: Float64Array, slot: number) {
   PARAM_NAMES.forEach((name, i) => (par[name] = d[D_PAR + i]));
   return {
     N, T, D, W, H, V, P, G, PN, lstm, step: d[D_STEP], nPert: d[D_NPERT], par, Vp: d[D_VP], WvP: d[D_WVP], bvP: d[D_BVP],
-    WhP: d[D_WHP], Gp: d[D_GP], CB1: d[D_CB1], A0: d[D_A0], HB0: d[D_HB0], kt: i32(d[D_KT], T), last: i32(d[D_LAST], N), pos: i32(d[D_POS], N), rs: d[D_RS],
+    WhP: d[D_WHP], Gp: d[D_GP], CB1: d[D_CB1], CO: d[D_CO], AH1: f64(d[D_AH], N * G), Wh: f64(par.Wh, H * G), HB1: f64(d[D_HB0] + N * H * 8, N * H), A0: d[D_A0], HB0: d[D_HB0], kt: i32(d[D_KT], T), last: i32(d[D_LAST], N), pos: i32(d[D_POS], N), rs: d[D_RS],
     F: f64(d[D_F], N * D), X: f64(d[D_X], T * N * W), XW: f64(d[D_XW], T * N * G), H0: f64(d[D_H0], N * H),
     idx: i32(d[D_IDX], T * N), yT: d[D_Y], maskT: d[D_MASK], pert: i32(d[D_PERT], 2 * d[D_NPERT]),
     losses: f64(d[D_LOSS], d[D_NPERT]), next: i32(d[D_NEXT], 1),
@@ -142,6 +146,77 @@ function stepNonlinearity(k: KernelExports, lstm: boolean, samples: number, reps
 }
 type Kern = (...a: number[]) => number;
 
+/** Values per sample and hidden unit in one step's near-base table: RNN 6, LSTM 30 (see nearTables). */
+export const NEAR_WIDTH_RNN = 6, NEAR_WIDTH_LSTM = 30;
+
+/** tanh's value t and Taylor coefficients tanh⁽ᵏ⁾/k! (k = 1..4) where tanh = t, H apart from co[o]. */
+function tanhTaylor(co: Float64Array, o: number, H: number, t: number): void {
+  const t2 = t * t, p = 1 - t2, u = 3 * t2;
+  co[o] = t;
+  co[o + H] = p;
+  co[o + 2 * H] = -t * p;
+  co[o + 3 * H] = (-p * (1 - u)) / 3;
+  co[o + 4 * H] = (t * p * (2 - u)) / 3;
+}
+
+/** The same for the logistic σ where σ = s. */
+function sigTaylor(co: Float64Array, o: number, H: number, s: number): void {
+  const q = s * (1 - s), w = 1 - 2 * s;
+  co[o] = s;
+  co[o + H] = q;
+  co[o + 2 * H] = (q * w) / 2;
+  co[o + 3 * H] = (q * (1 - 6 * q)) / 6;
+  co[o + 4 * H] = (q * w * (1 - 12 * q)) / 24;
+}
+
+/**
+ * One step's table for the near-base kernels (tanh_near_f64, lstm_near_f64), N samples, written to
+ * co from offset o.
+ * RNN (6·H per sample): the unperturbed h·Wh (ah, N×H), then tanh's value and coefficients 1..4 at
+ * the unperturbed pre-activation (act: tanh of it, N×H).
+ * LSTM (30·H per sample): ah (N×4H), the unperturbed c (N×H), then for the gates i, f, o (σ) and g
+ * (tanh) (act: the activated gates, N×4H) and for tanh(c) (tc, N×H) the value and coefficients 1..4.
+ */
+export function nearTables(lstm: boolean, co: Float64Array, o: number, ah: Float64Array, act: Float64Array, c: Float64Array, tc: Float64Array, N: number, H: number): void {
+  for (let s = 0; s < N; s++) {
+    if (!lstm) {
+      const b = o + s * NEAR_WIDTH_RNN * H;
+      for (let j = 0; j < H; j++) {
+        co[b + j] = ah[s * H + j];
+        tanhTaylor(co, b + H + j, H, act[s * H + j]);
+      }
+      continue;
+    }
+    const b = o + s * NEAR_WIDTH_LSTM * H;
+    for (let j = 0; j < 4 * H; j++) co[b + j] = ah[s * 4 * H + j];
+    for (let j = 0; j < H; j++) {
+      co[b + 4 * H + j] = c[s * H + j];
+      for (let g = 0; g < 4; g++) {
+        const x = act[s * 4 * H + g * H + j], at = b + 5 * H + 5 * g * H + j;
+        if (g < 3) sigTaylor(co, at, H, x);
+        else tanhTaylor(co, at, H, x);
+      }
+      tanhTaylor(co, b + 25 * H + j, H, tc[s * H + j]);
+    }
+  }
+}
+
+/**
+ * A[r, :] += (Hb[off + r, u] − base[s, u])·Wh[u, :] for the rows r = s·P + c (s < samples) of copy c:
+ * the product h·Wh of a copy whose h differs from the unperturbed `base` in column u only, given the
+ * unperturbed product in A.
+ */
+function rankOne(A: Float64Array, Hb: Float64Array, base: Float64Array, Wh: Float64Array, samples: number, P: number, c: number, u: number, G: number, H: number, off: number): void {
+  const w = u * G;
+  for (let s = 0; s < samples; s++) {
+    const r = s * P + c;
+    const dh = Hb[off + r * H + u] - base[s * H + u];
+    if (dh === 0) continue;
+    const ra = r * G;
+    for (let g = 0; g < G; g++) A[ra + g] += dh * Wh[w + g];
+  }
+}
+
 /**
  * Evaluates batches of perturbed losses until the shared batch counter runs out. Single-threaded
  * kernels only: each thread runs whole batches on its own buffers.
@@ -153,7 +228,7 @@ type Kern = (...a: number[]) => number;
  * bit-identical to computing every row.
  */
 export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, descPtr: number, slot: number): void {
-  const v = views(buf, new Float64Array(buf, descPtr, D_LEN), slot);
+  const v = views(buf, new Float64Array(buf, descPtr, descLength(new Float64Array(buf, descPtr, D_BUF)[D_THREADS])), slot);
   const x = batchContext(k, buf, v);
   const nBatches = Math.ceil(v.nPert / v.P);
   // One call per batch: a small hot function that V8 optimises once and keeps (on either thread),
@@ -173,6 +248,7 @@ function batchContext(k: KernelExports, buf: ArrayBufferLike, v: ReturnType<type
     k, buf,
     gemmPD: k.gemm_pd_f64 as Kern, fillRows: k.fill_rows_f64 as Kern, rowsLoss: k.softmax_rows_loss_f64 as Kern, gather: k.gather_rows_f64 as Kern,
     unitLstm: k.lstm_fwd_fast_addp_unit_f64 as Kern, colTanh: k.tanh_addp_col_f64 as Kern,
+    tanhNear: k.tanh_near_f64 as Kern, lstmNear: k.lstm_near_f64 as Kern,
     pHb: Hb.byteOffset, pA: A.byteOffset, pS: S.byteOffset, pRL: rowLoss.byteOffset,
     pWproj: names.indexOf('W_proj'), pbproj: names.indexOf('b_proj'), pWvocab: names.indexOf('W_vocab'), pbvocab: names.indexOf('b_vocab'),
     pWx: names.indexOf('Wx'), pb: names.indexOf('b'), pWembed: names.indexOf('W_embed'), pWh: names.indexOf('Wh'),
@@ -183,8 +259,8 @@ function batchContext(k: KernelExports, buf: ArrayBufferLike, v: ReturnType<type
 
 /** One batch: the losses of perturbations bi·P … bi·P + P − 1 (see runGradcheckBatches). */
 function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext>, bi: number): void {
-  const { N, T, D, W, H, V, Vp, P, G, PN, lstm, F, X, XW, H0, idx, pert, losses, Wx, Hb, A, S, rowLoss, kt, last, pos } = v;
-  const { k, buf, gemmPD, fillRows, rowsLoss, gather, unitLstm, colTanh, pHb, pA, pS, pRL, pWproj, pbproj, pWvocab, pbvocab, pWx, pb, pWembed, pWh,
+  const { N, T, D, W, H, V, Vp, P, G, PN, lstm, F, X, XW, H0, idx, pert, losses, Wx, Wh, Hb, A, S, rowLoss, kt, last, pos } = v;
+  const { buf, gemmPD, fillRows, rowsLoss, gather, unitLstm, colTanh, tanhNear, lstmNear, pHb, pA, pS, pRL, pWproj, pbproj, pWvocab, pbvocab, pWx, pb, pWembed, pWh,
     qa, ea, ia, ja, da, unit, kt0 } = x;
   const b0 = bi * P, count = Math.min(P, v.nPert - b0);
   // Per copy: parameter index, element, signed step, and the element's row i and column j.
@@ -227,7 +303,7 @@ function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext
         }
       }
     }
-    let cPrev = v.C0, cNext = v.C1;
+    let cPrev = v.C0, cNext = v.C1, step0Units = false;
     if (lstm) new Float64Array(buf, cPrev, kt[0] * P * H).fill(0);
     for (let t = 0; t < T; t++) {
       const ks = kt[t], rows = ks * P;
@@ -237,7 +313,19 @@ function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext
       const hPrevOff = t * PN * H;
       const shared0 = t === 0 && h0Shared;
       if (shared0) gather(pA, v.A0, v.rs, rows, G);
-      else gemmPD(rows, G, H, pHb + hPrevOff * 8, H, v.WhP, v.Gp, pA, G, 0, v.ws);
+      else if (t === 0) {
+        // h0 differs from the unperturbed one in column j of the W_proj / b_proj copies only:
+        // h0·Wh = the unperturbed product plus (h0 − h0ᵇ)[:, j]·Wh[j, :] (rank one).
+        gather(pA, v.A0, v.rs, rows, G);
+        for (let c = 0; c < count; c++) {
+          if (qa[c] !== pWproj && qa[c] !== pbproj) continue;
+          rankOne(A, Hb, H0, Wh, ks, P, c, ja[c], G, H, 0);
+        }
+      } else if (t === 1 && step0Units) {
+        // h_1 differs from the unperturbed one in one hidden unit per copy (see the step-0 path): rank one.
+        gather(pA, v.AH1.byteOffset, v.rs, rows, G);
+        for (let c = 0; c < count; c++) if (unit[c] >= 0) rankOne(A, Hb, v.HB1, Wh, ks, P, c, unit[c], G, H, PN * H);
+      } else gemmPD(rows, G, H, pHb + hPrevOff * 8, H, v.WhP, v.Gp, pA, G, 0, v.ws);
       for (let c = 0; c < count; c++) {
         const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
         if (q === pWx) {
@@ -258,6 +346,7 @@ function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext
       }
       const hNext = pHb + (t + 1) * PN * H * 8;
       if (shared0 && unitsOnly) {
+        step0Units = true;
         // Every copy's step-0 pre-activations equal the unperturbed ones except in the gate columns
         // of at most one hidden unit: h_1 (and c_1) are the unperturbed ones but for that unit.
         gather(hNext, v.HB0 + N * H * 8, v.rs, rows, H);
@@ -268,8 +357,10 @@ function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext
           if (lstm) unitLstm(pA + c * G * 8, XW.byteOffset, cPrev + c * H * 8, cNext + c * H * 8, hNext + c * H * 8, ks, P, H, u);
           else colTanh(hNext + c * H * 8, pA + c * G * 8, XW.byteOffset, ks, P, H, u);
         }
+      } else if (lstm) {
+        lstmNear(pA, XW.byteOffset + t * N * G * 8, v.CO + t * N * NEAR_WIDTH_LSTM * H * 8, cPrev, cNext, hNext, ks, P, H);
       } else {
-        stepNonlinearity(k, lstm, ks, P, H, G, pA, XW.byteOffset + t * N * G * 8, cPrev, cNext, hNext);
+        tanhNear(hNext, pA, XW.byteOffset + t * N * G * 8, v.CO + t * N * NEAR_WIDTH_RNN * H * 8, ks, P, H);
       }
       [cPrev, cNext] = [cNext, cPrev];
     }
@@ -408,10 +499,20 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   Cb[0].fill(0);
   const pd = e.kernel('gemm_pd_f64');
   pd(N, G, H, ptr(H0), H, WhP, Gp, ptr(A0), G, 0, e.ws[0]);
+  const AH1 = f64(N * G);
+  const width = (lstm ? NEAR_WIDTH_LSTM : NEAR_WIDTH_RNN) * H;
+  const CO = f64(T * N * width);
+  const GB = f64(N * G), CBS = f64(lstm ? N * H : 1), TCB = f64(lstm ? N * H : 1), hScratch = f64(lstm ? N * H : 1);
   for (let t = 0; t < T; t++) {
     pd(N, G, H, ptr(HB0) + t * N * H * 8, H, WhP, Gp, ptr(At), G, 0, e.ws[0]);
+    // The expansion points: the unperturbed pre-activations and activations (lstm_fwd_f64: gates, c, tanh c).
+    for (let i = 0; i < N * G; i++) GB[i] = At[i] + XW[t * N * G + i];
+    if (lstm) k('lstm_fwd')(ptr(GB), ptr(Cb[t % 2]), ptr(CBS), ptr(TCB), ptr(hScratch), N, H);
+    else k('tanh')(ptr(GB), ptr(GB), N * H);
+    nearTables(lstm, CO, t * N * width, At, GB, CBS, TCB, N, H);
     stepNonlinearity(e.k, lstm, N, 1, H, G, ptr(At), ptr(XW) + t * N * G * 8, ptr(Cb[t % 2]), ptr(Cb[(t + 1) % 2]), ptr(HB0) + (t + 1) * N * H * 8);
     if (t === 0 && lstm) CB1.set(Cb[1]);
+    if (t === 1) AH1.set(At);
   }
 
   // All perturbations (parameter index, element), +h and −h in adjacent slots.
@@ -426,8 +527,13 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   });
   const losses = f64(nPert);
   const next = i32(1);
-  const threads = e.threads >= 2 && e.maxThreads >= 2 ? 2 : 1;
-  const desc = f64(D_LEN);
+  // Every thread the engine may use now (default: every core) takes batches off the shared counter;
+  // each batch is computed by one thread in the same order, so the losses do not depend on the count.
+  const threads = e.team;
+  const desc = f64(descLength(threads));
+  desc[D_THREADS] = threads;
+  desc[D_CO] = ptr(CO);
+  desc[D_AH] = ptr(AH1);
   desc.set([N, T, D, W, H, V, P, lstm ? 1 : 0, h, nPert, ptr(F), ptr(X), ptr(XW), ptr(H0), ptr(idx), ptr(yT), ptr(maskT), ptr(pert), ptr(losses), ptr(next)]);
   PARAM_NAMES.forEach((name, i) => (desc[D_PAR + i] = ptr(par[name])));
   desc[D_VP] = Vp;
@@ -453,7 +559,7 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
     desc[b + 7] = e.ws[slot];
   }
   const run = () => runGradcheckBatches(e.k, e.memory.buffer, ptr(desc), 0);
-  if (threads === 2) e.runJob(GRADCHECK_JOB, [ptr(desc), 1], run);
+  if (threads >= 2) e.runJobTeam(GRADCHECK_JOB, (slot) => [ptr(desc), slot], run);
   else run();
   for (let i = 0; i < nPert; i += 2) {
     const name = PARAM_NAMES[pert[2 * i]];

@@ -159,7 +159,7 @@ export class WasmEngine {
   }
 
   /** Threads one call may use now (threads, limited by maxThreads). */
-  private get team(): number {
+  get team(): number {
     return Math.max(1, Math.min(this.threads, this.maxThreads));
   }
 
@@ -550,6 +550,31 @@ export class WasmEngine {
       mine();
     } finally {
       this.join(0);
+    }
+  }
+
+  /**
+   * Like runJob on every thread one call may use now (`team`): helper i runs `jobId` with
+   * argsOf(i + 1), this thread runs `mine` (part 0); returns when all are done. The parts must share
+   * their work through memory (e.g. a work counter), so that any number of threads gives the same result.
+   */
+  runJobTeam(jobId: number, argsOf: (part: number) => readonly number[], mine: () => void): void {
+    const n = this.team - 1;
+    for (let i = 0; i < n; i++) {
+      const ctl = this.helpers[i].ctl;
+      const args = argsOf(i + 1);
+      for (let j = 0; j < args.length; j++) ctl[CTL.ARG0 + j] = args[j];
+      ctl[CTL.NARGS] = args.length;
+      ctl[CTL.FN] = jobId;
+      ctl[CTL.OP] = OP.JOB;
+      ctl[CTL.ERR] = 0;
+      Atomics.store(ctl, CTL.SEQ, ++this.helpers[i].seq);
+      Atomics.notify(ctl, CTL.SEQ);
+    }
+    try {
+      mine();
+    } finally {
+      this.joinAll(n);
     }
   }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { WasmEngine, type DType } from '../../core/wasm/engine';
 import { detectNodeWasmSupport } from '../../runtime/fastEngine';
 import { sigmoid } from '../../core/ops';
+import { nearTables, NEAR_WIDTH_LSTM, NEAR_WIDTH_RNN } from '../../core/fast/gradcheck';
 
 // The SIMD exp/tanh/logistic against Math.* in float64 (a few ulp) and float32 (a few float32 ulp),
 // over the whole range the layers use, including the tails handled lane by lane.
@@ -89,6 +90,63 @@ for (const build of builds) {
         for (let i = 0; i < rows; i++) assert.ok(Object.is(T2[(i * stride + 1) * G + u], T1[(i * stride + 1) * G + u]), `G=${G} row ${i} col ${u}: tanh differs`);
       }
       for (const x of [a, B, cp, c1, h1, c2, h2, Bt, T1, T2]) e.release(x);
+    }
+  });
+}
+
+// The gradient check's near-base step kernels: Taylor polynomials around an unperturbed
+// pre-activation where the perturbed one is within 2^-12 of it, the full functions beyond.
+for (const build of builds) {
+  test(`${build}: tanh_near_f64 and lstm_near_f64 equal tanh / σ of the perturbed pre-activations (Taylor and fallback paths)`, () => {
+    const e = new WasmEngine({ build, initialMiB: 8 });
+    const sig = (x: number) => 1 / (1 + Math.exp(-x));
+    const samples = 3, reps = 4, H = 7; // odd H: the lane-by-lane tail
+    const rows = samples * reps;
+    for (const scale of [1e-6, 2e-4, 1e-3, 0.5]) { // below the threshold, near it, above it
+      let seed = 7;
+      const rnd = () => { seed = (seed * 16807) % 2147483647; return (seed / 2147483647) * 2 - 1; };
+      // RNN: AH (unperturbed h·Wh), B (input term), A = AH + a perturbation per copy.
+      const AH = new Float64Array(samples * H), act = new Float64Array(samples * H);
+      const A = e.f64(rows * H), B = e.f64(samples * H), CO = e.f64(samples * NEAR_WIDTH_RNN * H), dst = e.f64(rows * H);
+      for (let i = 0; i < AH.length; i++) { AH[i] = 3 * rnd(); B[i] = rnd(); act[i] = Math.tanh(AH[i] + B[i]); }
+      nearTables(false, CO, 0, AH, act, act, act, samples, H);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < H; j++) A[r * H + j] = AH[Math.floor(r / reps) * H + j] + scale * rnd();
+      e.kernel('tanh_near_f64')(e.ptr(dst), e.ptr(A), e.ptr(B), e.ptr(CO), samples, reps, H);
+      let worst = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < H; j++) worst = Math.max(worst, Math.abs(dst[r * H + j] - Math.tanh(A[r * H + j] + B[Math.floor(r / reps) * H + j])));
+      }
+      assert.ok(worst < 1e-15, `${build} tanh_near scale ${scale}: max abs error ${worst}`);
+      // LSTM: a (rows, 4H: i, f, o, g), input term, unperturbed products, gates, c and tanh(c).
+      const G = 4 * H;
+      const AHl = new Float64Array(samples * G), gates = new Float64Array(samples * G), cb = new Float64Array(samples * H), tcb = new Float64Array(samples * H);
+      const a = e.f64(rows * G), Bi = e.f64(samples * G), COl = e.f64(samples * NEAR_WIDTH_LSTM * H);
+      const cPrev = e.f64(rows * H), c = e.f64(rows * H), h = e.f64(rows * H);
+      for (let i = 0; i < AHl.length; i++) { AHl[i] = 3 * rnd(); Bi[i] = rnd(); }
+      for (let s = 0; s < samples; s++) {
+        for (let j = 0; j < H; j++) {
+          const o = s * G + j;
+          for (let g = 0; g < 4; g++) gates[o + g * H] = g < 3 ? sig(AHl[o + g * H] + Bi[o + g * H]) : Math.tanh(AHl[o + g * H] + Bi[o + g * H]);
+          const cp = 2 * rnd();
+          cb[s * H + j] = gates[o + H] * cp + gates[o] * gates[o + 3 * H];
+          tcb[s * H + j] = Math.tanh(cb[s * H + j]);
+          for (let k = 0; k < reps; k++) cPrev[(s * reps + k) * H + j] = cp + scale * rnd();
+        }
+      }
+      nearTables(true, COl, 0, AHl, gates, cb, tcb, samples, H);
+      for (let r = 0; r < rows; r++) for (let g = 0; g < G; g++) a[r * G + g] = AHl[Math.floor(r / reps) * G + g] + scale * rnd();
+      e.kernel('lstm_near_f64')(e.ptr(a), e.ptr(Bi), e.ptr(COl), e.ptr(cPrev), e.ptr(c), e.ptr(h), samples, reps, H);
+      let worstC = 0, worstH = 0;
+      for (let r = 0; r < rows; r++) {
+        const s = Math.floor(r / reps);
+        for (let j = 0; j < H; j++) {
+          const x = (q: number) => a[r * G + q * H + j] + Bi[s * G + q * H + j];
+          const cw = sig(x(1)) * cPrev[r * H + j] + sig(x(0)) * Math.tanh(x(3));
+          worstC = Math.max(worstC, Math.abs(c[r * H + j] - cw));
+          worstH = Math.max(worstH, Math.abs(h[r * H + j] - sig(x(2)) * Math.tanh(cw)));
+        }
+      }
+      assert.ok(worstC < 4e-15 && worstH < 4e-15, `${build} lstm_near scale ${scale}: max abs error c ${worstC}, h ${worstH}`);
     }
   });
 }

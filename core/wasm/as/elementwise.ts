@@ -268,6 +268,136 @@ export function tanh_addp_col_f64(dst: usize, A: usize, B: usize, rows: i32, str
   }
 }
 
+// Near-base evaluation for the batched gradient check. A perturbed copy's pre-activation a differs
+// from the unperturbed one by d = a − ah (ah: the unperturbed h·Wh; the input terms are the same),
+// of order h = 1e-6. Where every |d| ≤ NEAR_MAX = 2^-12, tanh and σ are evaluated by their Taylor
+// polynomial of degree 4 around the unperturbed pre-activation, with coefficients (value and
+// f⁽ᵏ⁾/k!, k = 1..4) computed once per check (core/fast/gradcheck.ts nearTables): the remainder is
+// below max|f⁽⁵⁾|/120·|d|⁵ ≤ 0.14·2^-60 ≈ 1.2e-19 (absolute), far below the rounding of the values
+// themselves, so the results are the same function values up to rounding, for a few multiply-adds and
+// no exp or division. Otherwise the full function is evaluated.
+const NEAR_MAX: f64 = 0.000244140625;
+
+// @ts-ignore: decorator
+@inline function far64(d: v128): bool {
+  return v128.any_true(f64x2.gt(f64x2.abs(d), f64x2.splat(NEAR_MAX)));
+}
+
+/** Value + d·(c1 + d·(c2 + d·(c3 + d·c4))) with the five coefficients H elements apart from p. */
+// @ts-ignore: decorator
+@inline function taylorV64(d: v128, p: usize, hB: usize): v128 {
+  let r = f64x2.add(v128.load(p + 3 * hB), f64x2.mul(d, v128.load(p + 4 * hB)));
+  r = f64x2.add(v128.load(p + 2 * hB), f64x2.mul(d, r));
+  r = f64x2.add(v128.load(p + hB), f64x2.mul(d, r));
+  return f64x2.add(v128.load(p), f64x2.mul(d, r));
+}
+// @ts-ignore: decorator
+@inline function taylor164(d: v128, p: usize, hB: usize): v128 {
+  let r = f64x2.add(ld1_f64(p + 3 * hB), f64x2.mul(d, ld1_f64(p + 4 * hB)));
+  r = f64x2.add(ld1_f64(p + 2 * hB), f64x2.mul(d, r));
+  r = f64x2.add(ld1_f64(p + hB), f64x2.mul(d, r));
+  return f64x2.add(ld1_f64(p), f64x2.mul(d, r));
+}
+
+/**
+ * RNN step of perturbed copies near the unperturbed step: dst[r] = tanh(A[r] + B[s]) for the rows
+ * r = s·reps + c (c < reps) of the first `samples` samples. CO: per sample 6·H values: the
+ * unperturbed h·Wh, then tanh's value and Taylor coefficients 1..4 at the unperturbed pre-activation.
+ */
+export function tanh_near_f64(dst: usize, A: usize, B: usize, CO: usize, samples: i32, reps: i32, H: i32): void {
+  const hB = <usize>H * 8;
+  for (let s = 0; s < samples; s++) {
+    const br = B + <usize>s * hB, co = CO + <usize>s * 6 * hB;
+    for (let c = 0; c < reps; c++) {
+      const o = (<usize>s * reps + c) * hB;
+      let j = 0;
+      for (; j + 2 <= H; j += 2) {
+        const p = <usize>j * 8;
+        const a = v128.load(A + o + p);
+        const d = f64x2.sub(a, v128.load(co + p));
+        v128.store(dst + o + p, far64(d) ? vtanh64(f64x2.add(a, v128.load(br + p))) : taylorV64(d, co + hB + p, hB));
+      }
+      for (; j < H; j++) {
+        const p = <usize>j * 8;
+        const a = ld1_f64(A + o + p);
+        const d = f64x2.sub(a, ld1_f64(co + p));
+        st1_f64(dst + o + p, far64(d) ? vtanh64(f64x2.add(a, ld1_f64(br + p))) : taylor164(d, co + hB + p, hB));
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lstmNearV64(a: usize, b: usize, co: usize, cp: usize, c: usize, h: usize, hB: usize): void {
+  const ai = v128.load(a), af = v128.load(a + hB), ao = v128.load(a + 2 * hB), ag = v128.load(a + 3 * hB);
+  const di = f64x2.sub(ai, v128.load(co)), df = f64x2.sub(af, v128.load(co + hB));
+  const dO = f64x2.sub(ao, v128.load(co + 2 * hB)), dg = f64x2.sub(ag, v128.load(co + 3 * hB));
+  if (far64(f64x2.pmax(f64x2.pmax(f64x2.abs(di), f64x2.abs(df)), f64x2.pmax(f64x2.abs(dO), f64x2.abs(dg))))) {
+    const xi = f64x2.add(ai, v128.load(b)), xf = f64x2.add(af, v128.load(b + hB));
+    const xo = f64x2.add(ao, v128.load(b + 2 * hB)), xg = f64x2.add(ag, v128.load(b + 3 * hB));
+    const cv = f64x2.add(f64x2.mul(vsigmoid64(xf), v128.load(cp)), f64x2.mul(vsigmoid64(xi), vtanh64(xg)));
+    v128.store(c, cv);
+    v128.store(h, f64x2.mul(vsigmoid64(xo), vtanh64(cv)));
+    return;
+  }
+  const q = co + 5 * hB; // the five functions' coefficient blocks, 5·H values each
+  const gi = taylorV64(di, q, hB), gf = taylorV64(df, q + 5 * hB, hB);
+  const go = taylorV64(dO, q + 10 * hB, hB), gg = taylorV64(dg, q + 15 * hB, hB);
+  const cv = f64x2.add(f64x2.mul(gf, v128.load(cp)), f64x2.mul(gi, gg));
+  v128.store(c, cv);
+  const dc = f64x2.sub(cv, v128.load(co + 4 * hB));
+  v128.store(h, f64x2.mul(go, far64(dc) ? vtanh64(cv) : taylorV64(dc, q + 20 * hB, hB)));
+}
+// @ts-ignore: decorator
+@inline function lstmNear164(a: usize, b: usize, co: usize, cp: usize, c: usize, h: usize, hB: usize): void {
+  const ai = ld1_f64(a), af = ld1_f64(a + hB), ao = ld1_f64(a + 2 * hB), ag = ld1_f64(a + 3 * hB);
+  const di = f64x2.sub(ai, ld1_f64(co)), df = f64x2.sub(af, ld1_f64(co + hB));
+  const dO = f64x2.sub(ao, ld1_f64(co + 2 * hB)), dg = f64x2.sub(ag, ld1_f64(co + 3 * hB));
+  let cv: v128, th: v128, go: v128;
+  if (far64(f64x2.pmax(f64x2.pmax(f64x2.abs(di), f64x2.abs(df)), f64x2.pmax(f64x2.abs(dO), f64x2.abs(dg))))) {
+    const xi = f64x2.add(ai, ld1_f64(b)), xf = f64x2.add(af, ld1_f64(b + hB));
+    const xo = f64x2.add(ao, ld1_f64(b + 2 * hB)), xg = f64x2.add(ag, ld1_f64(b + 3 * hB));
+    cv = f64x2.add(f64x2.mul(vsigmoid64(xf), ld1_f64(cp)), f64x2.mul(vsigmoid64(xi), vtanh64(xg)));
+    go = vsigmoid64(xo);
+    th = vtanh64(cv);
+  } else {
+    const q = co + 5 * hB;
+    const gi = taylor164(di, q, hB), gf = taylor164(df, q + 5 * hB, hB), gg = taylor164(dg, q + 15 * hB, hB);
+    go = taylor164(dO, q + 10 * hB, hB);
+    cv = f64x2.add(f64x2.mul(gf, ld1_f64(cp)), f64x2.mul(gi, gg));
+    const dc = f64x2.sub(cv, ld1_f64(co + 4 * hB));
+    th = far64(dc) ? vtanh64(cv) : taylor164(dc, q + 20 * hB, hB);
+  }
+  st1_f64(c, cv);
+  st1_f64(h, f64x2.mul(go, th));
+}
+
+/**
+ * LSTM step of perturbed copies near the unperturbed step (see NEAR_MAX): rows r = s·reps + k of a
+ * (h_{t-1}·Wh plus corrections, 4H wide: i, f, o, g), B[s] the input term (for the fallback). CO:
+ * per sample 30·H values: the unperturbed h·Wh (4H), the unperturbed c_t (H), then for i, f, o
+ * (σ), g (tanh) and tanh(c_t) the value and Taylor coefficients 1..4 (5·H each). Writes c and h.
+ */
+export function lstm_near_f64(a: usize, B: usize, CO: usize, cprev: usize, c: usize, h: usize, samples: i32, reps: i32, H: i32): void {
+  const hB = <usize>H * 8;
+  for (let s = 0; s < samples; s++) {
+    const b4 = B + <usize>s * 4 * hB, co = CO + <usize>s * 30 * hB;
+    for (let k = 0; k < reps; k++) {
+      const r = <usize>s * reps + k;
+      const ar = a + r * 4 * hB, off = r * hB;
+      let j = 0;
+      for (; j + 2 <= H; j += 2) {
+        const o = <usize>j * 8;
+        lstmNearV64(ar + o, b4 + o, co + o, cprev + off + o, c + off + o, h + off + o, hB);
+      }
+      for (; j < H; j++) {
+        const o = <usize>j * 8;
+        lstmNear164(ar + o, b4 + o, co + o, cprev + off + o, c + off + o, h + off + o, hB);
+      }
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline function lstmBwdV_f64(a: usize, dh: usize, dc: usize, cp: usize, tc: usize, hB: usize): void {
   const one = f64x2.splat(1);
