@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { FromJobWorker, JobKind, JobRequest, JobResults } from '../protocol/jobs';
+import type { FromJobWorker, JobKind, JobRequest, JobResults, ToJobWorker } from '../protocol/jobs';
 import type { Log } from './log';
 
 /** A job stopped by the user; callers show nothing for it. */
@@ -20,8 +20,16 @@ export interface JobOptions {
 type RequestOf<K extends JobKind> = Extract<JobRequest, { kind: K }>;
 
 /**
+ * How long a cancelled job's worker may take to clean up (the default dataset's generation removes
+ * its temporary folder) before it is terminated.
+ */
+export const CANCEL_GRACE_MS = 3000;
+
+/**
  * Runs engine jobs in worker threads so the extension host never computes.
- * One worker per job: cancelling terminates it, which stops even a synchronous loop at once.
+ * One worker per job. Cancelling settles the job at once, asks the worker to stop (so a generation
+ * can remove its temporary folder) and terminates it when it has finished or after CANCEL_GRACE_MS,
+ * which stops even a synchronous loop.
  */
 export class JobRunner implements vscode.Disposable {
   private readonly live = new Set<Worker>();
@@ -43,17 +51,29 @@ export class JobRunner implements vscode.Disposable {
       const worker = new Worker(script, { workerData: request });
       this.live.add(worker);
       let settled = false;
-      const finish = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        sub?.dispose();
+      let graceTimer: NodeJS.Timeout | undefined;
+      const end = (): void => {
+        if (graceTimer) clearTimeout(graceTimer);
         this.live.delete(worker);
         void worker.terminate();
+      };
+      const finish = (fn: () => void, grace = false): void => {
+        if (settled) {
+          // A cancelled worker that has now finished (or failed) ends without waiting for the grace period.
+          if (graceTimer) end();
+          return;
+        }
+        settled = true;
+        sub?.dispose();
+        if (grace) {
+          worker.postMessage({ type: 'cancel' } satisfies ToJobWorker);
+          graceTimer = setTimeout(end, CANCEL_GRACE_MS);
+        } else end();
         fn();
       };
       const sub = opts.token?.onCancellationRequested(() => {
         this.log.info(`job ${request.kind} cancelled after ${Date.now() - started} ms`);
-        finish(() => reject(new CancelledError()));
+        finish(() => reject(new CancelledError()), true);
       });
       worker.on('message', (msg: FromJobWorker) => {
         switch (msg.type) {
@@ -75,7 +95,11 @@ export class JobRunner implements vscode.Disposable {
         }
       });
       worker.on('error', (err) => finish(() => reject(err)));
-      worker.on('exit', (code) => finish(() => reject(new Error(`the job worker stopped (exit code ${code}) before finishing ${request.kind}`))));
+      worker.on('exit', (code) => {
+        if (graceTimer) clearTimeout(graceTimer);
+        this.live.delete(worker);
+        finish(() => reject(new Error(`the job worker stopped (exit code ${code}) before finishing ${request.kind}`)));
+      });
     });
   }
 

@@ -170,6 +170,13 @@ export interface JobResults {
   checkpointInfo: CheckpointSummary;
 }
 
+/**
+ * Host → worker. `cancel` asks the job to stop where it can clean up after itself (the default
+ * dataset's generation removes its temporary folder); the host terminates the worker shortly after
+ * in any case, so a job in a synchronous loop stops too.
+ */
+export type ToJobWorker = { type: 'cancel' };
+
 /** Worker → host. */
 export type FromJobWorker =
   /** Part of the job is done; `fraction` in [0, 1] when known. */

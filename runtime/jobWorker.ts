@@ -1,10 +1,12 @@
 /**
  * Worker thread that runs one engine job for the extension host (protocol/jobs.ts): the request
  * arrives as `workerData`, progress goes out as messages, then exactly one `done` or `error`.
- * The host cancels by terminating the worker, so jobs need no cancellation checks of their own.
+ * The host cancels by posting `cancel` and terminating the worker a moment later, so jobs need no
+ * cancellation checks of their own; the default dataset's generation takes the `cancel` to remove its
+ * temporary folder before the worker ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FromJobWorker, JobRequest, JobResults } from '../protocol/jobs';
+import type { FromJobWorker, JobRequest, JobResults, ToJobWorker } from '../protocol/jobs';
 import { runChecks } from '../core/checks';
 import type { Dataset } from '../core/data/types';
 import { CAPTIONS_FILE, featureFile, SCENES_FILE } from '../core/data/loader';
@@ -29,9 +31,17 @@ function progress(message: string, fraction?: number): void {
   post({ type: 'progress', message, fraction });
 }
 
-// A job that opens the embedded default before it is generated generates it (the host cancels by
-// terminating this worker; the temporary folder is cleaned up by a later generation).
-setGenerationHooks({ onProgress: (p) => progress(p.stage === 'done' ? 'embedded default dataset ready' : `first use: generating the embedded default dataset (${p.stage})`, p.fraction) });
+// A job that opens the embedded default before it is generated generates it. The host's `cancel`
+// stops the generation between blocks, and the generation removes its temporary folder.
+const cancel = new AbortController();
+parentPort?.on('message', (m: ToJobWorker) => {
+  if (m && m.type === 'cancel') cancel.abort();
+});
+parentPort?.unref();
+setGenerationHooks({
+  signal: cancel.signal,
+  onProgress: (p) => progress(p.stage === 'done' ? 'embedded default dataset ready' : `first use: generating the embedded default dataset (${p.stage})`, p.fraction),
+});
 
 /** dtype names as numpy prints them, from the HDF5 element kind and size. */
 function dtypeName(kind: string, bytes: number): string {

@@ -13,7 +13,7 @@ import { openDefaultDataset } from '../../runtime/fsAccess';
 import { CaptioningModel } from '../../core/model';
 import { DEFAULT_THRESHOLDS } from '../../core/gradcheck';
 import { intTensor } from '../../core/tensor';
-import type { FromJobWorker, JobRequest, JobResults } from '../../protocol/jobs';
+import type { FromJobWorker, JobRequest, JobResults, ToJobWorker } from '../../protocol/jobs';
 
 const WORKER = path.resolve(__dirname, '../../runtime/jobWorker.ts');
 const FIXTURE = path.resolve(__dirname, '../fixtures/coco-mini');
@@ -42,6 +42,32 @@ function run<K extends JobRequest['kind']>(req: Extract<JobRequest, { kind: K }>
 }
 
 describe('job worker', () => {
+  it('stops the default dataset\u2019s first-use generation on cancel and removes its temporary folder', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-cancel-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, GRADLAB_CACHE_DIR: cache };
+      delete env.GRADLAB_DEFAULT_DATA;
+      const w = new Worker(`require('tsx/cjs'); require(${JSON.stringify(WORKER)});`, { eval: true, workerData: { kind: 'datasetInfo', source: { kind: 'default' } }, env });
+      const stages: string[] = [];
+      const outcome = await new Promise<FromJobWorker>((resolve, reject) => {
+        w.on('message', (m: FromJobWorker) => {
+          if (m.type !== 'progress') return resolve(m);
+          stages.push(m.message);
+          if (m.message.startsWith('first use: generating') && stages.filter((x) => x.startsWith('first use')).length === 2) w.postMessage({ type: 'cancel' } satisfies ToJobWorker);
+        });
+        w.on('error', reject);
+      });
+      await w.terminate();
+      assert.ok(stages.some((m) => m.startsWith('first use: generating the embedded default dataset')), stages.join(' | '));
+      assert.equal(outcome.type, 'error');
+      assert.match((outcome as { message: string }).message, /generation of the embedded default dataset cancelled/);
+      // Nothing under the final name, and no temporary folder left behind.
+      assert.deepEqual(fs.readdirSync(cache), []);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
   it('runs one layer\u2019s gradient check and reports progress per layer', async () => {
     const o = await run({ kind: 'check', layer: 'rnn', cell: 'rnn', seed: 231, h: 1e-5, thresholds: DEFAULT_THRESHOLDS });
     assert.equal(o.error, undefined);
