@@ -4,7 +4,7 @@ import type { ShapeContextParams } from '../protocol/lsp';
 import { config } from './config';
 import type { Ctx } from './ctx';
 import { errorMessage } from './log';
-import { pushShapeContext, restartLanguageClient, RESTART_LANGUAGE_SERVER, startLanguageClient } from './lspClient';
+import { RESTART_LANGUAGE_SERVER } from './constants';
 
 /** The numbers behind the hovers' letters: model settings and the open dataset. */
 export function shapeContext(c: Ctx): ShapeContextParams {
@@ -17,12 +17,21 @@ export function shapeContext(c: Ctx): ShapeContextParams {
   };
 }
 
+/** The language client's module, loaded on first use: vscode-languageclient is most of the bundle's load time. */
+type ClientModule = typeof import('./lspClient.js');
+let clientModule: Promise<ClientModule> | undefined;
+const loadClient = (): Promise<ClientModule> => (clientModule ??= import('./lspClient.js'));
+
 /**
  * The shape language server starts with the first Python or TypeScript document, not at
- * activation; afterwards every dataset or settings change is pushed to it.
+ * activation (when one is open already, just after activate returns); afterwards every dataset or
+ * settings change is pushed to it.
  */
 export class ShapeService implements vscode.Disposable {
   private client?: LanguageClient;
+  /** Set while the client's module loads and the client is created, so two starts make one client. */
+  private starting?: Promise<void>;
+  private stopped = false;
 
   constructor(private readonly c: Ctx) {
     const wanted = (d: vscode.TextDocument): boolean => d.languageId === 'python' || d.languageId === 'typescript';
@@ -46,17 +55,27 @@ export class ShapeService implements vscode.Disposable {
     return this.client;
   }
 
-  private start(): void {
-    if (this.client) return;
-    this.client = startLanguageClient(this.c.context, 'dist/server.js', this.c.log);
-    this.push();
+  private start(): Promise<void> {
+    this.stopped = false;
+    this.starting ??= loadClient().then(
+      (m) => {
+        if (this.client || this.stopped) return;
+        this.client = m.startLanguageClient(this.c.context, 'dist/server.js', this.c.log);
+        this.push();
+      },
+      (err: unknown) => {
+        this.starting = undefined;
+        this.c.log.error('Loading the Gradient Lab language client failed', err);
+      },
+    );
+    return this.starting;
   }
 
   /** "Restart Language Server": a fresh server (started now if no Python or TypeScript file was open yet). */
   private async restart(): Promise<void> {
     if (!this.client) return this.start();
     try {
-      await restartLanguageClient(this.client);
+      await (await loadClient()).restartLanguageClient(this.client);
     } catch (err) {
       this.c.log.error('Restarting the Gradient Lab language server failed', err);
       void vscode.window.showErrorMessage(`Gradient Lab: restarting the language server failed: ${errorMessage(err)}`, 'Open Log').then((a) => a && this.c.log.show());
@@ -64,11 +83,14 @@ export class ShapeService implements vscode.Disposable {
   }
 
   private push(): void {
-    if (this.client) pushShapeContext(this.client, shapeContext(this.c)).catch((err: unknown) => this.c.log.error('sending the shape context', err));
+    const cl = this.client;
+    if (cl) void loadClient().then((m) => m.pushShapeContext(cl, shapeContext(this.c))).catch((err: unknown) => this.c.log.error('sending the shape context', err));
   }
 
   /** Stops the server; VS Code waits for this on shutdown. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.starting = undefined;
     const cl = this.client;
     this.client = undefined;
     await cl?.stop().catch(() => undefined);
