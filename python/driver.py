@@ -18,7 +18,8 @@ Case kinds (the Node side decides what to run; this file only knows how):
   "model"     construct `cls(word_to_idx, **kwargs)`, replace `self.params`, then call
               `loss(features, captions)` (with numerical gradients of the loss for every
               parameter) or `sample(features, max_length)`.
-Answer, one JSON object per line: a header {"ok": true, "python": ..., "numpy": ...}, then
+Answer, one JSON object per line: {"stage": "numpy"} as soon as numpy is imported (before the job
+is read), then a header {"ok": true, "python": ..., "numpy": ...} once the module is imported, then
 {"result": {"id", "ok", ...}} per case as it finishes, then {"end": true}; or only
 {"ok": false, "error": {...}} when numpy or the module cannot be loaded at all.
 """
@@ -614,6 +615,10 @@ def main():
         import numpy as np
     except ImportError as e:
         np, numpy_error = None, e
+    else:
+        # Python is up and numpy imported: the caller's time limit for the user's module starts here
+        # (a busy machine can make this part slow; it is not the user's code).
+        emit({"stage": "numpy"})
     try:
         job = json.load(sys.stdin)
     except ValueError as e:

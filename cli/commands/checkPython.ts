@@ -10,13 +10,13 @@ import { intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 import { runBatch } from './checkPythonBatch';
 
 export const usage =
-  'gradlab check-python FILE.py [--function NAME] [--json] [--python PATH] [--timeout SECONDS] [--seed N] [--cwd DIR]\n' +
-  '       gradlab check-python DIR... [--json | --csv] [--jobs N] [--function NAME] [--python PATH] [--timeout SECONDS] [--seed N]  (batch: one row per submission)';
+  'gradlab check-python FILE.py [--function NAME] [--json] [--python PATH] [--timeout SECONDS] [--import-timeout SECONDS] [--seed N] [--cwd DIR]\n' +
+  '       gradlab check-python DIR... [--json | --csv] [--jobs N] [--function NAME] [--python PATH] [--timeout SECONDS] [--import-timeout SECONDS] [--seed N]  (batch: one row per submission)';
 
-const MARK: Record<FunctionResult['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR' };
+const MARK: Record<FunctionResult['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', todo: 'TODO' };
 
 export async function run(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['function', 'python', 'timeout', 'seed', 'cwd', 'jobs'], ['json', 'csv']);
+  const p = parseArgs(argv, ['function', 'python', 'timeout', 'import-timeout', 'seed', 'cwd', 'jobs'], ['json', 'csv']);
   if (isBatch(p.positional, p.flags)) return batch(p);
   if (p.positional.length !== 1) throw new UsageError(`expected one Python file, got ${p.positional.length}: ${usage}`);
   const file = path.resolve(p.positional[0]);
@@ -25,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   const only = strFlag(p, 'function');
   const timeout = numFlag(p, 'timeout', 10);
   if (!(timeout > 0)) throw new UsageError(`--timeout ${timeout}: expected a positive number of seconds`);
+  const importTimeoutMs = importTimeoutFlag(p);
   const seed = intFlag(p, 'seed', 0, 0);
   const cwd = path.resolve(strFlag(p, 'cwd') ?? process.cwd());
   // An interpreter named by the user is the only one tried; otherwise python3, then python.
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   const rel = (f: string): string => path.relative(process.cwd(), f) || f;
   let toldEnv = false;
   let toldFile = false;
-  const results = await checkFile(file, { python, cwd, timeoutMs: timeout * 1000, seed }, only, (r) => {
+  const results = await checkFile(file, { python, cwd, timeoutMs: timeout * 1000, importTimeoutMs, seed }, only, (r) => {
     if (json) return;
     // A file that does not import is one error on its line, not the same line per function.
     if (r.fileError) {
@@ -66,7 +67,9 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     const r0 = results.find((r) => r.python);
     const env = r0 ? `, ${r0.interpreter} = Python ${r0.python}, numpy ${r0.numpy}` : '';
-    process.stdout.write(`${results.length - failed.length} passed, ${failed.length} failed (${((Date.now() - t0) / 1000).toFixed(1)} s${env})\n`);
+    const todo = failed.filter((r) => r.status === 'todo').length;
+    const todoText = todo ? `, ${todo} not implemented yet` : '';
+    process.stdout.write(`${results.length - failed.length} passed, ${failed.length - todo} failed${todoText} (${((Date.now() - t0) / 1000).toFixed(1)} s${env})\n`);
   }
   if (problem) {
     if (json) process.stderr.write(`gradlab: ${problem.message}: ${problem.hint}\n`);
@@ -97,17 +100,26 @@ function isBatch(positional: readonly string[], flags: ReadonlyMap<string, unkno
   }
 }
 
+/** --import-timeout SECONDS: the limit for starting Python with numpy, and for importing the file (each); default 3 × --timeout, at least 30 s. */
+function importTimeoutFlag(p: ReturnType<typeof parseArgs>): number | undefined {
+  if (!p.flags.has('import-timeout')) return undefined;
+  const s = numFlag(p, 'import-timeout', 30);
+  if (!(s > 0)) throw new UsageError(`--import-timeout ${s}: expected a positive number of seconds`);
+  return s * 1000;
+}
+
 function batch(p: ReturnType<typeof parseArgs>): Promise<number> {
   if (p.positional.length === 0) throw new UsageError(`expected submission folders or .py files: ${usage}`);
   if (p.flags.has('json') && p.flags.has('csv')) throw new UsageError('--json and --csv: choose one');
   if (p.flags.has('cwd')) throw new UsageError('--cwd: in batch mode each submission runs in its own folder');
   const timeout = numFlag(p, 'timeout', 10);
   if (!(timeout > 0)) throw new UsageError(`--timeout ${timeout}: expected a positive number of seconds`);
+  const importTimeoutMs = importTimeoutFlag(p);
   const jobs = p.flags.has('jobs') ? intFlag(p, 'jobs', 1, 1) : undefined;
   const chosen = strFlag(p, 'python') ?? process.env.GRADLAB_PYTHON;
   return runBatch(p.positional, {
     python: chosen ? [chosen] : ['python3', 'python'],
-    timeoutSeconds: timeout, seed: intFlag(p, 'seed', 0, 0), only: strFlag(p, 'function'), jobs,
+    timeoutSeconds: timeout, importTimeoutMs, seed: intFlag(p, 'seed', 0, 0), only: strFlag(p, 'function'), jobs,
     format: p.flags.has('json') ? 'json' : p.flags.has('csv') ? 'csv' : 'table',
   });
 }

@@ -15,16 +15,18 @@ import { UsageError } from '../args';
 export interface BatchCliOptions {
   python: string[];
   timeoutSeconds: number;
+  /** Starting Python with numpy, and importing a file: each this long at most (default: the runner's). */
+  importTimeoutMs?: number;
   seed: number;
   only?: string;
   jobs?: number;
   format: 'table' | 'json' | 'csv';
 }
 
-const MARK: Record<CellStatus, string> = { pass: 'ok', warn: 'warn', fail: 'FAIL', error: 'ERR', timeout: 'TIME', missing: 'miss', absent: '-', 'not-run': '?' };
+const MARK: Record<CellStatus, string> = { pass: 'ok', warn: 'warn', fail: 'FAIL', error: 'ERR', todo: 'todo', timeout: 'TIME', missing: 'miss', absent: '-', 'not-run': '?' };
 
 export const LEGEND = (secs: number): string =>
-  `ok passes · warn suspect · FAIL wrong result · ERR raised or does not import · TIME stopped after ${secs} s · miss file missing · - not defined · ? not run`;
+  `ok passes · warn suspect · FAIL wrong result · ERR raised or does not import · todo not implemented yet (the starter's pass) · TIME stopped after ${secs} s · miss file missing · - not defined · ? not run`;
 
 /** Table header for a column: the layer and fwd/bwd, the model's class and method. */
 export function columnHead(fn: string): { group: string; sub: string } {
@@ -134,7 +136,7 @@ export async function runBatch(args: readonly string[], o: BatchCliOptions): Pro
   let rows: BatchRow[];
   try {
     rows = await checkBatch(subs, {
-      python: o.python, timeoutMs: o.timeoutSeconds * 1000, seed: o.seed, only: o.only, jobs, signal: ac.signal,
+      python: o.python, timeoutMs: o.timeoutSeconds * 1000, importTimeoutMs: o.importTimeoutMs, seed: o.seed, only: o.only, jobs, signal: ac.signal,
       onRow: (row) => {
         done++;
         // No Python or no numpy: every submission would say the same; stop now.

@@ -9,12 +9,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cellPython } from '../../core/notebook/cells';
 import { findFunctions, type FunctionResult } from '../../runtime/pycheck/index';
 import type { PythonCheckApi } from '../pycheck/index';
+import { removeStaleCellModules } from './cellModules';
 import { cellModule, planCellChecks, type CellCheck, type PlanCell } from './plan';
 
 export const CHECK_NOTEBOOK_CELL = 'gradientLab.checkNotebookCell';
@@ -73,7 +75,7 @@ function moduleFile(folder: string, modules: readonly string[], qualified: strin
   return undefined;
 }
 
-const MARK: Record<FunctionResult['status'], string> = { pass: '✓', warn: '⚠', fail: '✗', error: '✗' };
+const MARK: Record<FunctionResult['status'], string> = { pass: '✓', warn: '⚠', fail: '✗', error: '✗', todo: 'ℹ' };
 
 function verdictLine(r: FunctionResult): string {
   return r.status === 'pass' ? 'passes' : r.summary;
@@ -85,6 +87,19 @@ export function registerNotebookChecks(context: vscode.ExtensionContext, deps: D
   const results = new Map<string, Map<string, Stored>>();
   const running = new Set<string>();
   const tmpRoot = path.join(os.tmpdir(), 'gradient-lab-cells');
+  void removeStaleCellModules(tmpRoot).then((n) => n > 0 && deps.log.info(`removed ${n} cell module(s) older than a day from ${tmpRoot}`));
+  /** Checks using each cell module right now: the file is deleted when the last one finishes. */
+  const inUse = new Map<string, number>();
+  const release = async (file: vscode.Uri): Promise<void> => {
+    const n = (inUse.get(file.fsPath) ?? 1) - 1;
+    if (n > 0) {
+      inUse.set(file.fsPath, n);
+      return;
+    }
+    inUse.delete(file.fsPath);
+    await rm(file.fsPath, { force: true }).catch(() => undefined);
+    await rmdir(path.dirname(file.fsPath)).catch(() => undefined); // only when empty
+  };
 
   const publish = (cell: vscode.TextDocument, plan: readonly CellCheck[]): void => {
     const stored = results.get(cell.uri.toString());
@@ -94,7 +109,7 @@ export function registerNotebookChecks(context: vscode.ExtensionContext, deps: D
       if (!s) continue;
       const r = s.result;
       const range = new vscode.Range(p.line, p.character, p.line, p.endCharacter);
-      const severity = r.status === 'pass' ? vscode.DiagnosticSeverity.Information : r.status === 'warn' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
+      const severity = r.status === 'pass' || r.status === 'todo' ? vscode.DiagnosticSeverity.Information : r.status === 'warn' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
       const d = new vscode.Diagnostic(range, [`${p.qualified} (${s.where}): ${verdictLine(r)}`, ...(r.status === 'pass' ? [] : r.details)].join('\n'), severity);
       d.source = 'Gradient Lab';
       d.code = r.problem?.kind ?? (r.error ? r.error.type : 'gradient-check');
@@ -160,7 +175,9 @@ export function registerNotebookChecks(context: vscode.ExtensionContext, deps: D
     } else {
       file = await writeCellModule(nb, p.target.cell, folder);
       label = `cell ${p.target.cell + 1}`;
+      inUse.set(file.fsPath, (inUse.get(file.fsPath) ?? 0) + 1);
     }
+    const temporary = p.target.kind === 'cell';
     running.add(key);
     changed.fire();
     try {
@@ -176,6 +193,8 @@ export function registerNotebookChecks(context: vscode.ExtensionContext, deps: D
     } finally {
       running.delete(key);
       changed.fire();
+      // The cell's module was only for this check.
+      if (temporary) await release(file);
     }
   };
 

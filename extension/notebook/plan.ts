@@ -6,7 +6,7 @@
  * check never runs the notebook's other statements. No vscode import: unit-tested directly.
  */
 import type { SyntaxNode } from '@lezer/common';
-import { parser } from '@lezer/python';
+import { parser } from '../../runtime/pycheck/pythonParser';
 import { cellImports } from '../../core/notebook/cells';
 import { findFunctions, LAYER_FUNCTIONS } from '../../runtime/pycheck/index';
 

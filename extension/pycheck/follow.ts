@@ -6,7 +6,7 @@
  * Positions are 0-based; a change replaces the range start..end of the text *before* it with
  * `text`, and the changes of one event apply one after the other (VS Code's contentChanges).
  */
-import { parser } from '@lezer/python';
+import { parser } from '../../runtime/pycheck/pythonParser';
 import type { SyntaxNode } from '@lezer/common';
 import { lineStarts, position } from '../../runtime/pycheck/finder';
 

@@ -10,7 +10,7 @@ import { findFunctions, type FoundFunction, type FunctionResult } from '../../ru
 import { toDiagnostic } from './diagnostics';
 import { advance, ChangeLog, functionLines, mapLine, track, type TextChange, type Tracked } from './follow';
 import { interpreterCandidates } from './interpreter';
-import { PyCheckWorker } from './worker';
+import { PyCheckWorker } from '../../runtime/pycheck/workerHost';
 
 export const PyCmd = {
   checkFunction: 'gradientLab.checkPythonFunction',
@@ -95,7 +95,7 @@ function follow(d: vscode.Diagnostic, anchors: readonly Tracked[], uri: vscode.U
   return moved;
 }
 
-const LENS_MARK: Record<FunctionResult['status'], string> = { pass: '✓ Check', warn: '⚠ Check', fail: '✗ Check', error: '✗ Check' };
+const LENS_MARK: Record<FunctionResult['status'], string> = { pass: '✓ Check', warn: '⚠ Check', fail: '✗ Check', error: '✗ Check', todo: 'ℹ Check' };
 
 export function registerPythonCheck(context: vscode.ExtensionContext, deps: PythonCheckDeps): PythonCheckApi {
   const driver = vscode.Uri.joinPath(context.extensionUri, 'python', 'driver.py').fsPath;
@@ -153,11 +153,12 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
     const bad = done.filter((r) => r.status === 'fail' || r.status === 'error');
     if (done.length === 1) {
       const r = done[0];
-      const icon = r.status === 'pass' ? '$(pass)' : r.status === 'warn' ? '$(warning)' : '$(error)';
+      const icon = r.status === 'pass' ? '$(pass)' : r.status === 'warn' ? '$(warning)' : r.status === 'todo' ? '$(info)' : '$(error)';
       vscode.window.setStatusBarMessage(`${icon} ${r.function}: ${r.status === 'pass' ? 'passes' : r.summary}`, 10_000);
       return;
     }
-    const counts = `${done.length - bad.length} of ${done.length} functions in ${file} pass`;
+    const todo = done.filter((r) => r.status === 'todo').length;
+    const counts = `${done.length - bad.length - todo} of ${done.length} functions in ${file} pass${todo ? ` (${todo} not implemented yet)` : ''}`;
     if (bad.length === 0 || quiet) {
       vscode.window.setStatusBarMessage(`${bad.length === 0 ? '$(pass)' : '$(error)'} ${counts}`, 10_000);
       return;
@@ -192,6 +193,8 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
       const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
       const { candidates, source } = await interpreterCandidates(doc.uri);
       const timeoutMs = Math.max(1, settings(doc.uri).get<number>('timeoutSeconds', 10)) * 1000;
+      // Starting Python with numpy, then importing the file: each has its own limit, never the function's.
+      const importTimeoutMs = Math.max(1, settings(doc.uri).get<number>('importTimeoutSeconds', 30)) * 1000;
       const onResult = (r: FunctionResult): void => {
         if (mineAc.signal.aborted) return; // superseded by a newer check of this file
         deps.log.info(`check ${r.function} (${path.basename(doc.uri.fsPath)}, ${r.interpreter ?? candidates.join('|')} from ${source}): ${r.status} in ${r.ms.toFixed(0)} ms: ${r.summary}`);
@@ -211,7 +214,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
       };
       const done = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Gradient Lab: checking ${label}` },
-        () => worker.run(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, driver, signal: AbortSignal.any([abort.signal, mineAc.signal]), thresholds: deps.thresholds?.() }, onResult),
+        () => worker.run(doc.uri.fsPath, mine, { python: candidates, cwd: folder, timeoutMs, importTimeoutMs, driver, signal: AbortSignal.any([abort.signal, mineAc.signal]), thresholds: deps.thresholds?.() }, onResult),
       );
       if (mineAc.signal.aborted) {
         deps.log.info(`check of ${label} cancelled: a newer check of ${path.basename(doc.uri.fsPath)} started`);

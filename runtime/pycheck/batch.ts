@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { checkFunctions, functionsIn, type FunctionResult, type PyCheckOptions } from './check';
+import { importTimeoutFor, TIMEOUT_STAGE } from './runner';
 import { LAYER_FUNCTIONS, MODEL_METHODS } from './specs';
 
 /** The files of a `cs231n/` tree that hold checkable functions, in the order they are checked. */
@@ -29,7 +30,7 @@ export interface Submission {
 }
 
 /** One cell of the table: how one function of one submission came out. */
-export type CellStatus = 'pass' | 'warn' | 'fail' | 'error' | 'timeout' | 'missing' | 'absent' | 'not-run';
+export type CellStatus = 'pass' | 'warn' | 'fail' | 'error' | 'todo' | 'timeout' | 'missing' | 'absent' | 'not-run';
 
 export interface BatchCell {
   function: string;
@@ -151,8 +152,8 @@ function cellOf(r: FunctionResult, dir: string): BatchCell {
   return { function: r.function, status, summary: r.summary, where: `${path.relative(dir, r.file) || path.basename(r.file)}:${r.line + 1}`, result: r };
 }
 
-const importTimedOut = (results: readonly FunctionResult[]): boolean =>
-  results.length > 0 && results.every((r) => r.problem?.kind === 'timeout' && /^importing\b/.test(r.problem.message));
+const numpyTimedOut = (results: readonly FunctionResult[]): boolean =>
+  results.length > 0 && results.every((r) => r.problem?.kind === 'timeout' && TIMEOUT_STAGE.numpy.test(r.problem.message));
 
 /** One line for a file whose every function failed the same way: it did not import, or it looped. */
 function fileProblem(rel: string, results: readonly FunctionResult[]): string | undefined {
@@ -161,7 +162,7 @@ function fileProblem(rel: string, results: readonly FunctionResult[]): string | 
   const fe = first.fileError;
   if (fe?.python2) return `${rel}: ${fe.message}`;
   if (first.error?.phase === 'import') return `${rel} does not import: ${first.error.type}: ${first.error.message}${fe ? ` (line ${fe.line + 1})` : ''}`;
-  if (first.problem?.kind === 'timeout' && /^importing\b/.test(first.problem.message)) return `${rel}: ${first.problem.message}`;
+  if (first.problem?.kind === 'timeout' && (TIMEOUT_STAGE.module.test(first.problem.message) || TIMEOUT_STAGE.numpy.test(first.problem.message))) return `${rel}: ${first.problem.message}`;
   return undefined;
 }
 
@@ -213,11 +214,13 @@ export async function checkSubmission(sub: Submission, opts: BatchOptions): Prom
     let results: FunctionResult[];
     try {
       results = await checkFunctions(t.abs, found, { ...opts, cwd: dir, prewarm: false });
-      // The import's time limit also covers starting Python and importing numpy, which a machine
-      // busy with other submissions can make slow: an import that timed out gets one more try with
-      // three times the limit before the row says it loops (a false alarm is the worst verdict).
-      if (!opts.signal?.aborted && importTimedOut(results)) {
-        results = await checkFunctions(t.abs, found, { ...opts, cwd: dir, prewarm: false, timeoutMs: 3 * (opts.timeoutMs ?? 10000) });
+      // Starting Python and importing numpy has its own limit, which a machine busy with other
+      // submissions can still exceed: that gets one more try with three times the limit (it is not
+      // the student's code; a false alarm is the worst verdict). The module's own import has its own
+      // limit, already generous: a loop there is the student's, and is not retried.
+      if (!opts.signal?.aborted && numpyTimedOut(results)) {
+        const first = opts.importTimeoutMs ?? importTimeoutFor(opts.timeoutMs ?? 10000);
+        results = await checkFunctions(t.abs, found, { ...opts, cwd: dir, prewarm: false, importTimeoutMs: 3 * first });
       }
     } catch (e) {
       // Not the student's doing (the driver is gone, the disk is full): said on the row, the batch goes on.

@@ -11,9 +11,12 @@ import { caseLines, compareCase, lowPrecisionHint, type CaseResult, type PyParam
 import { listNames } from './format';
 import { findFunctions, type FoundFunction } from './finder';
 import { driverCase } from './job';
+import { fromExFloat } from './exchange';
+import { functionLines, starterStub } from './starter';
 import { defaultDriverPath, PythonProblem, runDriver, type DriverAnswer, type DriverCaseResult, type PyError } from './runner';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error';
+/** 'todo': the function is still the assignment's stub (its `pass`, or NotImplementedError): information, not a failure. */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'todo';
 
 /** A model method's result for one cell type ('rnn' right while 'lstm' still raises NotImplementedError). */
 export interface CellResult {
@@ -76,8 +79,10 @@ export interface PyCheckOptions {
   python: readonly string[];
   /** Working directory of the subprocess: the workspace folder. */
   cwd: string;
-  /** Per function; default 10 s. */
+  /** Per function, from the end of the module's import; default 10 s. */
   timeoutMs?: number;
+  /** Starting Python and importing numpy, and then importing the module: each this long at most (default runner.importTimeoutFor(timeoutMs)). */
+  importTimeoutMs?: number;
   driver?: string;
   seed?: number;
   signal?: AbortSignal;
@@ -137,6 +142,14 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
     else todo.push(f);
   }
   const casesOf = new Map(todo.map((f) => [f, casesFor(f.spec, opts.seed ?? 0)]));
+  // The starter's unfilled `pass` of each function, from the file Python imports.
+  let src = '';
+  try {
+    src = readFileSync(absFile, 'utf8');
+  } catch {
+    // unreadable: Python says why
+  }
+  const stubOf = new Map(todo.map((f) => [f, src ? starterStub(src, f.defLine) : undefined]));
   while (todo.length > 0 && !opts.signal?.aborted) {
     const groups: { id: string; group: string }[] = [];
     const jobCases: Record<string, unknown>[] = [];
@@ -152,7 +165,7 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
     try {
       answer = await runDriver(
         { module: absFile, root: opts.cwd, h: 1e-5, cases: jobCases },
-        { python: opts.python, driver: opts.driver ?? defaultDriverPath(), cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 10000, signal: opts.signal, groups, prewarm: opts.prewarm },
+        { python: opts.python, driver: opts.driver ?? defaultDriverPath(), cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 10000, importTimeoutMs: opts.importTimeoutMs, signal: opts.signal, groups, prewarm: opts.prewarm },
       );
     } catch (e) {
       if (!(e instanceof PythonProblem)) throw e;
@@ -174,7 +187,8 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
     }
     const byId = new Map(answer.results.map((r) => [r.id, r]));
     const next: FoundFunction[] = [];
-    let prevDone = 0;
+    // The import is not the first function's time.
+    let prevDone = answer.importMs ?? 0;
     for (const f of todo) {
       const cases = casesOf.get(f)!;
       const finished = cases.every((c) => byId.has(`${f.qualified}::${c.id}`));
@@ -182,7 +196,7 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
         const processMs = (answer.groupDoneMs[f.qualified] ?? prevDone) - prevDone;
         prevDone = answer.groupDoneMs[f.qualified] ?? prevDone;
         const results = cases.map((c) => byId.get(`${f.qualified}::${c.id}`)!);
-        emit(f, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds));
+        emit(f, notYet(f, cases, results, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds, src ? functionLines(src, f.defLine) : undefined), stubOf.get(f), absFile));
       } else if (answer.stopped && answer.stopped.group === f.qualified) {
         const p = answer.stopped.problem;
         emit(f, { ...problemResult(f, absFile, { kind: p.kind, message: p.message, hint: p.hint }, performance.now() - t0 - prevDone), ...metaPy(answer) });
@@ -233,9 +247,9 @@ function meta(f: FoundFunction, file: string, a: DriverAnswer & { interpreter?: 
 }
 
 /** One function's result from its cases' driver results: compare, pick the worst case, say it. */
-function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number, thresholds?: Thresholds): FunctionResult {
+function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number, thresholds?: Thresholds, src?: { line: number; text: string }[]): FunctionResult {
   const tCmp = performance.now();
-  const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }, thresholds, f.qualified));
+  const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }, thresholds, f.qualified, src));
   const compareMs = performance.now() - tCmp;
   const timing = { processMs, userCodeMs: driverResults.reduce((s, r) => s + r.ms, 0), compareMs };
   const worstOf = (rs: readonly CaseResult[]): { worst: CaseResult; lines: ReturnType<typeof caseLines> } => {
@@ -322,6 +336,53 @@ function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverR
     layer: layerOf(f, absFile, results, ms), ms, timing,
     ...(hints.length > 0 ? { hints } : {}), ...(cells ? { cells } : {}),
   };
+}
+
+/** A case whose result is what the untouched starter gives: None, NotImplementedError, empty grads, all-<NULL> captions. */
+function untouched(c: CheckCase, cr: CaseResult, r: DriverCaseResult | undefined, stub: boolean, name: string): boolean {
+  if (cr.notImplemented) return true;
+  const e = cr.error;
+  // The starter's `return h, cache` with `cache` never assigned (only `pass` above it).
+  const last = e?.frames[e.frames.length - 1];
+  if (stub && e && (e.type === 'NameError' || e.type === 'UnboundLocalError') && last?.function === name && /^return\b/.test(last.text)) return true;
+  if (e?.type === 'ReturnError' && /^grads has no '\w+' \(has nothing\)$/.test(e.message)) return true; // loss, grads = 0.0, {}
+  if (!e && c.model?.maxLength !== undefined && r?.outputs?.captions !== undefined) {
+    const nul = c.model.wordToIdx['<NULL>'];
+    try {
+      const caps = fromExFloat(r.outputs.captions, 'captions');
+      return caps.data.length > 0 && caps.data.every((w) => w === nul); // captions = self._null * np.ones(...)
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/**
+ * A function that is still the assignment's stub says "not implemented yet" (information), not an
+ * error: every case gives what the untouched starter gives, and the source still has the starter's
+ * `pass` (or the function raises NotImplementedError). A backward whose forward is the stub waits for it.
+ */
+function notYet(f: FoundFunction, cases: readonly CheckCase[], driverResults: readonly DriverCaseResult[], r: FunctionResult, stubLine: number | undefined, absFile: string): FunctionResult {
+  if (r.status !== 'fail' && r.status !== 'error') return r;
+  const results = r.cases;
+  if (results.length === 0 || !results.every((cr, i) => untouched(cases[i], cr, driverResults[i], stubLine !== undefined, f.name))) return r;
+  const later = ' it is checked once you write it';
+  const errs = results.map((cr) => cr.error).filter((e): e is PyError => e !== undefined);
+  const fwd = f.spec.op?.forward;
+  if (fwd && errs.length === results.length && errs.every((e) => e.phase === 'forward')) {
+    return { ...r, status: 'todo', error: undefined, summary: `${f.qualified}: not checked yet: it needs your ${fwd} (for the cache), which is not implemented yet;${later}`, details: [] };
+  }
+  if (stubLine !== undefined) {
+    return { ...r, status: 'todo', error: undefined, summary: `${f.qualified}: not implemented yet (the starter's \`pass\` is still at line ${stubLine + 1}):${later}`, details: [] };
+  }
+  if (errs.length === results.length && errs.every((e) => e.type === 'NotImplementedError')) {
+    const fr = errs[0].frames[errs[0].frames.length - 1];
+    const at = fr ? ` at line ${fr.line}${path.resolve(fr.file) === absFile ? '' : ` of ${path.basename(fr.file)}`}` : '';
+    return { ...r, status: 'todo', error: undefined, summary: `${f.qualified}: not implemented yet (raises NotImplementedError${at}):${later}`, details: [] };
+  }
+  if (r.cells && r.cells.every((c) => c.status === 'not-implemented')) return { ...r, status: 'todo', error: undefined };
+  return r;
 }
 
 function passSummary(f: FoundFunction, results: CaseResult[]): string {

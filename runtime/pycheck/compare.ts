@@ -12,6 +12,7 @@ import { fmtE, fmtIndex, fmtV, isRight, listNames, timestepRuns } from './format
 import { engineLayer, engineLoss, engineModelLoss, engineSample, GATE_NAMES, gatePermutations, permuteGates } from './oracle';
 import type { DriverCaseResult, PyError } from './runner';
 import { explainSample, explainSampleError } from './sampling';
+import { explainLoss, explainLossError } from './lossMistakes';
 import type { FunctionSpec } from './specs';
 
 export interface PyParamCheck extends ParamCheck {
@@ -47,6 +48,8 @@ export interface CaseResult {
   hints?: string[];
   /** An error that is `raise NotImplementedError` (or the starter's None): unfinished, not wrong. */
   notImplemented?: boolean;
+  /** model_loss: the classic mistake whose results equal the user's exactly, in a sentence. */
+  mistake?: string;
   /** The thresholds the verdicts were classified with (CS231n's unless the user changed them). */
   thresholds: Thresholds;
 }
@@ -181,6 +184,10 @@ function errorCase(c: CheckCase, r: DriverCaseResult | undefined, thresholds: Th
     if (why) notes.push(why);
   }
   if (error.type === 'NameError' && /'xrange'/.test(error.message)) notes.push('xrange is Python 2: write range');
+  if (c.model?.captions) {
+    const why = explainLossError(c.model, error.frames);
+    if (why) notes.push(why);
+  }
   return {
     id: c.id, label: c.label, sizes: c.sizes, verdict: 'error', checks: [], numeric: [], forward: [], problems: [], notes, error, stdout: r?.stdout, ms: r?.ms ?? 0, thresholds,
     notImplemented: isNotImplemented(error) || undefined,
@@ -232,7 +239,7 @@ function finish(c: CheckCase, r: DriverCaseResult, parts: Omit<CaseResult, 'id' 
 }
 
 /** Compares one case of one function. */
-export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResult | undefined, t: Thresholds = DEFAULT_THRESHOLDS, who: string = spec.name): CaseResult {
+export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResult | undefined, t: Thresholds = DEFAULT_THRESHOLDS, who: string = spec.name, src?: readonly { line: number; text: string }[]): CaseResult {
   const err = errorCase(c, r, t);
   if (err || !r) return err!;
   const problems: string[] = [];
@@ -336,7 +343,16 @@ export function compareCase(spec: FunctionSpec, c: CheckCase, r: DriverCaseResul
       const num = r.numeric?.[k];
       if (num !== undefined) push(numeric, cmpN(k, outs[k], fromExFloat(num, `numeric ${k}`), 'numeric', [], undefined, t));
     }
-    return finish(c, r, { checks, numeric, forward, problems, notes }, t, who);
+    let mistake: string | undefined;
+    if (problems.length === 0 && checks.some(bad)) {
+      try {
+        const user = Object.fromEntries(Object.keys(ref).map((k) => [k, fromExFloat(outs[k], k)]));
+        mistake = explainLoss(m, user, src);
+      } catch {
+        mistake = undefined; // a result that is not a float tensor: the checks already say so
+      }
+    }
+    return { ...finish(c, r, { checks, numeric, forward, problems, notes }, t, who), ...(mistake ? { mistake } : {}) };
   }
 
   // model_sample: word indices must agree exactly.
@@ -426,6 +442,7 @@ export function caseLines(spec: FunctionSpec, cr: CaseResult, who: string = spec
   if (order) return { status: 'fail', summary: `${who}: ${order}`, details };
   if (cr.problems.length > 0) return { status, summary: `${who}: ${cr.problems[0]}`, details };
   if (spec.kind === 'model_sample' && wrong[0].note) return { status, summary: `${who}: ${wrong[0].note}`, details };
+  if (spec.kind === 'model_loss' && cr.mistake) return { status, summary: `${who}: ${cr.mistake}`, details };
   if (wrong.length === 1 && cr.notes.length === 0) return { status, summary: describe(wrong[0], 'expected', cr.thresholds), details };
   const total = cr.checks.length;
   const noun = spec.kind === 'backward' || spec.kind === 'model_loss' ? 'gradients' : 'outputs';

@@ -3,7 +3,7 @@
  * server's parser): module-level CS231n layer functions, recognised by name and arity, and the
  * `loss`/`sample` methods of a class that keeps `self.params`.
  */
-import { parser } from '@lezer/python';
+import { parser } from './pythonParser';
 import type { SyntaxNode } from '@lezer/common';
 import { layerFunction, modelMethod, type FunctionSpec } from './specs';
 

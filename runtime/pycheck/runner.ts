@@ -79,6 +79,8 @@ export interface DriverAnswer {
   stopped?: { group: string; problem: PythonProblem };
   /** Wall time from the start of the process to the last result of each group, in milliseconds. */
   groupDoneMs: Record<string, number>;
+  /** Wall time from the start of the process (or the hand-over of a waiting one) to the end of the module's import. */
+  importMs?: number;
 }
 
 export interface RunOptions {
@@ -88,8 +90,14 @@ export interface RunOptions {
   driver: string;
   /** Working directory: the workspace folder. */
   cwd: string;
-  /** Time limit per group (one function's cases); the first group's time includes the import. */
+  /** Time limit per group (one function's cases); it starts once the user's module is imported. */
   timeoutMs: number;
+  /**
+   * Time limit for starting Python and importing numpy, and again (a second, separate limit) for
+   * importing the user's module. Default: importTimeoutFor(timeoutMs), generous: a machine busy
+   * with other work makes Python's start slow, and that must never read as the user's loop.
+   */
+  importTimeoutMs?: number;
   signal?: AbortSignal;
   /** The job's case ids in order, each with its group (the function it checks). */
   groups: readonly { id: string; group: string }[];
@@ -176,6 +184,17 @@ export function defaultDriverPath(start: string = __dirname): string {
   throw new Error(`python/driver.py not found above ${start}`);
 }
 
+/** The default import limit: three times the function limit, at least 30 s. */
+export function importTimeoutFor(timeoutMs: number): number {
+  return Math.max(30000, 3 * timeoutMs);
+}
+
+/** A time-out's message starts with one of these: which stage of the run it stopped. */
+export const TIMEOUT_STAGE = {
+  numpy: /^starting Python and importing numpy took longer than\b/,
+  module: /^importing \S+ did not finish in\b/,
+} as const;
+
 const NUMPY_HINT = (py: string): string =>
   `install numpy for that interpreter: \`${py} -m pip install numpy\` (Debian/Ubuntu: \`sudo apt install python3-numpy\`), or choose another interpreter (setting gradientLab.python.interpreter; gradlab check-python --python PATH)`;
 
@@ -238,12 +257,24 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
       child.kill('SIGKILL');
     };
     const secs = opts.timeoutMs / 1000;
+    const importMs = opts.importTimeoutMs ?? importTimeoutFor(opts.timeoutMs);
+    const importSecs = importMs / 1000;
+    const moduleName = path.basename(String((job as { module?: unknown } | null)?.module ?? 'the file'));
+    const IMPORT_HINT = 'the limit is the setting gradientLab.python.importTimeoutSeconds (gradlab check-python --import-timeout)';
+    /** Stages before the first function: Python and numpy, then the user's module; each has its own limit. */
+    let numpyReady = false;
     const arm = (): void => {
       clearTimeout(timer);
+      const stage = header ? 'function' : numpyReady ? 'module' : 'numpy';
       timer = setTimeout(() => {
-        const what = header ? running() : 'importing the file';
-        kill(new PythonProblem('timeout', `${what} did not finish within ${secs} s and was stopped (an infinite loop?)`, 'the limit is the setting gradientLab.python.timeoutSeconds (gradlab check-python --timeout)'));
-      }, opts.timeoutMs);
+        if (stage === 'function') {
+          kill(new PythonProblem('timeout', `${running()} did not finish within ${secs} s and was stopped (an infinite loop?)`, 'the limit is the setting gradientLab.python.timeoutSeconds (gradlab check-python --timeout)'));
+        } else if (stage === 'module') {
+          kill(new PythonProblem('timeout', `importing ${moduleName} did not finish in ${importSecs} s and was stopped: the code at the top level of the file (and of the files it imports) runs on import; an endless loop there?`, IMPORT_HINT));
+        } else {
+          kill(new PythonProblem('timeout', `starting Python and importing numpy took longer than ${importSecs} s and was stopped; your code was not run yet (is the machine very busy?)`, IMPORT_HINT));
+        }
+      }, stage === 'function' ? opts.timeoutMs : importMs);
     };
     arm();
     const onAbort = (): void => kill(new PythonProblem('cancelled', 'cancelled'));
@@ -257,9 +288,16 @@ function runOnce(py: string, job: unknown, opts: RunOptions): Promise<DriverAnsw
         err += `\n(unreadable answer line: ${text.slice(0, 200)})`;
         return;
       }
+      if (!header && obj.stage === 'numpy') {
+        // numpy is imported: the user's module gets its own limit from here.
+        numpyReady = true;
+        arm();
+        return;
+      }
       if (!header) {
         header = true;
         Object.assign(answer, obj);
+        answer.importMs = performance.now() - t0;
         if (answer.ok) arm(); // the first function's time starts after the import
         return;
       }

@@ -74,7 +74,7 @@ const BUGS: Bug[] = [
   { sub: S1, file: LAYERS, fn: 'lstm_step_backward', what: 'dprev_c from the upstream only', edits: [['dprev_c = dc * f', 'dprev_c = dnext_c * f']], expect: /^dprev_c: relative error/, wrong: ['dprev_c'] },
   { sub: S1, file: LAYERS, fn: 'lstm_backward', what: 'cell gradient not carried back', edits: [['dh[:, t, :] + dprev_h, dprev_c, cache[t]', 'dh[:, t, :] + dprev_h, np.zeros((N, H)), cache[t]']], expect: /timesteps/ },
   { sub: S1, file: LAYERS, fn: 'temporal_softmax_loss', what: 'mask not applied to dx', edits: [['dx_flat *= mask_flat[:, None]', 'dx_flat *= 1']], expect: /^dx: relative error/, wrong: ['dx'] },
-  { sub: S1, file: MODEL, fn: 'CaptioningRNN.loss', what: 'the targets fed as inputs (captions[:, 1:])', edits: [['captions_in = captions[:, :-1]', 'captions_in = captions[:, 1:]']], expect: /relative error|gradients wrong/ },
+  { sub: S1, file: MODEL, fn: 'CaptioningRNN.loss', what: 'the targets fed as inputs (captions[:, 1:])', edits: [['captions_in = captions[:, :-1]', 'captions_in = captions[:, 1:]']], expect: /^CaptioningRNN\.loss: captions_in is shifted too: it must be captions\[:, :-1\] \(starting with <START>\), captions_out = captions\[:, 1:\] \(line \d+: captions_in = captions\[:, 1:\]\)/ },
   { sub: S1, file: MODEL, fn: 'CaptioningRNN.sample', what: 'column 0 left <NULL>, words one column late', edits: [['for t in range(max_length):', 'for t in range(1, max_length):']], expect: /every word comes one column late \(column 0 holds <NULL> \(0\)\): write the word generated at step t into captions\[:, t\]/ },
   { sub: S1, file: MODEL, fn: 'CaptioningRNN.sample', what: 'hidden state not carried', edits: [['prev_h = next_h', 'pass']], expect: /the hidden state .*is not carried to the next step/ },
   // s02: vectorised, dict caches, relative imports, `is`.
@@ -85,7 +85,7 @@ const BUGS: Bug[] = [
   { sub: S2, file: LAYERS, fn: 'lstm_forward', what: 'the cell starts at h0', edits: [['h_t, c_t = h0, np.zeros_like(h0)', 'h_t, c_t = h0, h0']], expect: /^h: relative error/ },
   { sub: S2, file: LAYERS, fn: 'temporal_affine_backward', what: 'db summed over the batch only', edits: [['db = dout.sum(axis=(0, 1))', 'db = dout.sum(axis=0)']], expect: /db has shape \(3, 5\), expected \(5,\)/ },
   { sub: S2, file: LAYERS, fn: 'temporal_softmax_loss', what: 'divided by the unmasked count', edits: [['loss = -(picked * mask).sum() / N', 'loss = -(picked * mask).sum() / mask.sum()'], ['dx *= mask[:, :, None] / N', 'dx *= mask[:, :, None] / mask.sum()']], expect: /divide the summed loss by N, not by the number of unmasked positions/ },
-  { sub: S2, file: MODEL, fn: 'CaptioningRNN.loss', what: 'mask from the inputs', edits: [['mask = captions_out != self._null', 'mask = captions_in != self._null']], expect: /relative error|gradients wrong/ },
+  { sub: S2, file: MODEL, fn: 'CaptioningRNN.loss', what: 'mask from the inputs', edits: [['mask = captions_out != self._null', 'mask = captions_in != self._null']], expect: /^CaptioningRNN\.loss: the mask is built from captions_in: .* \(line \d+: mask = captions_in != self\._null\)/ },
   { sub: S2, file: MODEL, fn: 'CaptioningRNN.sample', what: '<START> fed at every step', edits: [['x = p["W_embed"][words]', 'x = p["W_embed"][np.full(N, self._start)]']], expect: /every step is fed <START> \(1\) instead of the word generated at the step before/ },
   { sub: S2, file: MODEL, fn: 'CaptioningRNN.sample', what: 'argmax over the batch axis', edits: [['.argmax(axis=1)', '.argmax(axis=0)']], expect: /np\.argmax over axis 0 \(the batch\) .*take np\.argmax\(scores, axis=1\)/ },
   { sub: S2, file: MODEL, fn: 'CaptioningRNN.sample', what: 'LSTM cell not carried', edits: [['h, c, _ = lstm_step_forward(x, h, c,', 'h, _c, _ = lstm_step_forward(x, h, c,']], expect: /the cell state is not carried to the next step/ },
@@ -125,7 +125,7 @@ const BUGS: Bug[] = [
   { sub: S6, file: LAYERS, fn: 'lstm_backward', what: 'upstream dh not added', edits: [['dh[:, t, :] + dnh', 'dh[:, t, :]']], expect: /timesteps 0-8 wrong, 9 right/ },
   { sub: S6, file: LAYERS, fn: 'temporal_affine_backward', what: 'dw transposed in einsum', edits: [['"ntd,ntm->dm"', '"ntd,ntm->md"']], expect: /dw has shape \(5, 4\), expected \(4, 5\)/ },
   { sub: S6, file: LAYERS, fn: 'temporal_softmax_loss', what: 'mask not applied to dx', edits: [['dx = (p * mm[:, None] / N)', 'dx = (p / N)']], expect: /^dx: relative error/, wrong: ['dx'] },
-  { sub: S6, file: MODEL, fn: 'CaptioningRNN.loss', what: 'targets not shifted', edits: [['captions[:, :-1], captions[:, 1:]', 'captions[:, :-1], captions[:, :-1]']], expect: /relative error|gradients wrong/ },
+  { sub: S6, file: MODEL, fn: 'CaptioningRNN.loss', what: 'targets not shifted', edits: [['captions[:, :-1], captions[:, 1:]', 'captions[:, :-1], captions[:, :-1]']], expect: /^CaptioningRNN\.loss: captions_out is not shifted: it must be captions\[:, 1:\]/ },
   { sub: S6, file: MODEL, fn: 'CaptioningRNN.sample', what: 'argmax over the batch', edits: [['word = scores.argmax(-1)', 'word = scores.argmax(0)']], expect: /np\.argmax over axis 0 \(the batch\)/ },
   { sub: S6, file: MODEL, fn: 'CaptioningRNN.sample', what: 'LSTM cell not carried', edits: [['h, c, _ = lstm_step_forward(x, h, c,', 'h, _, _ = lstm_step_forward(x, h, c,']], expect: /the cell state is not carried to the next step/ },
   { sub: S6, file: MODEL, fn: 'CaptioningRNN.sample', what: 'words written one column late, column 0 left <NULL>', edits: [['captions[:, t] = word', 'if t + 1 < max_length: captions[:, t + 1] = word']], expect: /every word comes one column late \(column 0 holds <NULL> \(0\)\)/ },
@@ -153,8 +153,9 @@ describe('the corpus: correct code in every style passes (no false alarm)', () =
     const rs = await checkFile(path.join(ROOT, sub, LAYERS), opts(sub));
     for (const r of rs) {
       if (r.function.startsWith('lstm_')) {
-        assert.equal(r.status, 'error', r.summary);
-        assert.match(r.summary, /NotImplementedError|is None \(not implemented yet\?\)/);
+        // The starter's `pass` and `raise NotImplementedError`: information, never an error.
+        assert.equal(r.status, 'todo', r.summary);
+        assert.match(r.summary, /^lstm_\w+: (not implemented yet \((the starter's `pass` is still at line \d+|raises NotImplementedError at line \d+)\)|not checked yet: it needs your lstm_\w+ \(for the cache\), which is not implemented yet)/);
       } else {
         assert.equal(r.status, 'pass', `${r.function}: ${r.summary}`);
         passed.push(`${sub}:${r.function}`);

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import { functionsIn, type FunctionResult } from '../../runtime/pycheck/index';
 import { defaultDriverPath, disposeWarm, runDriver, warmPids, warmUp } from '../../runtime/pycheck/runner';
-import { PyCheckWorker } from '../../extension/pycheck/worker';
+import { PyCheckWorker } from '../../runtime/pycheck/workerHost';
 
 const ROOT = path.resolve(__dirname, '../fixtures/pylayers');
 const dist = mkdtempSync(path.join(tmpdir(), 'gradlab-pyworker-'));

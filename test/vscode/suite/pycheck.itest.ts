@@ -127,4 +127,42 @@ suite('Python layer checks', () => {
     assert.equal(diag.severity, vscode.DiagnosticSeverity.Information);
     assert.match(diag.message, /hint: lines 39 and 47 compare a string with `is` \(self\.cell_type is 'rnn'\)/);
   });
+
+  test("the starter's unfilled `pass` reads 'not implemented yet' as Information; a loss() mistake is named as an Error", async () => {
+    const stubs = vscode.Uri.file(path.join(ws, 'misc', 'starter_stubs.py'));
+    const rs = await vscode.commands.executeCommand<FunctionResult[]>(PyCmd.checkFile, stubs);
+    const by = Object.fromEntries((rs ?? []).map((r) => [r.function, r]));
+    assert.equal(by.rnn_step_forward?.status, 'pass', by.rnn_step_forward?.summary);
+    assert.equal(by.lstm_step_forward?.status, 'todo', by.lstm_step_forward?.summary);
+    const diags = await until('the two not-implemented diagnostics', () => {
+      const ds = vscode.languages.getDiagnostics(stubs);
+      return ds.length === 2 ? ds : undefined;
+    });
+    for (const d of diags) {
+      assert.equal(d.severity, vscode.DiagnosticSeverity.Information, d.message);
+      assert.match(d.message, /^lstm_(step_)?forward: not implemented yet \(the starter's `pass` is still at line \d+\): it is checked once you write it$/);
+    }
+    const doc = await vscode.workspace.openTextDocument(stubs);
+    assert.deepEqual(diags.map((d) => d.range.start.line).sort(), ['def lstm_step_forward', 'def lstm_forward'].map((h) => doc.getText().split('\n').findIndex((l) => l.startsWith(h))).sort());
+    const model = vscode.Uri.file(path.join(ws, 'misc', 'loss_mask.py'));
+    const r = await vscode.commands.executeCommand<FunctionResult>(PyCmd.checkFunction, model, 'CaptioningRNN.loss');
+    assert.equal(r?.status, 'fail', r?.summary);
+    const diag = await until('the loss diagnostic', () => vscode.languages.getDiagnostics(model).find((d) => /CaptioningRNN\.loss/.test(d.message)));
+    assert.equal(diag.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(diag.message, /^CaptioningRNN\.loss: the mask is built from captions_in: .*mask = \(captions_out != self\._null\) \(line 35: mask = \(captions_in != self\._null\)\)/);
+  });
+
+  test('a module that sleeps at import time longer than the function limit still passes (the limit starts after the import)', async () => {
+    const cfg = vscode.workspace.getConfiguration('gradientLab.python');
+    await cfg.update('timeoutSeconds', 2, vscode.ConfigurationTarget.Global);
+    try {
+      const layers = fs.readFileSync(path.join(ws, 'cs231n', 'rnn_layers.py'), 'utf8');
+      const file = path.join(ws, 'misc', 'slow_import.py');
+      fs.writeFileSync(file, layers.replace('import numpy as np\n', 'import numpy as np\nimport time\ntime.sleep(4)\n'));
+      const r = await vscode.commands.executeCommand<FunctionResult>(PyCmd.checkFunction, vscode.Uri.file(file), 'rnn_step_forward');
+      assert.equal(r?.status, 'pass', r?.summary);
+    } finally {
+      await cfg.update('timeoutSeconds', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });
