@@ -302,6 +302,8 @@ const TESTS: UiTest[] = [
   {
     name: 'editor: Check All Functions in File puts a buggy rnn_backward in the tree and the report at dWh',
     async run(page) {
+      // The cells need the editor's height: no panel over them (an earlier test may have left one open).
+      if (await page.locator('.part.panel').first().isVisible().catch(() => false)) await runCommand(page, 'View: Hide Panel');
       await page.locator('.part.titlebar').first().click().catch(() => undefined);
       await page.keyboard.press('Control+P');
       const input = page.locator('.quick-input-widget input');
@@ -337,8 +339,46 @@ const TESTS: UiTest[] = [
     },
   },
   {
+    name: 'editor: a starter stub reads "not implemented yet" (information) and a loss() mistake is named, in the Problems panel',
+    async run(page) {
+      const open = async (file: string, line: string): Promise<void> => {
+        await page.locator('.part.titlebar').first().click().catch(() => undefined);
+        await page.keyboard.press('Control+P');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible' });
+        await input.fill(file);
+        await pickQuick(page, file);
+        await page.locator('.editor-instance .view-line', { hasText: line }).first().waitFor({ timeout: 30_000 });
+      };
+      await open('loss_mask.py', 'def loss');
+      await runCommand(page, 'Gradient Lab: Check All Functions in File');
+      await open('starter_stubs.py', 'def lstm_step_forward');
+      await runCommand(page, 'Gradient Lab: Check All Functions in File');
+      await page.keyboard.press('Control+Shift+M');
+      const panel = page.locator('.markers-panel');
+      // The panel lists only what fits: the filter shows one kind of message at a time.
+      const filter = page.getByPlaceholder(/^Filter \(e\.g\. text/).first();
+      await filter.waitFor({ timeout: 30_000 });
+      await filter.fill('not implemented yet');
+      await until('"not implemented yet" in the Problems panel', async () => /lstm_forward: not implemented yet/.test(await panel.innerText().catch(() => '')), 120_000);
+      const text = await panel.innerText();
+      check(/lstm_step_forward: not implemented yet \(the starter's `pass` is still at line 32\)/.test(text), `problems: ${text.slice(0, 600)}`);
+      await sleep(500);
+      await shot(page, 'python-check-not-implemented');
+      await filter.fill('captions_in');
+      await until('the loss mistake in the Problems panel', async () => /CaptioningRNN\.loss: the mask is built from captions_in/.test(await panel.innerText().catch(() => '')), 120_000);
+      await sleep(500);
+      await shot(page, 'python-check-loss-mistake');
+      await filter.fill('');
+      // Closed by its command: Ctrl+Shift+M toggles, and with the focus in the filter it can leave the panel open.
+      await runCommand(page, 'View: Hide Panel');
+    },
+  },
+  {
     name: 'notebook: shape hovers, a shape warning and a cell\u2019s Check lens in the .ipynb editor',
     async run(page) {
+      // The cells need the editor's height: no panel over them (an earlier test may have left one open).
+      if (await page.locator('.part.panel').first().isVisible().catch(() => false)) await runCommand(page, 'View: Hide Panel');
       await page.locator('.part.titlebar').first().click().catch(() => undefined);
       await page.keyboard.press('Control+P');
       const input = page.locator('.quick-input-widget input');
@@ -349,15 +389,20 @@ const TESTS: UiTest[] = [
       const nbEditor = page.locator('.monaco-workbench');
       await page.locator('.cell-editor-container .view-line', { hasText: 'next_h, _ =' }).first().waitFor({ timeout: 60_000 });
       const hover = page.locator('.monaco-hover:not(.hidden) .hover-contents');
-      const hoverShows = async (line: string, word: string, text: string): Promise<string> =>
-        until(`the hover of ${word} saying ${text}`, async () => {
+      const hoverShows = async (line: string, word: string, text: string): Promise<string> => {
+        let seen = '(no hover)';
+        return until(`the hover of ${word} saying ${text}`, async () => {
           await page.mouse.move(5, 5);
           const box = await wordBox(page, line, word);
-          if (!box) return false;
+          if (!box) return (seen = `(no ${word} in a line with ${line})`), false;
           await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
           const h = await hover.first().innerText({ timeout: 3000 }).catch(() => '');
+          if (h) seen = h;
           return h.includes(text) && h;
-        }, 60_000);
+        }, 60_000).catch((e: unknown) => {
+          throw new Error(`${e instanceof Error ? e.message : String(e)}; last seen: ${seen.slice(0, 300)}`);
+        });
+      };
       await hoverShows('x = np.linspace', 'x', 'x: (3, 10)');
       await hoverShows('next_h, _ =', 'next_h', 'next_h: (3, 4)');
       await shot(page, 'notebook-hover');
@@ -378,16 +423,24 @@ const TESTS: UiTest[] = [
       await until('the cell defining rnn_step_forward in view', async () => {
         await page.mouse.move(900, 600);
         await page.mouse.wheel(0, 400);
-        return (await nbEditor.locator('.cell-editor-container .view-line', { hasText: 'def my_step' }).count()) > 0;
+        return (await nbEditor.locator('.cell-editor-container .view-line', { hasText: 'def rnn_step_forward' }).count()) > 0;
       });
       await sleep(500);
-      const defLens = nbEditor.locator('.codelens-decoration a', { hasText: /^Check rnn_step_forward$/ }).last();
+      // The lens of that cell, not the call cells' lenses above it (they read the same before a run).
+      const defCell = nbEditor.locator('.cell-editor-container', { hasText: 'def rnn_step_forward' }).first();
+      const defLens = defCell.locator('.codelens-decoration a', { hasText: /^Check rnn_step_forward$/ }).first();
       await defLens.waitFor({ timeout: 30_000 });
       await defLens.click();
       await nbEditor.locator('.codelens-decoration a', { hasText: '\u2717 Check rnn_step_forward' }).first().waitFor({ timeout: 90_000 });
       await openSidebar(page);
       const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Gradient Checks' }) });
-      await until('the notebook checks in the Gradient Checks tree', async () => /rnn_step_forward/.test((await tree.locator('.monaco-list-row').allInnerTexts()).join(' ')), 30_000);
+      // The tree is a virtual list: after the earlier tests' checks its newest rows can be below the fold.
+      await until('the notebook checks in the Gradient Checks tree', async () => {
+        if (/rnn_step_forward/.test((await tree.locator('.monaco-list-row').allInnerTexts()).join(' '))) return true;
+        const box = await tree.locator('.pane-body').first().boundingBox();
+        if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2), await page.mouse.wheel(0, 600);
+        return false;
+      }, 30_000);
       const training = page.locator('.pane-header', { hasText: 'Training' }).first();
       if ((await training.getAttribute('aria-expanded')) === 'true') await training.click();
       // Both results in view: the passing call cell and the failing cell below it (a taller window for this shot).
