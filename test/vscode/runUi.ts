@@ -438,7 +438,10 @@ const TESTS: UiTest[] = [
       await until('the notebook checks in the Gradient Checks tree', async () => {
         if (/rnn_step_forward/.test((await tree.locator('.monaco-list-row').allInnerTexts()).join(' '))) return true;
         const box = await tree.locator('.pane-body').first().boundingBox();
-        if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2), await page.mouse.wheel(0, 600);
+        if (box) {
+          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+          await page.mouse.wheel(0, 600);
+        }
         return false;
       }, 30_000);
       const training = page.locator('.pane-header', { hasText: 'Training' }).first();
