@@ -195,6 +195,11 @@ export interface LayerCheck {
   verdict: Verdict;
   /** Wall time of the check in milliseconds. */
   ms: number;
+  /**
+   * Set when the layer is a student's function that is still the assignment's stub: the sentence
+   * to show instead of errors. It has no params, and its verdict does not count (reportVerdict).
+   */
+  todo?: string;
 }
 
 export interface CheckReport {
@@ -212,6 +217,11 @@ export function worstVerdict(vs: readonly Verdict[]): Verdict {
   let w = 0;
   for (const v of vs) w = Math.max(w, ORDER.indexOf(v));
   return ORDER[w];
+}
+
+/** A report's verdict: the worst of its layers', leaving out those not implemented yet (`todo`). */
+export function reportVerdict(layers: readonly LayerCheck[]): Verdict {
+  return worstVerdict(layers.filter((l) => l.todo === undefined).map((l) => l.verdict));
 }
 
 /**

@@ -444,7 +444,7 @@ const paramCheck: Parser<ParamCheck> = (v, at) => {
   return p;
 };
 
-const layerCheck: Parser<LayerCheck> = obj({ layer: str, sizes: record(int), params: arr(paramCheck), verdict, ms: num });
+const layerCheck: Parser<LayerCheck> = obj({ layer: str, sizes: record(int), params: arr(paramCheck), verdict, ms: num, todo: opt(str) });
 
 const checkReport: Parser<CheckReport> = obj({
   seed: int,

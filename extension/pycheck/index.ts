@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_THRESHOLDS, worstVerdict, type CheckReport, type Thresholds } from '../../core/gradcheck';
+import { DEFAULT_THRESHOLDS, reportVerdict, type CheckReport, type Thresholds } from '../../core/gradcheck';
 import { findFunctions, type FoundFunction, type FunctionResult } from '../../runtime/pycheck/index';
 import { toDiagnostic } from './diagnostics';
 import { advance, ChangeLog, functionLines, mapLine, track, type TextChange, type Tracked } from './follow';
@@ -139,7 +139,7 @@ export function registerPythonCheck(context: vscode.ExtensionContext, deps: Pyth
     diagnostics.set(uri, diags);
     if (report && deps.setReport) {
       const layers = [...stored.values()].map((s) => s.result.layer);
-      const report: CheckReport = { seed: 0, h: 1e-5, dtype: 'float64', layers, verdict: worstVerdict(layers.map((l) => l.verdict)) };
+      const report: CheckReport = { seed: 0, h: 1e-5, dtype: 'float64', layers, verdict: reportVerdict(layers) };
       deps.setReport(`python:${uri.fsPath}`, path.basename(uri.fsPath), report, deps.thresholds?.() ?? DEFAULT_THRESHOLDS);
     }
   };

@@ -70,9 +70,24 @@ export class ChecksTree implements vscode.TreeDataProvider<CheckNode> {
     switch (node.type) {
       case 'layer': {
         const l = node.layer;
-        const item = new vscode.TreeItem(l.layer, isFailing(l.verdict) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-        const worst = Math.max(...l.params.map((p) => p.relError));
-        item.description = `${VERDICT_LABEL[l.verdict]} · max ${fmtErr(worst)}${node.source ? ` · ${node.source}` : ''}`;
+        const from = node.source ? ` · ${node.source}` : '';
+        if (l.todo !== undefined) {
+          // A student's function still the assignment's stub: information, not a failure.
+          const item = new vscode.TreeItem(l.layer, vscode.TreeItemCollapsibleState.None);
+          item.description = `not implemented yet${from}`;
+          item.iconPath = new vscode.ThemeIcon('info', new vscode.ThemeColor('problemsInfoIcon.foreground'));
+          item.tooltip = new vscode.MarkdownString().appendText(l.todo);
+          item.contextValue = 'layer.todo';
+          item.id = `${node.source}/${l.layer}`;
+          return item;
+        }
+        const item = new vscode.TreeItem(
+          l.layer,
+          l.params.length === 0 ? vscode.TreeItemCollapsibleState.None : isFailing(l.verdict) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+        );
+        // A check that compared nothing (the function raised, or its file did not import) has no error to show.
+        const worst = l.params.length ? ` · max ${fmtErr(Math.max(...l.params.map((p) => p.relError)))}` : '';
+        item.description = `${VERDICT_LABEL[l.verdict]}${worst}${from}`;
         item.iconPath = ICON[l.verdict];
         item.tooltip = new vscode.MarkdownString(
           `**${l.layer}** — ${VERDICT_LABEL[l.verdict]}\n\nsizes: ${Object.entries(l.sizes).map(([k, v]) => `${k}=${v}`).join(', ')}\n\n${l.ms.toFixed(0)} ms`,

@@ -12,7 +12,7 @@ import { listNames } from './format';
 import { findFunctions, type FoundFunction } from './finder';
 import { driverCase } from './job';
 import { fromExFloat } from './exchange';
-import { functionLines, starterStub } from './starter';
+import { functionLines, reachedStub, starterStub, type StubReach } from './starter';
 import { defaultDriverPath, PythonProblem, runDriver, type DriverAnswer, type DriverCaseResult, type PyError } from './runner';
 
 /** 'todo': the function is still the assignment's stub (its `pass`, or NotImplementedError): information, not a failure. */
@@ -150,6 +150,8 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
     // unreadable: Python says why
   }
   const stubOf = new Map(todo.map((f) => [f, src ? starterStub(src, f.defLine) : undefined]));
+  // The file's layer functions by name: a finished function that calls a stub waits for it.
+  const defs = new Map(src ? findFunctions(src).filter((g) => !g.className).map((g) => [g.name, g.defLine]) : []);
   while (todo.length > 0 && !opts.signal?.aborted) {
     const groups: { id: string; group: string }[] = [];
     const jobCases: Record<string, unknown>[] = [];
@@ -196,7 +198,8 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
         const processMs = (answer.groupDoneMs[f.qualified] ?? prevDone) - prevDone;
         prevDone = answer.groupDoneMs[f.qualified] ?? prevDone;
         const results = cases.map((c) => byId.get(`${f.qualified}::${c.id}`)!);
-        emit(f, notYet(f, cases, results, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds, src ? functionLines(src, f.defLine) : undefined), stubOf.get(f), absFile));
+        const r = notYet(f, cases, results, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds, src ? functionLines(src, f.defLine) : undefined), stubOf.get(f), absFile);
+        emit(f, waitsForStub(f, r, src, defs));
       } else if (answer.stopped && answer.stopped.group === f.qualified) {
         const p = answer.stopped.problem;
         emit(f, { ...problemResult(f, absFile, { kind: p.kind, message: p.message, hint: p.hint }, performance.now() - t0 - prevDone), ...metaPy(answer) });
@@ -368,20 +371,44 @@ function notYet(f: FoundFunction, cases: readonly CheckCase[], driverResults: re
   const results = r.cases;
   if (results.length === 0 || !results.every((cr, i) => untouched(cases[i], cr, driverResults[i], stubLine !== undefined, f.name))) return r;
   const later = ' it is checked once you write it';
+  // The tree and the report show the sentence, not the stub's errors, and leave it out of the verdict.
+  const todo = (summary: string): FunctionResult => ({ ...r, status: 'todo', error: undefined, summary, details: [], layer: { ...r.layer, params: [], todo: summary } });
   const errs = results.map((cr) => cr.error).filter((e): e is PyError => e !== undefined);
   const fwd = f.spec.op?.forward;
   if (fwd && errs.length === results.length && errs.every((e) => e.phase === 'forward')) {
-    return { ...r, status: 'todo', error: undefined, summary: `${f.qualified}: not checked yet: it needs your ${fwd} (for the cache), which is not implemented yet;${later}`, details: [] };
+    return todo(`${f.qualified}: not checked yet: it needs your ${fwd} (for the cache), which is not implemented yet;${later}`);
   }
   if (stubLine !== undefined) {
-    return { ...r, status: 'todo', error: undefined, summary: `${f.qualified}: not implemented yet (the starter's \`pass\` is still at line ${stubLine + 1}):${later}`, details: [] };
+    return todo(`${f.qualified}: not implemented yet (the starter's \`pass\` is still at line ${stubLine + 1}):${later}`);
   }
   if (errs.length === results.length && errs.every((e) => e.type === 'NotImplementedError')) {
     const fr = errs[0].frames[errs[0].frames.length - 1];
     const at = fr ? ` at line ${fr.line}${path.resolve(fr.file) === absFile ? '' : ` of ${path.basename(fr.file)}`}` : '';
-    return { ...r, status: 'todo', error: undefined, summary: `${f.qualified}: not implemented yet (raises NotImplementedError${at}):${later}`, details: [] };
+    return todo(`${f.qualified}: not implemented yet (raises NotImplementedError${at}):${later}`);
   }
-  if (r.cells && r.cells.every((c) => c.status === 'not-implemented')) return { ...r, status: 'todo', error: undefined };
+  if (r.cells && r.cells.every((c) => c.status === 'not-implemented')) return todo(r.summary);
+  return r;
+}
+
+/**
+ * A function that fails or raises while it calls a stub of the same file (or needs a forward that
+ * does, for its cache) is "not checked yet", information like the stub itself: its result says
+ * nothing about its own code until the stub is written.
+ */
+function waitsForStub(f: FoundFunction, r: FunctionResult, src: string, defs: ReadonlyMap<string, number>): FunctionResult {
+  if ((r.status !== 'fail' && r.status !== 'error') || !src || f.className) return r;
+  const later = 'it is checked once you write it';
+  const say = (reach: StubReach, lead: string, why = ''): FunctionResult => {
+    const [first, ...rest] = reach.chain;
+    const via = rest.map((g) => `, which calls your ${g}`).join('');
+    const summary = `${f.qualified}: not checked yet: it ${lead} ${first}${why}${via}, which is not implemented yet (the starter's \`pass\` is still at line ${reach.passLine + 1}); ${later}`;
+    return { ...r, status: 'todo', error: undefined, summary, details: [], layer: { ...r.layer, params: [], todo: summary } };
+  };
+  const own = reachedStub(src, defs, f.name);
+  if (own) return say(own, 'calls your');
+  const fwd = f.spec.op?.forward;
+  const viaForward = fwd && fwd !== f.name ? reachedStub(src, defs, fwd, true) : undefined;
+  if (viaForward) return say(viaForward, 'needs your', ' (for the cache)');
   return r;
 }
 

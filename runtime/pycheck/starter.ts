@@ -81,3 +81,42 @@ export function starterStub(src: string, defLine: number): number | undefined {
   if (p && code.every((l) => STARTER_LINE.test(l.text))) return p.line;
   return undefined;
 }
+
+/** A function of the file that is still the starter's stub, reached from another through calls. */
+export interface StubReach {
+  /** The functions from the first one called to the stub: ['rnn_forward', 'rnn_step_forward']. */
+  chain: string[];
+  /** 0-based line of the stub's `pass`. */
+  passLine: number;
+}
+
+/**
+ * The first stub among `defs` (name → 0-based def line, the file's layer functions) that `name`
+ * reaches by calls written in its body, through functions of the same file; `name` itself counts
+ * when `self` is true. A finished function that calls a stub cannot be judged until the stub is
+ * written (the notebook would show its NaNs or None errors).
+ */
+export function reachedStub(src: string, defs: ReadonlyMap<string, number>, name: string, self = false): StubReach | undefined {
+  const lines = src.split(/\r?\n/);
+  const seen = new Set<string>();
+  const visit = (fn: string, withSelf: boolean): StubReach | undefined => {
+    if (seen.has(fn)) return undefined;
+    seen.add(fn);
+    const def = defs.get(fn);
+    if (def === undefined) return undefined;
+    if (withSelf) {
+      const pass = starterStub(src, def);
+      if (pass !== undefined) return { chain: [fn], passLine: pass };
+    }
+    // Names called in the body's code (comments cut off), in the order they are first called.
+    const code = bodyLines(lines, def).map((l) => l.text.replace(/#.*$/, '')).join('\n');
+    const called = [...defs.keys()].filter((g) => g !== fn && new RegExp(`(?<![\\w.])${g}\\s*\\(`).test(code));
+    for (const g of called) {
+      const r = visit(g, true);
+      if (r) return { chain: [fn, ...r.chain], passLine: r.passLine };
+    }
+    return undefined;
+  };
+  const r = visit(name, self);
+  return r && (self ? r : { chain: r.chain.slice(1), passLine: r.passLine });
+}

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkFile, type FunctionResult, type PyCheckOptions } from '../../runtime/pycheck/index';
-import { starterStub } from '../../runtime/pycheck/starter';
+import { reachedStub, starterStub } from '../../runtime/pycheck/starter';
+import { reportVerdict, worstVerdict } from '../../core/gradcheck';
 
 const SRC = path.resolve(__dirname, '../fixtures/pycorpus/s01_loops_2019');
 
@@ -110,6 +111,17 @@ describe('starter stubs: "not implemented yet", as information', () => {
     assert.equal(r.line, src.findIndex((l) => l.startsWith('def rnn_step_forward')));
   });
 
+  it('a finished function that calls a stub, or whose forward does, waits for it (it read "relative error nan")', () => {
+    const src = readFileSync(path.join(root, 'cs231n', 'rnn_layers.py'), 'utf8').split('\n');
+    const passLine = src.findIndex((l, i) => l.trim() === 'pass' && i > src.findIndex((x) => x.startsWith('def rnn_step_forward'))) + 1;
+    const fwd = by(layers, 'rnn_forward');
+    assert.equal(fwd.status, 'todo', fwd.summary);
+    assert.equal(fwd.summary, `rnn_forward: not checked yet: it calls your rnn_step_forward, which is not implemented yet (the starter's \`pass\` is still at line ${passLine}); it is checked once you write it`);
+    const bwd = by(layers, 'rnn_backward');
+    assert.equal(bwd.status, 'todo', bwd.summary);
+    assert.equal(bwd.summary, `rnn_backward: not checked yet: it needs your rnn_forward (for the cache), which calls your rnn_step_forward, which is not implemented yet (the starter's \`pass\` is still at line ${passLine}); it is checked once you write it`);
+  });
+
   it('a backward whose forward is the stub waits for it (information too)', () => {
     const r = by(layers, 'rnn_step_backward');
     assert.equal(r.status, 'todo', r.summary);
@@ -122,6 +134,17 @@ describe('starter stubs: "not implemented yet", as information', () => {
       assert.equal(r.status, 'todo', `${fn}: ${r.summary}`);
       assert.match(r.summary, new RegExp(`^${fn}: not implemented yet \\(the starter's \`pass\` is still at line \\d+\\): it is checked once you write it$`));
     }
+  });
+
+  it("a stub's layer in the report is a sentence, not a failure: no params, and the file's verdict leaves it out", () => {
+    for (const r of layers.filter((x) => x.status === 'todo')) {
+      assert.equal(r.layer.todo, r.summary, r.function);
+      assert.deepEqual(r.layer.params, [], r.function);
+    }
+    const checked = layers.filter((x) => x.status !== 'todo');
+    assert.ok(checked.length > 0 && checked.every((x) => x.status === 'pass'), checked.map((x) => `${x.function} ${x.status}`).join(', '));
+    assert.equal(reportVerdict(layers.map((x) => x.layer)), worstVerdict(checked.map((x) => x.layer.verdict)));
+    assert.notEqual(reportVerdict(layers.map((x) => x.layer)), 'wrong');
   });
 
   it('implemented functions still pass; a block with code and a `pass` left in it is judged as code', () => {
@@ -147,5 +170,47 @@ describe('starter stubs: "not implemented yet", as information', () => {
     assert.equal(r.status, 'fail', `code written after the block is checked: ${r.summary}`);
     assert.equal(starterStub("def f(x):\n    '''doc'''\n    pass\n", 0), 2);
     assert.equal(starterStub('def f(x):\n    y = x + 1\n    pass\n    return y\n', 0), undefined);
+  });
+});
+
+describe('reachedStub: which stub a finished function waits for', () => {
+  const src = [
+    'def rnn_step_forward(x, prev_h, Wx, Wh, b):',
+    '    next_h, cache = None, None',
+    '    pass',
+    '    return next_h, cache',
+    '',
+    'def rnn_forward(x, h0, Wx, Wh, b):',
+    '    # rnn_step_forward(...) in a comment is not a call',
+    '    h = step(x)',
+    '    return h, None',
+    '',
+    'def step(x):',
+    '    return rnn_step_forward(x, None, None, None, None)',
+    '',
+    'def word_embedding_forward(x, W):',
+    '    out = W[x]  # calls nothing of this file',
+    '    return out, (x, W)',
+    '',
+    'def rnn_backward(dh, cache):',
+    '    return rnn_backward(dh, cache)',
+    '',
+  ].join('\n');
+  const defs = new Map([['rnn_step_forward', 0], ['rnn_forward', 5], ['step', 10], ['word_embedding_forward', 13], ['rnn_backward', 17]]);
+
+  it('follows calls through helpers, names the chain and the stub\'s `pass` line', () => {
+    assert.deepEqual(reachedStub(src, defs, 'rnn_forward'), { chain: ['step', 'rnn_step_forward'], passLine: 2 });
+    assert.deepEqual(reachedStub(src, defs, 'rnn_forward', true), { chain: ['rnn_forward', 'step', 'rnn_step_forward'], passLine: 2 });
+    assert.deepEqual(reachedStub(src, defs, 'rnn_step_forward', true), { chain: ['rnn_step_forward'], passLine: 2 });
+  });
+
+  it('a comment is not a call, a function calling nothing waits for nothing, recursion ends', () => {
+    const commentOnly = src.replace('    h = step(x)\n', '    h = x\n');
+    assert.equal(reachedStub(commentOnly, defs, 'rnn_forward'), undefined);
+    assert.equal(reachedStub(src, defs, 'word_embedding_forward'), undefined);
+    assert.equal(reachedStub(src, defs, 'rnn_backward'), undefined);
+    // A written rnn_step_forward: nothing to wait for.
+    const written = src.replace('    pass\n', '    next_h = np.tanh(x @ Wx + prev_h @ Wh + b)\n');
+    assert.equal(reachedStub(written, defs, 'rnn_forward'), undefined);
   });
 });

@@ -142,6 +142,21 @@ suite('Python layer checks', () => {
       assert.equal(d.severity, vscode.DiagnosticSeverity.Information, d.message);
       assert.match(d.message, /^lstm_(step_)?forward: not implemented yet \(the starter's `pass` is still at line \d+\): it is checked once you write it$/);
     }
+    // The Gradient Checks tree says the same: information, not a failure.
+    const tree = api?.ctx.checksTree;
+    assert.ok(tree, 'the extension API gives the checks tree');
+    const rows = await until('the stubs in the Gradient Checks tree', () => {
+      const items = tree.getChildren().map((n) => tree.getTreeItem(n)).filter((i) => String(i.label).endsWith('(starter_stubs.py)'));
+      return items.length >= 3 ? items : undefined;
+    });
+    for (const fn of ['lstm_step_forward', 'lstm_forward']) {
+      const row = rows.find((i) => String(i.label).startsWith(`${fn} (`));
+      assert.match(String(row?.description), /^not implemented yet/, `${fn}: ${String(row?.description)}`);
+      assert.equal(row?.contextValue, 'layer.todo');
+    }
+    assert.match(String(rows.find((i) => String(i.label).startsWith('rnn_step_forward ('))?.description), /^pass/);
+    const report = api?.ctx.report(`python:${stubs.fsPath}`)?.report;
+    assert.ok(report && report.verdict !== 'wrong', `the file's verdict leaves the stubs out: ${report?.verdict}`);
     const doc = await vscode.workspace.openTextDocument(stubs);
     assert.deepEqual(diags.map((d) => d.range.start.line).sort(), ['def lstm_step_forward', 'def lstm_forward'].map((h) => doc.getText().split('\n').findIndex((l) => l.startsWith(h))).sort());
     const model = vscode.Uri.file(path.join(ws, 'misc', 'loss_mask.py'));
