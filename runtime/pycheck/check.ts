@@ -13,6 +13,7 @@ import { findFunctions, type FoundFunction } from './finder';
 import { driverCase } from './job';
 import { fromExFloat } from './exchange';
 import { functionLines, reachedStub, starterStub, type StubReach } from './starter';
+import { stubCalledIn, type StubCall } from './stubCalls';
 import { defaultDriverPath, PythonProblem, runDriver, type DriverAnswer, type DriverCaseResult, type PyError } from './runner';
 
 /** 'todo': the function is still the assignment's stub (its `pass`, or NotImplementedError): information, not a failure. */
@@ -199,7 +200,7 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
         prevDone = answer.groupDoneMs[f.qualified] ?? prevDone;
         const results = cases.map((c) => byId.get(`${f.qualified}::${c.id}`)!);
         const r = notYet(f, cases, results, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds, src ? functionLines(src, f.defLine) : undefined), stubOf.get(f), absFile);
-        emit(f, waitsForStub(f, r, src, defs));
+        emit(f, waitsForStub(f, r, src, defs, absFile));
       } else if (answer.stopped && answer.stopped.group === f.qualified) {
         const p = answer.stopped.problem;
         emit(f, { ...problemResult(f, absFile, { kind: p.kind, message: p.message, hint: p.hint }, performance.now() - t0 - prevDone), ...metaPy(answer) });
@@ -301,6 +302,14 @@ function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverR
     const implemented: CaseResult[] = [];
     for (const [cell, rs] of byCell) {
       const todo = rs.find((r) => r.notImplemented);
+      // A branch that raised on a line calling an unfinished layer (lstm_forward still the stub).
+      const waiting = todo ? undefined : waitingCall(rs, absFile);
+      if (waiting) {
+        const summary = `cell_type='${cell}': not checked yet: ${waitingText(waiting, absFile)}`;
+        cells.push({ cell, status: 'not-implemented', summary, details: [] });
+        cellNote.push(summary);
+        continue;
+      }
       if (todo) {
         const e = todo.error!;
         const fr = e.frames[e.frames.length - 1];
@@ -395,8 +404,14 @@ function notYet(f: FoundFunction, cases: readonly CheckCase[], driverResults: re
  * does, for its cache) is "not checked yet", information like the stub itself: its result says
  * nothing about its own code until the stub is written.
  */
-function waitsForStub(f: FoundFunction, r: FunctionResult, src: string, defs: ReadonlyMap<string, number>): FunctionResult {
+function waitsForStub(f: FoundFunction, r: FunctionResult, src: string, defs: ReadonlyMap<string, number>, absFile: string): FunctionResult {
   if ((r.status !== 'fail' && r.status !== 'error') || !src || f.className) return r;
+  // Raised on a line that calls an unfinished layer of another file (imported from it).
+  const w = waitingCall(r.cases, absFile);
+  if (w && !defs.has(w.chain[0])) {
+    const summary = `${f.qualified}: not checked yet: ${waitingText(w, absFile)}`;
+    return { ...r, status: 'todo', error: undefined, summary, details: [], layer: { ...r.layer, params: [], todo: summary } };
+  }
   const later = 'it is checked once you write it';
   const say = (reach: StubReach, lead: string, why = ''): FunctionResult => {
     const [first, ...rest] = reach.chain;
@@ -410,6 +425,25 @@ function waitsForStub(f: FoundFunction, r: FunctionResult, src: string, defs: Re
   const viaForward = fwd && fwd !== f.name ? reachedStub(src, defs, fwd, true) : undefined;
   if (viaForward) return say(viaForward, 'needs your', ' (for the cache)');
   return r;
+}
+
+/** The first raising case whose traceback line called an unfinished layer function, and which. */
+function waitingCall(rs: readonly CaseResult[], absFile: string): StubCall | undefined {
+  for (const r of rs) {
+    if (!r.error || r.error.frames.length === 0) continue;
+    const w = stubCalledIn(r.error.frames, [absFile]);
+    if (w) return w;
+  }
+  return undefined;
+}
+
+/** "line 46 calls your lstm_forward, which is not implemented yet (the starter's `pass` is still at line 168 of rnn_layers.py); …" */
+function waitingText(w: StubCall, absFile: string): string {
+  const where = path.resolve(w.file) === absFile ? '' : ` of ${path.basename(w.file)}`;
+  const [first, ...rest] = w.chain;
+  const via = rest.map((g) => `, which calls your ${g}`).join('');
+  const stubIn = path.resolve(w.stubFile) === absFile ? '' : ` of ${path.basename(w.stubFile)}`;
+  return `line ${w.line}${where} calls your ${first}${via}, which is not implemented yet (the starter's \`pass\` is still at line ${w.passLine + 1}${stubIn}); it is checked once you write it`;
 }
 
 function passSummary(f: FoundFunction, results: CaseResult[]): string {
