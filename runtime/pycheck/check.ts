@@ -13,7 +13,7 @@ import { findFunctions, type FoundFunction } from './finder';
 import { driverCase } from './job';
 import { fromExFloat } from './exchange';
 import { functionLines, reachedStub, starterStub, type StubReach } from './starter';
-import { stubCalledIn, type StubCall } from './stubCalls';
+import { stubCalledBy, stubCalledIn, type StubCall } from './stubCalls';
 import { defaultDriverPath, PythonProblem, runDriver, type DriverAnswer, type DriverCaseResult, type PyError } from './runner';
 
 /** 'todo': the function is still the assignment's stub (its `pass`, or NotImplementedError): information, not a failure. */
@@ -199,8 +199,8 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
         const processMs = (answer.groupDoneMs[f.qualified] ?? prevDone) - prevDone;
         prevDone = answer.groupDoneMs[f.qualified] ?? prevDone;
         const results = cases.map((c) => byId.get(`${f.qualified}::${c.id}`)!);
-        const r = notYet(f, cases, results, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds, src ? functionLines(src, f.defLine) : undefined), stubOf.get(f), absFile);
-        emit(f, waitsForStub(f, r, src, defs, absFile));
+        const r = notYet(f, cases, results, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds, src ? functionLines(src, f.defLine) : undefined, opts.cwd), stubOf.get(f), absFile);
+        emit(f, waitsForStub(f, r, src, defs, absFile, opts.cwd));
       } else if (answer.stopped && answer.stopped.group === f.qualified) {
         const p = answer.stopped.problem;
         emit(f, { ...problemResult(f, absFile, { kind: p.kind, message: p.message, hint: p.hint }, performance.now() - t0 - prevDone), ...metaPy(answer) });
@@ -251,7 +251,7 @@ function meta(f: FoundFunction, file: string, a: DriverAnswer & { interpreter?: 
 }
 
 /** One function's result from its cases' driver results: compare, pick the worst case, say it. */
-function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number, thresholds?: Thresholds, src?: { line: number; text: string }[]): FunctionResult {
+function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number, thresholds?: Thresholds, src?: { line: number; text: string }[], root?: string): FunctionResult {
   const tCmp = performance.now();
   const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }, thresholds, f.qualified, src));
   const compareMs = performance.now() - tCmp;
@@ -303,7 +303,11 @@ function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverR
     for (const [cell, rs] of byCell) {
       const todo = rs.find((r) => r.notImplemented);
       // A branch that raised on a line calling an unfinished layer (lstm_forward still the stub).
-      const waiting = todo ? undefined : waitingCall(rs, absFile);
+      // Or gave NaN through one (the stub's None stored into an array): the branch's own calls, the
+      // other cell type's layers left out (lstm_forward is not the rnn branch's).
+      const other = cell === 'lstm' ? /rnn/ : /lstm/;
+      const failed = (): boolean => worstOf(rs).lines.status !== 'pass';
+      const waiting = todo ? undefined : (waitingCall(rs, absFile, root) ?? (failed() ? stubCalledBy(absFile, f.defLine, (n) => !other.test(n) || n.includes(cell), root) : undefined));
       if (waiting) {
         const summary = `cell_type='${cell}': not checked yet: ${waitingText(waiting, absFile)}`;
         cells.push({ cell, status: 'not-implemented', summary, details: [] });
@@ -404,10 +408,10 @@ function notYet(f: FoundFunction, cases: readonly CheckCase[], driverResults: re
  * does, for its cache) is "not checked yet", information like the stub itself: its result says
  * nothing about its own code until the stub is written.
  */
-function waitsForStub(f: FoundFunction, r: FunctionResult, src: string, defs: ReadonlyMap<string, number>, absFile: string): FunctionResult {
+function waitsForStub(f: FoundFunction, r: FunctionResult, src: string, defs: ReadonlyMap<string, number>, absFile: string, root?: string): FunctionResult {
   if ((r.status !== 'fail' && r.status !== 'error') || !src || f.className) return r;
   // Raised on a line that calls an unfinished layer of another file (imported from it).
-  const w = waitingCall(r.cases, absFile);
+  const w = waitingCall(r.cases, absFile, root);
   if (w && !defs.has(w.chain[0])) {
     const summary = `${f.qualified}: not checked yet: ${waitingText(w, absFile)}`;
     return { ...r, status: 'todo', error: undefined, summary, details: [], layer: { ...r.layer, params: [], todo: summary } };
@@ -428,10 +432,10 @@ function waitsForStub(f: FoundFunction, r: FunctionResult, src: string, defs: Re
 }
 
 /** The first raising case whose traceback line called an unfinished layer function, and which. */
-function waitingCall(rs: readonly CaseResult[], absFile: string): StubCall | undefined {
+function waitingCall(rs: readonly CaseResult[], absFile: string, root?: string): StubCall | undefined {
   for (const r of rs) {
     if (!r.error || r.error.frames.length === 0) continue;
-    const w = stubCalledIn(r.error.frames, [absFile]);
+    const w = stubCalledIn(r.error.frames, [absFile], root);
     if (w) return w;
   }
   return undefined;

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { findFunctions } from './finder';
 import type { PyFrame } from './runner';
-import { reachedStub } from './starter';
+import { functionLines, reachedStub } from './starter';
 
 export interface StubCall {
   /** The traceback line (1-based) and file that made the call. */
@@ -31,8 +31,12 @@ interface Parsed {
 /** How far up from a file a package root (the folder holding `cs231n/`) is looked for. */
 const MAX_UP = 4;
 
-/** The module files `file` imports by name (absolute from a package root above it, or relative), that exist. */
-export function importedFiles(file: string, src: string): string[] {
+/**
+ * The module files `file` imports by name, that exist: relative imports from its package, absolute
+ * ones from a package root above it or from `root` (the folder Python runs the check in, which a
+ * notebook cell's temporary module is not under).
+ */
+export function importedFiles(file: string, src: string, root?: string): string[] {
   const out: string[] = [];
   const dir = path.dirname(file);
   for (const m of src.matchAll(/^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+()([\w.]+))/gm)) {
@@ -52,6 +56,7 @@ export function importedFiles(file: string, src: string): string[] {
         if (next === base) break;
         base = next;
       }
+      if (root) candidates.push(path.join(root, ...parts) + '.py');
     }
     const hit = candidates.find((c) => existsSync(c));
     if (hit && !out.includes(hit)) out.push(hit);
@@ -59,12 +64,8 @@ export function importedFiles(file: string, src: string): string[] {
   return out;
 }
 
-/**
- * The stub that the innermost traceback line calling one waited for, or undefined. `frames` are the
- * student's frames, outermost first (as the driver gives them); `files` are more files to look in
- * (the checked file). Unreadable files are skipped; never throws.
- */
-export function stubCalledIn(frames: readonly PyFrame[], files: readonly string[]): StubCall | undefined {
+/** The files to look in for a called name, parsed once: the given ones and the modules they import. */
+function lookup(files: readonly string[], root?: string): { parse: (f: string) => Parsed | null; onLine: (text: string, line: number, file: string, use?: (name: string) => boolean) => StubCall | undefined } {
   const cache = new Map<string, Parsed | null>();
   const parse = (f: string): Parsed | null => {
     if (cache.has(f)) return cache.get(f)!;
@@ -78,21 +79,21 @@ export function stubCalledIn(frames: readonly PyFrame[], files: readonly string[
     cache.set(f, p);
     return p;
   };
-  // Where to look: the traceback's files, the checked files, and what they import.
   const look: string[] = [];
   const add = (f: string): void => {
     const abs = path.resolve(f);
     if (!look.includes(abs)) look.push(abs);
   };
-  for (const f of [...frames.map((fr) => fr.file), ...files]) add(f);
+  for (const f of files) add(f);
   for (const f of [...look]) {
     const p = parse(f);
-    if (p) for (const g of importedFiles(f, p.src)) add(g);
+    if (p) for (const g of importedFiles(f, p.src, root)) add(g);
   }
   /** The stub a line's calls reach, looking each called name up where it is defined first. */
-  const onLine = (text: string, line: number, file: string): StubCall | undefined => {
+  const onLine = (text: string, line: number, file: string, use: (name: string) => boolean = () => true): StubCall | undefined => {
     for (const m of text.replace(/#.*$/, '').matchAll(/(?<![\w.])([A-Za-z_]\w*)\s*\(/g)) {
       const name = m[1];
+      if (!use(name)) continue;
       for (const f of look) {
         const p = parse(f);
         if (!p || !p.defs.has(name)) continue;
@@ -103,6 +104,16 @@ export function stubCalledIn(frames: readonly PyFrame[], files: readonly string[
     }
     return undefined;
   };
+  return { parse, onLine };
+}
+
+/**
+ * The stub that the innermost traceback line calling one waited for, or undefined. `frames` are the
+ * student's frames, outermost first (as the driver gives them); `files` are more files to look in
+ * (the checked file). Unreadable files are skipped; never throws.
+ */
+export function stubCalledIn(frames: readonly PyFrame[], files: readonly string[], root?: string): StubCall | undefined {
+  const { parse, onLine } = lookup([...frames.map((fr) => fr.file), ...files], root);
   // The traceback's own lines, innermost first: `h, cache = lstm_forward(...)` unpacking its None.
   for (let i = frames.length - 1; i >= 0; i--) {
     const hit = onLine(frames[i].text, frames[i].line, frames[i].file);
@@ -119,6 +130,22 @@ export function stubCalledIn(frames: readonly PyFrame[], files: readonly string[
   while (def >= 0 && !/^\s*def\s/.test(lines[def] ?? '')) def--;
   for (let l = at - 1; l > def; l--) {
     const hit = onLine(lines[l] ?? '', l + 1, top.file);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * The first call in the body of the function at `defLine` of `file` (a model method) that reaches a
+ * stub, among the names `use` accepts: a branch that gave NaN (the stub's None stored into an array)
+ * raised nothing to follow. Never throws.
+ */
+export function stubCalledBy(file: string, defLine: number, use: (name: string) => boolean, root?: string): StubCall | undefined {
+  const { parse, onLine } = lookup([file], root);
+  const p = parse(path.resolve(file));
+  if (!p) return undefined;
+  for (const l of functionLines(p.src, defLine).slice(1)) {
+    const hit = onLine(l.text, l.line, file, use);
     if (hit) return hit;
   }
   return undefined;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkFile, type PyCheckOptions } from '../../runtime/pycheck/index';
-import { importedFiles, stubCalledIn } from '../../runtime/pycheck/stubCalls';
+import { importedFiles, stubCalledBy, stubCalledIn } from '../../runtime/pycheck/stubCalls';
 
 const SRC = path.resolve(__dirname, '../fixtures/pycorpus/s01_loops_2019');
 
@@ -56,6 +56,10 @@ describe('importedFiles and stubCalledIn', () => {
     assert.deepEqual(importedFiles(model, abs), [path.join(root, 'cs231n', 'layers.py'), path.join(root, 'cs231n', 'rnn_layers.py')]);
     assert.deepEqual(importedFiles(model, 'from ..rnn_layers import lstm_forward\n'), [path.join(root, 'cs231n', 'rnn_layers.py')]);
     assert.deepEqual(importedFiles(model, 'from cs231n.missing import *\nimport os\n'), []);
+    // A notebook cell's temporary module lives elsewhere: absolute imports from the check's root.
+    const cell = path.join(tmpdir(), 'gradient-lab-cells-test', 'cell_3.py');
+    assert.deepEqual(importedFiles(cell, abs), []);
+    assert.deepEqual(importedFiles(cell, abs, root), [path.join(root, 'cs231n', 'layers.py'), path.join(root, 'cs231n', 'rnn_layers.py')]);
   });
 
   it("names the stub a traceback's line called, or the nearest line above the one that raised", () => {
@@ -77,6 +81,10 @@ describe('importedFiles and stubCalledIn', () => {
     assert.equal(stubCalledIn([frame(6)], [])?.line, 4);
     // A finished function above: nothing to wait for.
     assert.equal(stubCalledIn([frame(3)], []), undefined);
+    // No traceback (a NaN): the body's calls, with the names a branch may not call left out.
+    assert.equal(stubCalledBy(model, 1, (n) => !/lstm/.test(n))?.chain, undefined);
+    assert.deepEqual(stubCalledBy(model, 1, () => true)?.chain, ['lstm_forward']);
+    assert.equal(stubCalledBy(model, 1, () => true)?.line, 4);
   });
 });
 
@@ -103,6 +111,32 @@ describe("the model's lstm branch waits for the starter's lstm_forward of rnn_la
       const passLine = readFileSync(layers(), 'utf8').split('\n').findIndex((l, i, all) => l.trim() === 'pass' && i > all.findIndex((x) => x.startsWith('def lstm_forward'))) + 1;
       assert.match(r.summary, new RegExp(`cell_type='lstm': not checked yet: line \\d+ calls your lstm_forward, which is not implemented yet \\(the starter's \`pass\` is still at line ${passLine} of rnn_layers\\.py\\); it is checked once you write it$`));
       assert.equal(r.cells?.find((c) => c.cell === 'lstm')?.status, 'not-implemented');
+      assert.equal(r.cells?.find((c) => c.cell === 'rnn')?.status, 'pass');
+    } finally {
+      writeFileSync(layers(), original);
+    }
+  });
+
+  it("NaN through lstm_forward from the starter's lstm_step_forward: the lstm branch waits for it, the rnn branch passes", async () => {
+    const original = readFileSync(layers(), 'utf8');
+    const i = original.indexOf('def lstm_step_forward(');
+    const j = original.indexOf('\ndef ', i + 1);
+    const stub = [
+      'def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):',
+      '    next_h, next_c, cache = None, None, None',
+      '    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****',
+      '',
+      '    pass',
+      '',
+      '    # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****',
+      '    return next_h, next_c, cache',
+      '',
+    ].join('\n');
+    writeFileSync(layers(), original.slice(0, i) + stub + original.slice(j));
+    try {
+      const [r] = await checkFile(model(), opts(), 'CaptioningRNN.loss');
+      assert.equal(r.status, 'pass', r.summary);
+      assert.match(r.summary, /cell_type='lstm': not checked yet: line \d+ calls your lstm_forward, which calls your lstm_step_forward, which is not implemented yet \(the starter's `pass` is still at line \d+ of rnn_layers\.py\)/);
       assert.equal(r.cells?.find((c) => c.cell === 'rnn')?.status, 'pass');
     } finally {
       writeFileSync(layers(), original);
