@@ -67,21 +67,9 @@ export class TrainFeed {
   holdRows(ds: Dataset, imageRows: ArrayLike<number>): void {
     const rows = [...new Set(Array.from(imageRows))].sort((a, b) => a - b);
     const fr = ds.splits.train.featureRows;
-    let data: Float64Array;
-    const D = ds.D;
-    if (fr && !fr.resident) {
-      // Row by row (runs of consecutive rows together), not through the chunk cache's whole chunks.
-      data = new Float64Array(rows.length * D);
-      for (let i = 0; i < rows.length; ) {
-        let j = i + 1;
-        while (j < rows.length && rows[j] === rows[j - 1] + 1) j++;
-        data.set(fr.readBlock(rows[i], rows[j - 1] + 1), i * D);
-        i = j;
-      }
-    } else {
-      data = ds.splits.train.getFeatures(rows).data;
-    }
-    this.held = { index: new Map(rows.map((r, i) => [r, i])), data, D };
+    // Runs of consecutive rows straight from the file, not through the chunk cache's whole chunks.
+    const data = fr && !fr.resident ? fr.gather(rows, { uncached: true }).data : ds.splits.train.getFeatures(rows).data;
+    this.held = { index: new Map(rows.map((r, i) => [r, i])), data, D: ds.D };
     ds.splits.val.featureRows?.setCacheBytes(VAL_CACHE_BYTES);
   }
 

@@ -214,15 +214,19 @@ export class FeatureRows {
     this.wholeRows = null;
   }
 
-  /** Feature rows of the given images as an (n, D) float64 tensor, in the given order (repeats allowed). */
-  gather(imageRows: ArrayLike<number>): Tensor {
+  /**
+   * Feature rows of the given images as an (n, D) float64 tensor, in the given order (repeats
+   * allowed). `uncached`: rows read once (a training subset held in memory) go straight to the file
+   * by runs of consecutive rows, not through the chunk cache's whole chunks.
+   */
+  gather(imageRows: ArrayLike<number>, opts: { uncached?: boolean } = {}): Tensor {
     const out = new Float64Array(imageRows.length * this.D);
-    this.gatherInto(imageRows, out);
+    this.gatherInto(imageRows, out, opts);
     return { shape: [imageRows.length, this.D], data: out };
   }
 
   /** Like gather, into `out` (n × D). */
-  gatherInto(imageRows: ArrayLike<number>, out: Float32Array | Float64Array): void {
+  gatherInto(imageRows: ArrayLike<number>, out: Float32Array | Float64Array, opts: { uncached?: boolean } = {}): void {
     if (this.closed) throw new DatasetError('dataset is closed', this.file, 'features');
     const n = imageRows.length;
     const D = this.D;
@@ -240,7 +244,7 @@ export class FeatureRows {
     }
     const t0 = now();
     try {
-      if (this.chunkRows !== null) this.gatherChunked(imageRows, out, this.chunkRows);
+      if (this.chunkRows !== null && !opts.uncached) this.gatherChunked(imageRows, out, this.chunkRows);
       else if (this.direct) this.gatherDirect(imageRows, out);
       else this.gatherRuns(imageRows, out);
     } finally {

@@ -15,7 +15,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cellPython } from '../../core/notebook/cells';
 import { findFunctions, type FunctionResult } from '../../runtime/pycheck/index';
+import { severityOf } from '../pycheck/diagnostics';
 import type { PythonCheckApi } from '../pycheck/index';
+import { moduleCandidates } from '../../runtime/pythonModules';
 import { removeStaleCellModules } from './cellModules';
 import { cellModule, planCellChecks, type CellCheck, type PlanCell } from './plan';
 
@@ -32,7 +34,6 @@ interface Deps {
   log: { info(msg: string): void; warn(msg: string): void; error(msg: string, err?: unknown): void };
 }
 
-const UP_LEVELS = 3;
 const TRUST_REASON = 'Gradient Lab does not run Python code in Restricted Mode: a check imports and runs your layer code. Trust this workspace to turn checks on.';
 
 interface Stored {
@@ -56,20 +57,13 @@ function planCells(nb: vscode.NotebookDocument): PlanCell[] {
 /** The file of a dotted module next to the notebook (or up to three folders above), holding `qualified`. */
 function moduleFile(folder: string, modules: readonly string[], qualified: string): string | undefined {
   for (const m of modules) {
-    if (!/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(m)) continue;
-    let dir = folder;
-    for (let up = 0; up <= UP_LEVELS; up++) {
-      for (const f of [path.join(dir, ...m.split('.')) + '.py', path.join(dir, ...m.split('.'), '__init__.py')]) {
-        if (!existsSync(f)) continue;
-        try {
-          if (findFunctions(readFileSync(f, 'utf8')).some((x) => x.qualified === qualified)) return f;
-        } catch {
-          /* unreadable: look on */
-        }
+    for (const f of moduleCandidates(folder, m)) {
+      if (!existsSync(f)) continue;
+      try {
+        if (findFunctions(readFileSync(f, 'utf8')).some((x) => x.qualified === qualified)) return f;
+      } catch {
+        /* unreadable: look on */
       }
-      const parent = path.dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
     }
   }
   return undefined;
@@ -87,7 +81,8 @@ export function registerNotebookChecks(context: vscode.ExtensionContext, deps: D
   const results = new Map<string, Map<string, Stored>>();
   const running = new Set<string>();
   const tmpRoot = path.join(os.tmpdir(), 'gradient-lab-cells');
-  void removeStaleCellModules(tmpRoot).then((n) => n > 0 && deps.log.info(`removed ${n} cell module(s) older than a day from ${tmpRoot}`));
+  /** What an earlier session left is swept once, before the first cell module is written (not at activation). */
+  let staleSweep: Promise<void> | undefined;
   /** Checks using each cell module right now: the file is deleted when the last one finishes. */
   const inUse = new Map<string, number>();
   const release = async (file: vscode.Uri): Promise<void> => {
@@ -109,8 +104,7 @@ export function registerNotebookChecks(context: vscode.ExtensionContext, deps: D
       if (!s) continue;
       const r = s.result;
       const range = new vscode.Range(p.line, p.character, p.line, p.endCharacter);
-      const severity = r.status === 'pass' || r.status === 'todo' ? vscode.DiagnosticSeverity.Information : r.status === 'warn' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
-      const d = new vscode.Diagnostic(range, [`${p.qualified} (${s.where}): ${verdictLine(r)}`, ...(r.status === 'pass' ? [] : r.details)].join('\n'), severity);
+      const d = new vscode.Diagnostic(range, [`${p.qualified} (${s.where}): ${verdictLine(r)}`, ...(r.status === 'pass' ? [] : r.details)].join('\n'), severityOf(r.status));
       d.source = 'Gradient Lab';
       d.code = r.problem?.kind ?? (r.error ? r.error.type : 'gradient-check');
       diags.push(d);
@@ -121,6 +115,9 @@ export function registerNotebookChecks(context: vscode.ExtensionContext, deps: D
   /** Writes the module for a cell's own functions through a text document, so pycheck reads what Python runs. */
   const writeCellModule = async (nb: vscode.NotebookDocument, cellIndex: number, folder: string): Promise<vscode.Uri> => {
     const { text } = cellModule(planCells(nb), cellIndex, folder);
+    await (staleSweep ??= removeStaleCellModules(tmpRoot).then((n) => {
+      if (n > 0) deps.log.info(`removed ${n} cell module(s) older than a day from ${tmpRoot}`);
+    }));
     const stem = path.basename(nb.uri.fsPath, '.ipynb').replace(/\W/g, '_') || 'notebook';
     const dir = path.join(tmpRoot, createHash('sha1').update(nb.uri.toString()).digest('hex').slice(0, 10));
     mkdirSync(dir, { recursive: true });

@@ -12,9 +12,7 @@ export function toDiagnostic(r: FunctionResult, others: readonly FoundFunction[]
   // A file that does not import: the error goes on its own line (the caller keeps one per file).
   const range = r.fileError ? new vscode.Range(r.fileError.line, 0, r.fileError.line, 1000) : new vscode.Range(r.line, r.character, r.line, r.endCharacter);
   const message = r.fileError ? r.fileError.message : [r.summary, ...r.details, ...hints.map((h) => `hint: ${h}`)].join('\n');
-  // Right but fragile code (or an unfinished function or cell type): information, never a failure.
-  const severity = r.status === 'pass' || r.status === 'todo' ? vscode.DiagnosticSeverity.Information : r.status === 'warn' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
-  const d = new vscode.Diagnostic(range, message, severity);
+  const d = new vscode.Diagnostic(range, message, severityOf(r.status));
   d.source = 'Gradient Lab';
   d.code = r.problem?.kind ?? (r.error ? r.error.type : 'gradient-check');
   const related: vscode.DiagnosticRelatedInformation[] = [];
@@ -30,4 +28,10 @@ export function toDiagnostic(r: FunctionResult, others: readonly FoundFunction[]
   }
   if (related.length > 0) d.relatedInformation = related;
   return d;
+}
+
+/** Right but fragile code, or an unfinished function or cell type: information, never a failure. */
+export function severityOf(status: FunctionResult['status']): vscode.DiagnosticSeverity {
+  if (status === 'pass' || status === 'todo') return vscode.DiagnosticSeverity.Information;
+  return status === 'warn' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
 }

@@ -12,8 +12,8 @@ import { listNames } from './format';
 import { findFunctions, type FoundFunction } from './finder';
 import { driverCase } from './job';
 import { fromExFloat } from './exchange';
-import { functionLines, reachedStub, starterStub, type StubReach } from './starter';
-import { stubCalledBy, stubCalledIn, type StubCall } from './stubCalls';
+import { functionLines, starterStub } from './starter';
+import { StubFinder, type StubCall } from './stubCalls';
 import { defaultDriverPath, PythonProblem, runDriver, type DriverAnswer, type DriverCaseResult, type PyError } from './runner';
 
 /** 'todo': the function is still the assignment's stub (its `pass`, or NotImplementedError): information, not a failure. */
@@ -143,16 +143,12 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
     else todo.push(f);
   }
   const casesOf = new Map(todo.map((f) => [f, casesFor(f.spec, opts.seed ?? 0)]));
-  // The starter's unfilled `pass` of each function, from the file Python imports.
-  let src = '';
-  try {
-    src = readFileSync(absFile, 'utf8');
-  } catch {
-    // unreadable: Python says why
-  }
+  // The file Python imports, read once for this run (unreadable: Python says why), and the
+  // starter's unfilled `pass` of each function; the stubs its results may wait for are looked up
+  // through the same finder, in this file and the modules it imports.
+  const stubs = new StubFinder(opts.cwd);
+  const src = stubs.source(absFile) ?? '';
   const stubOf = new Map(todo.map((f) => [f, src ? starterStub(src, f.defLine) : undefined]));
-  // The file's layer functions by name: a finished function that calls a stub waits for it.
-  const defs = new Map(src ? findFunctions(src).filter((g) => !g.className).map((g) => [g.name, g.defLine]) : []);
   while (todo.length > 0 && !opts.signal?.aborted) {
     const groups: { id: string; group: string }[] = [];
     const jobCases: Record<string, unknown>[] = [];
@@ -199,8 +195,8 @@ export async function checkFunctions(file: string, fs: readonly FoundFunction[],
         const processMs = (answer.groupDoneMs[f.qualified] ?? prevDone) - prevDone;
         prevDone = answer.groupDoneMs[f.qualified] ?? prevDone;
         const results = cases.map((c) => byId.get(`${f.qualified}::${c.id}`)!);
-        const r = notYet(f, cases, results, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds, src ? functionLines(src, f.defLine) : undefined, opts.cwd), stubOf.get(f), absFile);
-        emit(f, waitsForStub(f, r, src, defs, absFile, opts.cwd));
+        const r = notYet(f, cases, results, assemble(f, absFile, cases, results, answer, processMs, opts.thresholds, src ? functionLines(src, f.defLine) : undefined, stubs), stubOf.get(f), absFile);
+        emit(f, waitsForStub(f, r, stubs, absFile));
       } else if (answer.stopped && answer.stopped.group === f.qualified) {
         const p = answer.stopped.problem;
         emit(f, { ...problemResult(f, absFile, { kind: p.kind, message: p.message, hint: p.hint }, performance.now() - t0 - prevDone), ...metaPy(answer) });
@@ -251,7 +247,7 @@ function meta(f: FoundFunction, file: string, a: DriverAnswer & { interpreter?: 
 }
 
 /** One function's result from its cases' driver results: compare, pick the worst case, say it. */
-function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number, thresholds?: Thresholds, src?: { line: number; text: string }[], root?: string): FunctionResult {
+function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverResults: DriverCaseResult[], answer: DriverAnswer & { interpreter?: string }, processMs: number, thresholds: Thresholds | undefined, src: { line: number; text: string }[] | undefined, stubs: StubFinder): FunctionResult {
   const tCmp = performance.now();
   const results = cases.map((c, i) => compareCase(f.spec, c, { ...driverResults[i], id: c.id }, thresholds, f.qualified, src));
   const compareMs = performance.now() - tCmp;
@@ -307,7 +303,7 @@ function assemble(f: FoundFunction, absFile: string, cases: CheckCase[], driverR
       // other cell type's layers left out (lstm_forward is not the rnn branch's).
       const other = cell === 'lstm' ? /rnn/ : /lstm/;
       const failed = (): boolean => worstOf(rs).lines.status !== 'pass';
-      const waiting = todo ? undefined : (waitingCall(rs, absFile, root) ?? (failed() ? stubCalledBy(absFile, f.defLine, (n) => !other.test(n) || n.includes(cell), root) : undefined));
+      const waiting = todo ? undefined : (waitingCall(stubs, rs, absFile) ?? (failed() ? stubs.inBody(absFile, f.defLine, (n) => !other.test(n) || n.includes(cell)) : undefined));
       if (waiting) {
         const summary = `cell_type='${cell}': not checked yet: ${waitingText(waiting, absFile)}`;
         cells.push({ cell, status: 'not-implemented', summary, details: [] });
@@ -384,8 +380,7 @@ function notYet(f: FoundFunction, cases: readonly CheckCase[], driverResults: re
   const results = r.cases;
   if (results.length === 0 || !results.every((cr, i) => untouched(cases[i], cr, driverResults[i], stubLine !== undefined, f.name))) return r;
   const later = ' it is checked once you write it';
-  // The tree and the report show the sentence, not the stub's errors, and leave it out of the verdict.
-  const todo = (summary: string): FunctionResult => ({ ...r, status: 'todo', error: undefined, summary, details: [], layer: { ...r.layer, params: [], todo: summary } });
+  const todo = (summary: string): FunctionResult => asTodo(r, summary);
   const errs = results.map((cr) => cr.error).filter((e): e is PyError => e !== undefined);
   const fwd = f.spec.op?.forward;
   if (fwd && errs.length === results.length && errs.every((e) => e.phase === 'forward')) {
@@ -403,39 +398,34 @@ function notYet(f: FoundFunction, cases: readonly CheckCase[], driverResults: re
   return r;
 }
 
+/** `r` as not implemented yet: the tree and the report show `summary`, not errors, and leave it out of the verdict. */
+function asTodo(r: FunctionResult, summary: string): FunctionResult {
+  return { ...r, status: 'todo', error: undefined, summary, details: [], layer: { ...r.layer, params: [], todo: summary } };
+}
+
 /**
- * A function that fails or raises while it calls a stub of the same file (or needs a forward that
- * does, for its cache) is "not checked yet", information like the stub itself: its result says
- * nothing about its own code until the stub is written.
+ * A function that fails or raises while it calls a stub (or needs a forward that does, for its
+ * cache) is "not checked yet", information like the stub itself: its result says nothing about
+ * its own code until the stub is written.
  */
-function waitsForStub(f: FoundFunction, r: FunctionResult, src: string, defs: ReadonlyMap<string, number>, absFile: string, root?: string): FunctionResult {
-  if ((r.status !== 'fail' && r.status !== 'error') || !src || f.className) return r;
+function waitsForStub(f: FoundFunction, r: FunctionResult, stubs: StubFinder, absFile: string): FunctionResult {
+  if ((r.status !== 'fail' && r.status !== 'error') || f.className || stubs.source(absFile) === null) return r;
   // Raised on a line that calls an unfinished layer of another file (imported from it).
-  const w = waitingCall(r.cases, absFile, root);
-  if (w && !defs.has(w.chain[0])) {
-    const summary = `${f.qualified}: not checked yet: ${waitingText(w, absFile)}`;
-    return { ...r, status: 'todo', error: undefined, summary, details: [], layer: { ...r.layer, params: [], todo: summary } };
-  }
-  const later = 'it is checked once you write it';
-  const say = (reach: StubReach, lead: string, why = ''): FunctionResult => {
-    const [first, ...rest] = reach.chain;
-    const via = rest.map((g) => `, which calls your ${g}`).join('');
-    const summary = `${f.qualified}: not checked yet: it ${lead} ${first}${why}${via}, which is not implemented yet (the starter's \`pass\` is still at line ${reach.passLine + 1}); ${later}`;
-    return { ...r, status: 'todo', error: undefined, summary, details: [], layer: { ...r.layer, params: [], todo: summary } };
-  };
-  const own = reachedStub(src, defs, f.name);
-  if (own) return say(own, 'calls your');
+  const w = waitingCall(stubs, r.cases, absFile);
+  if (w && !stubs.defs(absFile).has(w.chain[0])) return asTodo(r, `${f.qualified}: not checked yet: ${waitingText(w, absFile)}`);
+  const own = stubs.reach(absFile, f.name);
+  if (own) return asTodo(r, `${f.qualified}: not checked yet: it calls your ${stubText(own.chain, own.passLine)}`);
   const fwd = f.spec.op?.forward;
-  const viaForward = fwd && fwd !== f.name ? reachedStub(src, defs, fwd, true) : undefined;
-  if (viaForward) return say(viaForward, 'needs your', ' (for the cache)');
+  const viaForward = fwd && fwd !== f.name ? stubs.reach(absFile, fwd, true) : undefined;
+  if (viaForward) return asTodo(r, `${f.qualified}: not checked yet: it needs your ${stubText(viaForward.chain, viaForward.passLine, '', ' (for the cache)')}`);
   return r;
 }
 
 /** The first raising case whose traceback line called an unfinished layer function, and which. */
-function waitingCall(rs: readonly CaseResult[], absFile: string, root?: string): StubCall | undefined {
+function waitingCall(stubs: StubFinder, rs: readonly CaseResult[], absFile: string): StubCall | undefined {
   for (const r of rs) {
     if (!r.error || r.error.frames.length === 0) continue;
-    const w = stubCalledIn(r.error.frames, [absFile], root);
+    const w = stubs.inTraceback(r.error.frames, [absFile]);
     if (w) return w;
   }
   return undefined;
@@ -444,10 +434,15 @@ function waitingCall(rs: readonly CaseResult[], absFile: string, root?: string):
 /** "line 46 calls your lstm_forward, which is not implemented yet (the starter's `pass` is still at line 168 of rnn_layers.py); …" */
 function waitingText(w: StubCall, absFile: string): string {
   const where = path.resolve(w.file) === absFile ? '' : ` of ${path.basename(w.file)}`;
-  const [first, ...rest] = w.chain;
-  const via = rest.map((g) => `, which calls your ${g}`).join('');
   const stubIn = path.resolve(w.stubFile) === absFile ? '' : ` of ${path.basename(w.stubFile)}`;
-  return `line ${w.line}${where} calls your ${first}${via}, which is not implemented yet (the starter's \`pass\` is still at line ${w.passLine + 1}${stubIn}); it is checked once you write it`;
+  return `line ${w.line}${where} calls your ${stubText(w.chain, w.passLine, stubIn)}`;
+}
+
+/** "lstm_forward, which calls your lstm_step_forward, which is not implemented yet (the starter's `pass` is still at line 168); it is checked once you write it" */
+function stubText(chain: readonly string[], passLine: number, stubIn = '', why = ''): string {
+  const [first, ...rest] = chain;
+  const via = rest.map((g) => `, which calls your ${g}`).join('');
+  return `${first}${why}${via}, which is not implemented yet (the starter's \`pass\` is still at line ${passLine + 1}${stubIn}); it is checked once you write it`;
 }
 
 function passSummary(f: FoundFunction, results: CaseResult[]): string {

@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ShapeContextParams } from '../../protocol/lsp';
 import { analyzePython } from '../python/infer';
+import { moduleCandidates } from '../../runtime/pythonModules';
 import type { ModuleResolver, ResolvedModule } from './imports';
 
 const STAT_MS = 2000;
 const MAX_BYTES = 2_000_000;
-const UP_LEVELS = 3;
 
 interface FileEntry {
   checkedAt: number;
@@ -45,17 +45,10 @@ export class ModuleFiles {
   /** A resolver for one notebook's folder. */
   resolverFor(folder: string | null): ModuleResolver {
     return (module) => {
-      if (folder === null || !/^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*$/.test(module)) return null;
-      const rel = module.split('.');
-      let dir = folder;
-      for (let up = 0; up <= UP_LEVELS; up++) {
-        for (const candidate of [path.join(dir, ...rel) + '.py', path.join(dir, ...rel, '__init__.py')]) {
-          const m = this.load(candidate);
-          if (m) return m;
-        }
-        const parent = path.dirname(dir);
-        if (parent === dir) break;
-        dir = parent;
+      if (folder === null) return null;
+      for (const candidate of moduleCandidates(folder, module)) {
+        const m = this.load(candidate);
+        if (m) return m;
       }
       return null;
     };
