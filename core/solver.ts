@@ -296,10 +296,7 @@ export class CaptioningSolver {
     const { loss, grads } = this.model.loss(features, captions);
     const learningRate = this.learningRate;
     let sq = 0;
-    for (const p of PARAM_NAMES) {
-      const g = grads[p].data;
-      for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
-    }
+    for (const p of PARAM_NAMES) sq = sumOfSquares(grads[p].data, sq);
     const gradNorm = Math.sqrt(sq);
     const ref = this.st.lossHistory[0];
     let bad: string | undefined;
@@ -589,4 +586,13 @@ function distinctRows(n: number, k: number, rng: Rng): Int32Array {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e6 ? x.toPrecision(4) : x.toExponential(3)) : String(x);
+}
+
+/**
+ * s + Σ a[i]² (the gradient norm's sum, added in the same order as one loop over every gradient). A function of its own so that V8 optimises the loop at once:
+ * inside step() the first iteration ran this loop over every gradient element unoptimised (~14 ms).
+ */
+function sumOfSquares(a: ArrayLike<number>, s: number): number {
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return s;
 }

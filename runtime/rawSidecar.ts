@@ -50,7 +50,7 @@ interface SidecarEntry {
 
 /** Bytes per checksummed block: rows are read (and checked) in whole blocks. */
 const BLOCK_BYTES = 64 * 1024;
-/** Datasets up to this size are read whole and checked at open (so a bad one still falls back to HDF5). */
+/** Integer datasets up to this size are read whole and checked at open (so a bad one still falls back to HDF5). */
 const EAGER_BYTES = 16 * 1024 * 1024;
 
 interface SidecarHeader {
@@ -162,8 +162,14 @@ export function openSidecar(h5Path: string, opts: { eagerBytes?: number } = {}):
     rmSync(sidecar, { force: true });
     throw new Error(`${e.info.name}: the raw copy in the cache (${sidecar}) is damaged (${why}); it was removed, and the next run reads the HDF5 file`);
   };
+  // By default only integer datasets are read at open: captions and image indices are read whole by
+  // every open, while features are read by rows (a training run reads the rows it uses, and an
+  // evaluation the val rows it draws), so reading and checking 10 MB of val features at open was
+  // start-up time spent on rows no one might read.
+  const eagerOf = (e: SidecarEntry): boolean =>
+    opts.eagerBytes !== undefined ? e.byteLength <= opts.eagerBytes : e.byteLength <= EAGER_BYTES && !e.type.startsWith('Float');
   try {
-    for (const e of parsed.header.datasets) if (e.byteLength <= (opts.eagerBytes ?? EAGER_BYTES)) eager.set(e.info.name, readSpan(e, 0, e.byteLength));
+    for (const e of parsed.header.datasets) if (eagerOf(e)) eager.set(e.info.name, readSpan(e, 0, e.byteLength));
   } catch {
     closeSync(fd);
     rmSync(sidecar, { force: true });

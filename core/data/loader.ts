@@ -91,14 +91,11 @@ async function load(access: DataAccess, opts: OpenOptions, pca: boolean, open: H
     }
     const captions = toInt32(readWhole(capFile, CAPTIONS_FILE, cName), CAPTIONS_FILE, cName);
     const imageIdxs = toInt32(readWhole(capFile, CAPTIONS_FILE, iName), CAPTIONS_FILE, iName);
-    for (let k = 0; k < captions.length; k++) {
-      const tok = captions[k];
-      if (tok < 0 || tok >= V) {
-        throw new DatasetError(`token ${tok} at row ${Math.floor(k / t)}, position ${k % t} is outside the vocabulary (V = ${V}, ${VOCAB_FILE})`, CAPTIONS_FILE, cName);
-      }
+    const bad = firstOutside(captions, V);
+    if (bad >= 0) {
+      throw new DatasetError(`token ${captions[bad]} at row ${Math.floor(bad / t)}, position ${bad % t} is outside the vocabulary (V = ${V}, ${VOCAB_FILE})`, CAPTIONS_FILE, cName);
     }
-    let noStart = 0;
-    for (let r = 0; r < rows; r++) if (captions[r * t] !== vocab.startIdx) noStart++;
+    const noStart = countNotStarting(captions, rows, t, vocab.startIdx);
     if (noStart > 0) warnings.push(`${CAPTIONS_FILE}: ${cName}: ${noStart} of ${rows} rows do not start with <START>`);
     caps[split] = { captions, rows, T: t, imageIdxs };
   }
@@ -299,6 +296,24 @@ function h5Problem(e: unknown, fallback: string): string {
   const h = e as { damaged?: unknown; detail?: unknown; message?: unknown } | null;
   if (h && h.damaged === true) return `damaged or not an HDF5 file${typeof h.detail === 'string' && h.detail ? ` (HDF5: ${h.detail})` : ''}`;
   return `${fallback} (${typeof h?.message === 'string' ? h.message : String(e)})`;
+}
+
+// The scans over every caption token are small functions of their own: V8 optimises a short hot
+// loop at once, while the same loop inside the long load() ran for tens of milliseconds first.
+
+/** The index of the first token outside [0, V), or -1. */
+function firstOutside(a: Int32Array, V: number): number {
+  for (let k = 0; k < a.length; k++) {
+    const tok = a[k];
+    if (tok < 0 || tok >= V) return k;
+  }
+  return -1;
+}
+
+function countNotStarting(captions: Int32Array, rows: number, t: number, startIdx: number): number {
+  let n = 0;
+  for (let r = 0; r < rows; r++) if (captions[r * t] !== startIdx) n++;
+  return n;
 }
 
 function toInt32(a: NumericArray, file: string, name: string): Int32Array {

@@ -66,8 +66,9 @@ describe('raw sidecar', () => {
 
   it('is not used when a byte is changed, it is truncated, or the HDF5 file changed', async () => {
     const dir = await sample();
-    const file = path.join(dir, featureFile('train', true));
-    const side = sidecarPath(dir, featureFile('train', true));
+    // The captions file: its integer datasets are read and checked at open.
+    const file = path.join(dir, CAPTIONS_FILE);
+    const side = sidecarPath(dir, CAPTIONS_FILE);
 
     await writeFor(file);
     const bytes = readFileSync(side);
@@ -75,6 +76,19 @@ describe('raw sidecar', () => {
     writeFileSync(side, bytes);
     assert.equal(openSidecar(file), null);
     assert.equal(existsSync(side), false, 'a damaged sidecar is removed');
+
+    // A features file's float data is read by rows, so a changed byte there is found when read.
+    const fFile = path.join(dir, featureFile('train', true));
+    const fSide = sidecarPath(dir, featureFile('train', true));
+    await writeFor(fFile);
+    const fBytes = readFileSync(fSide);
+    fBytes[fBytes.length - 5] ^= 0x40;
+    writeFileSync(fSide, fBytes);
+    const lazy = openSidecar(fFile);
+    assert.ok(lazy, 'opened: nothing of the features read yet');
+    assert.throws(() => lazy.read('features'), /raw copy in the cache .* is damaged \(block \d+ fails its checksum\)/);
+    assert.equal(existsSync(fSide), false);
+    lazy.close();
 
     await writeFor(file);
     const whole = readFileSync(side);
