@@ -15,7 +15,7 @@
  */
 import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type ModelParams, type ModelTrace, type ParamName } from '../model';
 import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
-import { runSampleRows, S, SAMPLE_JOB } from './sampleJob';
+import { runSampleRows, S, SAMPLE_JOB, sampleDescLength, sampleSplit } from './sampleJob';
 import type { OptimConfig } from '../optim';
 import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
 
@@ -517,13 +517,12 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
     // Every step of a row depends only on that row: each thread runs all steps for its own rows
     // (core/fast/sampleJob.ts), with no hand-off between the threads per step.
-    const two = e.threads === 2 && e.maxThreads >= 2 && n >= 8;
-    // Split in whole 4-row tiles; the caller (which also runs the JS around the kernels) takes fewer tiles.
-    const split = two ? Math.floor(Math.ceil(n / 4) / 2) * 4 : n;
-    const tabRows = (rows: number) => Math.min(V, rows * maxLength);
-    const outBuf = e.i32(n * maxLength), sidx = e.i32(2 * n), maps = e.i32(2 * V);
-    const tabs = [e.alloc(tabRows(split) * G * es), e.alloc(Math.max(1, tabRows(n - split)) * G * es)];
-    const desc = e.f64(S.LEN);
+    const threads = n >= 8 ? e.team : 1;
+    const bounds = sampleSplit(n, threads);
+    const tabRows = (rows: number) => Math.max(1, Math.min(V, rows * maxLength));
+    const outBuf = e.i32(n * maxLength), sidx = e.i32(2 * n), maps = e.i32(threads * V);
+    const tabs = Array.from({ length: threads }, (_, s) => e.alloc(tabRows(bounds[s + 1] - bounds[s]) * G * es));
+    const desc = e.f64(sampleDescLength(threads));
     const dv: [number, number][] = [
       [S.F32, dt === 'f32' ? 1 : 0], [S.LSTM, lstm ? 1 : 0], [S.N, n], [S.H, H], [S.G, G], [S.V, V], [S.VG, VG], [S.W, W],
       [S.T, maxLength], [S.X, P(x)], [S.WEMBED, P(p.W_embed)], [S.B, P(p.b)],
@@ -533,21 +532,21 @@ export class FastCaptioningModel implements CaptioningModelLike {
       [S.FEAT, P(feat)], [S.D, D], [S.WPROJ, P(p.W_proj)], [S.BPROJ, P(p.b_proj)], [S.WH, P(p.Wh)],
     ];
     for (const [i, v] of dv) desc[i] = v;
-    for (let s = 0; s < 2; s++) {
+    for (let s = 0; s < threads; s++) {
       const sb = S.SLOT + S.SLOT_LEN * s;
-      desc[sb + S.R0] = s === 0 ? 0 : split;
-      desc[sb + S.R1] = s === 0 ? split : n;
+      desc[sb + S.R0] = bounds[s];
+      desc[sb + S.R1] = bounds[s + 1];
       desc[sb + S.WS] = e.ws[s];
       desc[sb + S.TAB] = tabs[s];
       desc[sb + S.MAP] = P(maps) + s * V * 4;
     }
     const pdesc = P(desc);
     try {
-      if (two) e.runJob(SAMPLE_JOB, [pdesc, 1], () => runSampleRows(e.k, e.memory.buffer, pdesc, 0));
+      if (threads > 1) e.runJobTeam(SAMPLE_JOB, (slot) => [pdesc, slot], () => runSampleRows(e.k, e.memory.buffer, pdesc, 0));
       else runSampleRows(e.k, e.memory.buffer, pdesc, 0);
       out.data.set(outBuf);
     } finally {
-      for (const b of [desc, tabs[1], tabs[0], maps, sidx, outBuf]) e.release(b);
+      for (const b of [desc, ...tabs.reverse(), maps, sidx, outBuf]) e.release(b);
       e.releasePacked(pbWx);
       e.releasePacked(pbWvh);
     }

@@ -1,7 +1,7 @@
 /**
- * Greedy sampling steps for a range of rows, run by either thread. Rows of greedy sampling never
- * interact (row i's next word depends only on row i's state), so the calling thread and the helper
- * each run every step for their own rows with no hand-off per step: the input term b + x·Wx, the
+ * Greedy sampling steps for a range of rows, run by any thread. Rows of greedy sampling never
+ * interact (row i's next word depends only on row i's state), so the calling thread and each helper
+ * run every step for their own rows with no hand-off per step: the input term b + x·Wx, the
  * recurrent nonlinearity, the scores h·[W_vocab | Wh] (+ [b_vocab | 0]) through the prepacked
  * product, and the per-row argmax. A row's arithmetic is the same whichever rows share its product
  * (same micro-kernel, same k order), so the sampled words do not depend on the split.
@@ -21,21 +21,41 @@ export const S = {
   A: 14, H0: 15, H1: 16, C0: 17, C1: 18, TC: 19, SC: 20, BIAS: 21, WVHP: 22, WVHNPAD: 23, WORDS: 24, OUT: 25,
   /** i32 2N: per row, its word's table slot, then the new words of a step (rows r0.. of each half) */
   SIDX: 26,
-  /**
-   * per thread slot s, at SLOT + SLOT_LEN·s: rows [R0, R1), packing scratch WS, the table of input
-   * terms TAB (V·G floats) and the word → table row map MAP (i32 V)
-   */
-  SLOT: 27, R0: 0, R1: 1, WS: 2, TAB: 3, MAP: 4, SLOT_LEN: 5,
   /** h0 = features·W_proj + b_proj and its recurrent term h0·Wh are computed per row range too */
-  FEAT: 37, D: 38, WPROJ: 39, BPROJ: 40, WH: 41,
-  LEN: 42,
+  FEAT: 27, D: 28, WPROJ: 29, BPROJ: 30, WH: 31,
+  /**
+   * per thread slot s (0: the caller, 1…: the helpers), at SLOT + SLOT_LEN·s: rows [R0, R1), packing
+   * scratch WS, the table of input terms TAB (V·G floats) and the word → table row map MAP (i32 V)
+   */
+  SLOT: 32, R0: 0, R1: 1, WS: 2, TAB: 3, MAP: 4, SLOT_LEN: 5,
 } as const;
+
+/** Length of the job descriptor for `threads` slots. */
+export const sampleDescLength = (threads: number): number => S.SLOT + S.SLOT_LEN * threads;
+
+/**
+ * Row ranges of `threads` threads over n rows, in whole 4-row tiles (the micro-kernel's height, so a
+ * row's arithmetic is the same whatever the split); the caller (slot 0, which also runs the JS
+ * around the kernels) gets the fewest. Returns threads + 1 boundaries.
+ */
+export function sampleSplit(n: number, threads: number): number[] {
+  const tiles = Math.ceil(n / 4);
+  const base = Math.floor(tiles / threads), extra = tiles % threads;
+  const bounds = [0];
+  for (let s = 0; s < threads; s++) {
+    // The extra tiles go to the helpers (slots threads-1, threads-2, …), never to the caller first.
+    const t = base + (s >= threads - extra ? 1 : 0);
+    bounds.push(Math.min(n, bounds[s] + 4 * t));
+  }
+  bounds[threads] = n;
+  return bounds;
+}
 
 type Kern = (...a: number[]) => number;
 
-/** Runs all T steps for rows [r0, r1) of the sampling described at descPtr (slot 0: caller, 1: helper). */
+/** Runs all T steps for rows [r0, r1) of the sampling described at descPtr (slot 0: caller, 1…: helpers). */
 export function runSampleRows(k: KernelExports, buf: ArrayBufferLike, descPtr: number, slot: number): void {
-  const d = new Float64Array(buf, descPtr, S.LEN);
+  const d = new Float64Array(buf, descPtr, sampleDescLength(slot + 1));
   const sb = S.SLOT + S.SLOT_LEN * slot;
   const r0 = d[sb + S.R0], r1 = d[sb + S.R1], ws = d[sb + S.WS], tab = d[sb + S.TAB];
   const m = r1 - r0;

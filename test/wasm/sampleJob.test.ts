@@ -7,13 +7,17 @@ import { tensor } from '../../core/tensor';
 import { WasmEngine, type DType } from '../../core/wasm/engine';
 import { createNodeEngine, detectNodeWasmSupport } from '../../runtime/fastEngine';
 
-// Greedy sampling runs every step of a row range on one thread (core/fast/sampleJob.ts) with a
+// Greedy sampling runs every step of a row range on one thread of the engine's team (core/fast/sampleJob.ts) with a
 // per-thread table of input terms filled as words appear: the words must not depend on the split,
 // and float64 must pick the reference engine's words.
 detectNodeWasmSupport();
 const engine1 = new WasmEngine({ initialMiB: 32 });
 let engine2: WasmEngine | undefined;
-after(() => engine2?.detachHelper());
+let engine4: WasmEngine | undefined;
+after(() => {
+  engine2?.detachHelper();
+  engine4?.detachHelper();
+});
 
 function vocab(v: number): Record<string, number> {
   const w: Record<string, number> = { '<NULL>': 0, '<START>': 1, '<END>': 2 };
@@ -29,9 +33,12 @@ const CASES = [
 ];
 
 for (const cell of ['rnn', 'lstm'] as CellType[]) {
-  test(`fast ${cell} sampling: 1 and 2 threads give the same words, float64 the reference's`, async () => {
+  test(`fast ${cell} sampling: 1, 2, 3 and 4 threads give the same words, float64 the reference's`, async () => {
     const e2 = (engine2 ??= await createNodeEngine({ threads: 2, global: false, initialMiB: 32 }));
     assert.equal(e2.threads, 2);
+    // More threads than this machine may have cores: a machine with 4 or more samples on all of them.
+    const e4 = (engine4 ??= await createNodeEngine({ threads: 4, global: false, initialMiB: 32 }));
+    assert.equal(e4.threads, 4);
     for (const [ci, c] of CASES.entries()) {
       const ref = new CaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, seed: 7 + ci });
       const rng = new Rng(11 + ci);
@@ -42,13 +49,21 @@ for (const cell of ['rnn', 'lstm'] as CellType[]) {
       const features = tensor([c.n, c.d], rng.normals(c.n * c.d, 1));
       const want = [...ref.sample(features, c.t).data];
       for (const dtype of ['f64', 'f32'] as DType[]) {
-        const got: number[][] = [engine1, e2].map((engine) => {
+        const runs: [WasmEngine, number][] = [[engine1, 1], [e2, 2], [e4, 3], [e4, 4]];
+        const got: number[][] = runs.map(([engine, threads]) => {
           const m = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, dtype, engine, params: ref.params });
-          const first = [...m.sample(features, c.t).data];
-          assert.deepEqual([...m.sample(features, c.t).data], first, `${cell} ${dtype} case ${ci}: a second call differs`);
-          return first;
+          const saved = engine.maxThreads;
+          engine.maxThreads = threads;
+          try {
+            const first = [...m.sample(features, c.t).data];
+            assert.deepEqual([...m.sample(features, c.t).data], first, `${cell} ${dtype} case ${ci}: a second call differs`);
+            return first;
+          } finally {
+            engine.maxThreads = saved;
+            m.dispose();
+          }
         });
-        assert.deepEqual(got[1], got[0], `${cell} ${dtype} case ${ci}: 2 threads differ from 1`);
+        for (let r = 1; r < runs.length; r++) assert.deepEqual(got[r], got[0], `${cell} ${dtype} case ${ci}: ${runs[r][1]} threads differ from 1`);
         if (dtype === 'f64') assert.deepEqual(got[0], want, `${cell} f64 case ${ci}: words differ from the reference`);
         assert.ok(new Set(got[0]).size > 1, `${cell} ${dtype} case ${ci}: degenerate sample`);
       }
