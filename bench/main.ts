@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { createNodeEngine } from '../runtime/fastEngine';
 import { WORKLOADS, runEngineWorkload, workloadInputs, type EngineResult } from './workloads';
 import { machineThreads } from '../runtime/fastEngine';
-import { medianOf, numpyBlasInfo, numpyEnv, runProcessWorkload, writeTrainInputs, type ProcessResult } from './process';
+import { envWithoutExtraCerts, medianOf, nodeStartMs, numpyBlasInfo, numpyEnv, runProcessWorkload, writeTrainInputs, type ProcessResult } from './process';
 
 interface PyTiming { wall_ms: number; cpu_ms: number; samples: number; gflops?: number; worst_rel_error?: number | null; loss?: number; captions?: number[] }
 interface PyRun { numpy: string; blas_threads: string | null; results: Record<string, PyTiming> }
@@ -280,7 +280,16 @@ async function main(): Promise<number> {
         `numpy ${f(nw, 0)} ms (cpu ${f(g('cpuMs', pr.numpy), 0)}, first ${f(g('firstMs', pr.numpy), 0)} after python's start); ` +
         `load ${pr.gradlab.map((x) => f(x.load, 2)).join(' ')}`);
       out.push(`    ${pr.command}  vs  ${pr.numpyCommand}; runs gradlab ${pr.gradlab.map((x) => f(x.wallMs, 0)).join(' ')}, numpy ${pr.numpy.map((x) => f(x.wallMs, 0)).join(' ')}`);
+      const nc = pr.gradlabNoExtraCerts;
+      if (nc?.length) {
+        const cw = g('wallMs', nc);
+        out.push(`    without NODE_EXTRA_CA_CERTS: ratio wall ${cw && nw ? f(cw / nw, 2) : '–'}; gradlab ${f(cw, 0)} ms (started ${f(g('startedMs', nc), 0)}, first ${f(g('firstMs', nc), 0)}); runs ${nc.map((x) => f(x.wallMs, 0)).join(' ')}`);
+      }
     }
+    const withCerts = nodeStartMs(process.env);
+    const noCerts = envWithoutExtraCerts();
+    out.push(`  node's own start (process start to a script's first line): ${f(withCerts, 0)} ms` +
+      (noCerts ? `; NODE_EXTRA_CA_CERTS is set on this machine and node reads that certificate file at every start: ${f(nodeStartMs(noCerts), 0)} ms without it` : ''));
   }
   if (rssRes) {
     out.push('');

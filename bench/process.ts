@@ -27,6 +27,29 @@ export interface ProcessResult {
   numpyCommand: string;
   gradlab: ProcessTiming[];
   numpy: ProcessTiming[];
+  /**
+   * When NODE_EXTRA_CA_CERTS is set (node then reads that certificate file at every start, before
+   * any of gradlab's code): the same gradlab runs without it, as on a machine that does not set it.
+   */
+  gradlabNoExtraCerts?: ProcessTiming[];
+}
+
+/** Median ms from node's process start to the first line of a script, in `env` (5 runs). */
+export function nodeStartMs(env: NodeJS.ProcessEnv): number | undefined {
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(performance.now()))'], { encoding: 'utf8', env });
+    if (r.status === 0) xs.push(Number(r.stdout));
+  }
+  return medianOf(xs);
+}
+
+/** process.env without NODE_EXTRA_CA_CERTS, or undefined when it is not set. */
+export function envWithoutExtraCerts(): NodeJS.ProcessEnv | undefined {
+  if (!process.env.NODE_EXTRA_CA_CERTS) return undefined;
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
 }
 
 const TIME = '/usr/bin/time';
@@ -122,9 +145,15 @@ export async function runProcessWorkload(root: string, dataDir: string, dtype: '
     numpy: [],
   };
   const env = numpyEnv();
+  const noCerts = envWithoutExtraCerts();
+  if (noCerts) res.gradlabNoExtraCerts = [];
+  const runGradlab = async (e: NodeJS.ProcessEnv): Promise<ProcessTiming> => {
+    const g = await timed(process.execPath, gArgs, e, (l) => l.startsWith('{"type":"step"'), (l) => l.startsWith('{"type":"started"'));
+    return { wallMs: g.wallMs, cpuMs: g.cpuMs, firstMs: g.firstMs, startedMs: g.startedMs, load: g.load };
+  };
   for (let r = 0; r < repeats; r++) {
-    const g = await timed(process.execPath, gArgs, process.env, (l) => l.startsWith('{"type":"step"'), (l) => l.startsWith('{"type":"started"'));
-    res.gradlab.push({ wallMs: g.wallMs, cpuMs: g.cpuMs, firstMs: g.firstMs, startedMs: g.startedMs, load: g.load });
+    res.gradlab.push(await runGradlab(process.env));
+    if (noCerts) res.gradlabNoExtraCerts?.push(await runGradlab(noCerts));
     const n = await timed('python3', nArgs, env, () => false);
     const j = JSON.parse(n.stdout.trim().split('\n').pop() ?? '{}') as { first_iteration_s?: number };
     // The script's clock starts with the interpreter's first line: add python's own start.
