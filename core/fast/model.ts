@@ -15,7 +15,7 @@
  */
 import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type ModelParams, type ModelTrace, type ParamName } from '../model';
 import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
-import { runSampleRows, S, SAMPLE_JOB, sampleDescLength, sampleSplit } from './sampleJob';
+import { runSampleRows, S, SAMPLE_JOB, sampleDescLength, sampleRowRanges } from './sampleJob';
 import type { OptimConfig } from '../optim';
 import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
 
@@ -518,7 +518,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
     // Every step of a row depends only on that row: each thread runs all steps for its own rows
     // (core/fast/sampleJob.ts), with no hand-off between the threads per step.
     const threads = n >= 8 ? e.team : 1;
-    const bounds = sampleSplit(n, threads);
+    const bounds = sampleRowRanges(n, threads);
     const tabRows = (rows: number) => Math.max(1, Math.min(V, rows * maxLength));
     const outBuf = e.i32(n * maxLength), sidx = e.i32(2 * n), maps = e.i32(threads * V);
     const tabs = Array.from({ length: threads }, (_, s) => e.alloc(tabRows(bounds[s + 1] - bounds[s]) * G * es));

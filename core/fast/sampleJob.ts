@@ -38,7 +38,7 @@ export const sampleDescLength = (threads: number): number => S.SLOT + S.SLOT_LEN
  * row's arithmetic is the same whatever the split); the caller (slot 0, which also runs the JS
  * around the kernels) gets the fewest. Returns threads + 1 boundaries.
  */
-export function sampleSplit(n: number, threads: number): number[] {
+export function sampleRowRanges(n: number, threads: number): number[] {
   const tiles = Math.ceil(n / 4);
   const base = Math.floor(tiles / threads), extra = tiles % threads;
   const bounds = [0];
