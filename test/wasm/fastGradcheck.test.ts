@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { CaptioningModel, PARAM_NAMES, type CellType } from '../../core/model';
 import { FastCaptioningModel, createFastModel } from '../../core/fast/model';
-import { fastGradCheck, FLOAT32_CHECK_NOTE } from '../../core/fast/gradcheck';
+import { batchOrder, fastGradCheck, FLOAT32_CHECK_NOTE } from '../../core/fast/gradcheck';
 import { evalNumericalGradient } from '../../core/gradcheck';
 import { Rng } from '../../core/random';
 import { intTensor, tensor } from '../../core/tensor';
@@ -90,4 +90,28 @@ test('createFastModel falls back to the pure-TS reference model when WebAssembly
   const m2 = createFastModel({ wordToIdx, inputDim: 5, wordvecDim: 4, hiddenDim: 6, cellType: 'lstm', dtype: 'f32', seed: 2 });
   assert.ok(m2 instanceof FastCaptioningModel);
   (m2 as FastCaptioningModel).dispose();
+});
+
+test('batchOrder: every batch once, the first `threads` batches of each parameter first', () => {
+  // Perturbation list as batchedNumericalGradients builds it: (parameter, element) twice per element.
+  const sizes = [5, 1, 7, 3];
+  const pairs: number[] = [];
+  sizes.forEach((n, q) => { for (let i = 0; i < n; i++) pairs.push(q, i, q, i); });
+  const pert = Int32Array.from(pairs);
+  const nPert = pert.length / 2, P = 4;
+  const nBatches = Math.ceil(nPert / P);
+  for (const threads of [1, 2, 3]) {
+    const order = new Int32Array(nBatches);
+    batchOrder(pert, nPert, P, threads, order);
+    assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: nBatches }, (_, i) => i), `threads ${threads}: a permutation`);
+    // A batch's kind is the parameter of its first perturbation: every kind appears among the first
+    // batches, `threads` times where it has that many.
+    const kindOf = (b: number) => pert[2 * b * P];
+    const kinds = new Set(Array.from({ length: nBatches }, (_, b) => kindOf(b)));
+    const perKind = new Map<number, number>();
+    for (let b = 0; b < nBatches; b++) perKind.set(kindOf(b), (perKind.get(kindOf(b)) ?? 0) + 1);
+    const head = [...kinds].reduce((s, k) => s + Math.min(threads, perKind.get(k) ?? 0), 0);
+    const early = new Set([...order.subarray(0, head)].map(kindOf));
+    assert.equal(early.size, kinds.size, `threads ${threads}: every kind early`);
+  }
 });
