@@ -27,7 +27,7 @@ const COMMANDS: Record<string, Command> = {
   'check-python': { summary: "check a student's numpy layer functions (FILE.py), or many submissions (DIR...) as one table", mod: checkPython },
   explore: { summary: 'explorations: step-size sweep, float32 vs float64, bug catalogue, sanity suite, gradient flow, sparse checks', mod: explore },
   data: { summary: 'inspect and validate a dataset (gradlab data info [PATH|default])', mod: data },
-  train: { summary: 'train a captioning model (CS231n solver) in a worker thread; --save FILE.npz', mod: trainCmd },
+  train: { summary: 'train a captioning model (CS231n solver); --save FILE.npz', mod: trainCmd },
   sample: { summary: 'caption images with a saved checkpoint (greedy, --beam B, --temperature T)', mod: sampleCmd },
   bench: { summary: 'time the engine on the benchmark workloads (npm run bench compares with numpy)', mod: bench },
 };

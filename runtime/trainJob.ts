@@ -25,6 +25,16 @@ export function jobFromWorkerData(data: unknown): TrainJob {
   throw new Error('training worker: workerData needs { job }');
 }
 
+/**
+ * The `error` event of a failed run: bad input (a dataset, checkpoint or option problem) is one
+ * line; anything else keeps its stack (for logs, never shown as the message).
+ */
+export function failureEvent(e: unknown): Extract<TrainWorkerEvent, { type: 'error' }> {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const expected = ['Error', 'DatasetError', 'SolverError', 'CheckpointError', 'ShapeError', 'NpzError'].includes(err.name);
+  return { type: 'error', message: err.message.split('\n')[0], stack: expected ? undefined : err.stack };
+}
+
 export function datasetSpecString(d: DatasetSpec): string {
   if (typeof d === 'string') return d;
   return d.kind === 'default' ? 'default' : d.path;

@@ -5,7 +5,7 @@
  * failure is posted as one `error` event; the host also watches for the worker dying.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { jobFromWorkerData, runTrainJob } from './trainJob';
+import { failureEvent, jobFromWorkerData, runTrainJob } from './trainJob';
 import { TRAIN_CONTROL, type TrainJob, type TrainWorkerCommand, type TrainWorkerEvent } from './trainProtocol';
 
 function main(): void {
@@ -35,12 +35,7 @@ function main(): void {
   }
   runTrainJob(job, post, { signal, tick: () => new Promise<void>((r) => setImmediate(r)), takeSaveRequests: () => saveRequests.splice(0) })
     .then((summary) => post({ type: 'done', ...summary }))
-    .catch((e: unknown) => {
-      const err = e instanceof Error ? e : new Error(String(e));
-      // Bad input (a dataset, checkpoint or option problem) is one line; anything else keeps its stack.
-      const expected = ['Error', 'DatasetError', 'SolverError', 'CheckpointError', 'ShapeError', 'NpzError'].includes(err.name);
-      post({ type: 'error', message: err.message.split('\n')[0], stack: expected ? undefined : err.stack });
-    })
+    .catch((e: unknown) => post(failureEvent(e)))
     .finally(() => port.close());
 }
 

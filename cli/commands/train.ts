@@ -1,11 +1,11 @@
 /**
- * `gradlab train`: trains a captioning model in a worker thread. A progress bar on a terminal,
+ * `gradlab train`: trains a captioning model (on this thread: runtime/trainHere.ts). A progress bar on a terminal,
  * JSON lines (one event each) when stdout is piped or with --json. Ctrl-C stops after the current
  * iteration (and saves with --save); a second Ctrl-C exits at once.
  * Exit status: 0 finished, 1 diverged, 2 bad input or a failed run, 130 stopped by Ctrl-C.
  */
 import { isUpdateRule, UPDATE_RULES } from '../../core/optim';
-import { startTraining } from '../../runtime/trainHost';
+import { trainHere } from '../../runtime/trainHere';
 import type { TrainJob, TrainWorkerEvent } from '../../runtime/trainProtocol';
 import { choiceFlag, intFlag, numFlag, parseArgs, strFlag, UsageError } from '../args';
 import { checkSavePath } from './demo';
@@ -185,17 +185,15 @@ export async function run(argv: string[]): Promise<number> {
     runHandle.cancel();
   });
   if (typeof job.dataset === 'string') await prepareDataset(job.dataset);
-  const runHandle = startTraining(job, { onEvent: (e) => closed || onEvent(e) });
-  let interrupts = 0;
+  // On this thread (the command line has nothing else to keep responsive): no worker to start.
+  const runHandle = trainHere(job, (e) => closed || onEvent(e));
   const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      clearBar();
-      err.write('stopping after this iteration (Ctrl-C again to quit now)\n');
-      runHandle.cancel();
-    } else {
-      process.exit(130);
-    }
+    clearBar();
+    err.write('stopping after this iteration (Ctrl-C again to quit now)\n');
+    runHandle.cancel();
+    // A second Ctrl-C gets the default action, which ends the process at once even in the middle
+    // of an iteration (this thread is busy there and could not run a handler).
+    process.off('SIGINT', onSigint);
   };
   process.on('SIGINT', onSigint);
   try {

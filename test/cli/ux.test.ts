@@ -223,3 +223,48 @@ describe('gradlab train --resume past --epochs', () => {
     assert.equal(jobFromArgs(['--resume', file, '--epochs', '2']).job.numEpochs, 2);
   });
 });
+
+describe('gradlab train stopped by Ctrl-C (the run is on the command\'s own thread)', () => {
+  before(() => {
+    if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  });
+
+  // Waits for the run's second step event, sends SIGINT (twice when asked, the second once the
+  // first was answered) and collects the end.
+  const interrupted = (twice: boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> =>
+    new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, [cli, 'train', '--hidden', '16', '--wordvec', '8', '--epochs', '100000', '--json'], { cwd: root });
+      let out = '', err = '', sent = 0;
+      p.stdout.on('data', (d: Buffer) => {
+        out += d;
+        if (sent === 0 && out.includes('"type":"step","iteration":2,')) {
+          sent = 1;
+          p.kill('SIGINT');
+        }
+      });
+      p.stderr.on('data', (d: Buffer) => {
+        err += d;
+        if (twice && sent === 1 && err.includes('Ctrl-C again')) {
+          sent = 2;
+          p.kill('SIGINT');
+        }
+      });
+      p.on('error', reject);
+      p.on('close', (code, signal) => resolve({ code, signal, out, err }));
+    });
+
+  it('once: says so, stops after the iteration, ends with a cancelled summary and exit status 130', async () => {
+    const r = await interrupted(false);
+    assert.equal(r.code, 130, r.err);
+    assert.equal(r.err.trim(), 'stopping after this iteration (Ctrl-C again to quit now)');
+    const last = JSON.parse(r.out.trim().split('\n').pop() ?? '{}') as { type?: string; status?: string };
+    assert.deepEqual([last.type, last.status], ['done', 'cancelled']);
+  });
+
+  it('twice: the second Ctrl-C ends the process at once, without a summary', async () => {
+    const r = await interrupted(true);
+    // Ended by the signal itself, or by the first request if it finished first; never a full run.
+    assert.ok(r.signal === 'SIGINT' || r.code === 130, `code ${r.code} signal ${r.signal}`);
+    assert.ok(!r.out.includes('"status":"done"'), 'the run did not finish');
+  });
+});
