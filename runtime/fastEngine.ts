@@ -64,50 +64,81 @@ function workerScript(): { file: string; evalSource?: string } {
   throw new Error(`wasm engine: cannot find the gemm worker script (looked for ${bundled} and ${src})`);
 }
 
-/** Starts one helper worker on the engine's module and memory; resolves when it is ready. */
-async function startHelper(engine: WasmEngine): Promise<{ ctl: Int32Array; worker: Worker }> {
-  const ctl = new Int32Array(new SharedArrayBuffer(CTL_INTS * 4));
+/**
+ * Starts one helper worker without the engine: it loads its script and waits for the module and
+ * memory (see attach). Resolves when it has started, or rejects when it fails to.
+ */
+function spawnHelper(): Promise<Worker> {
   const { file, evalSource } = workerScript();
-  const workerData = { module: engine.module, memory: engine.memory, ctl };
-  const worker = evalSource ? new Worker(evalSource, { eval: true, workerData }) : new Worker(file, { workerData });
-  worker.unref();
+  // Referenced until it is attached (a caller awaiting only this would otherwise see the process end).
+  const worker = evalSource ? new Worker(evalSource, { eval: true }) : new Worker(file);
+  return new Promise<Worker>((resolve, reject) => {
+    const onError = (e: Error) => reject(new Error(`wasm engine: gemm worker failed to start: ${e.message}`));
+    worker.once('error', onError);
+    worker.once('online', () => {
+      worker.off('error', onError);
+      resolve(worker);
+    });
+  });
+}
+
+/** Hands a started helper the engine's module and memory; resolves when it is ready for jobs. */
+async function attach(engine: WasmEngine, worker: Worker): Promise<Int32Array> {
+  const ctl = new Int32Array(new SharedArrayBuffer(CTL_INTS * 4));
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error) => reject(new Error(`wasm engine: gemm worker failed to start: ${e.message}`));
     worker.once('error', onError);
+    worker.postMessage({ module: engine.module, memory: engine.memory, ctl });
     const poll = () => {
       if (Atomics.load(ctl, CTL.READY) === 1) {
         worker.off('error', onError);
+        // An idle helper does not keep the process alive.
+        worker.unref();
         resolve();
       } else {
-        setTimeout(poll, 2);
+        setTimeout(poll, 1);
       }
     };
     poll();
   });
-  return { ctl, worker };
+  return ctl;
 }
 
 /**
  * Creates a WasmEngine with `threads` threads (default: every core): the helper workers start
- * together (each instantiates the already compiled module, nothing is compiled twice) and the
+ * first, together; then the kernel module is compiled (turning on V8's relaxed-SIMD flag where
+ * Node 20 needs it: a thread started after that boots without Node's code cache, about twice as
+ * slowly), and each helper instantiates the compiled module (nothing is compiled twice). The
  * promise resolves when all are ready.
  */
 export async function createNodeEngine(opts: NodeEngineOptions = {}): Promise<WasmEngine> {
-  const support = detectNodeWasmSupport(opts.allowFlag ?? true);
-  if (!support.simd) throw new Error('WebAssembly SIMD with shared memory is not available in this runtime');
-  const engine = new WasmEngine(opts);
   const threads = resolveThreads(opts.threads);
-  if (threads >= 2) {
-    const started = await Promise.allSettled(Array.from({ length: threads - 1 }, () => startHelper(engine)));
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    for (const r of started) {
-      if (r.status !== 'fulfilled') continue;
-      const { ctl, worker } = r.value;
-      if (failed) void worker.terminate();
-      else engine.attachHelper(ctl, () => void worker.terminate());
-    }
-    if (failed) throw failed.reason;
+  const spawned = threads >= 2 ? await Promise.allSettled(Array.from({ length: threads - 1 }, () => spawnHelper())) : [];
+  const workers = spawned.filter((r): r is PromiseFulfilledResult<Worker> => r.status === 'fulfilled').map((r) => r.value);
+  const stopAll = () => { for (const w of workers) void w.terminate(); };
+  const spawnFailed = spawned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (spawnFailed) {
+    stopAll();
+    throw spawnFailed.reason;
   }
+  let engine: WasmEngine;
+  try {
+    const support = detectNodeWasmSupport(opts.allowFlag ?? true);
+    if (!support.simd) throw new Error('WebAssembly SIMD with shared memory is not available in this runtime');
+    engine = new WasmEngine(opts);
+  } catch (e) {
+    stopAll();
+    throw e;
+  }
+  const started = await Promise.allSettled(workers.map((w) => attach(engine, w)));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    stopAll();
+    throw failed.reason;
+  }
+  started.forEach((r, i) => {
+    if (r.status === 'fulfilled') engine.attachHelper(r.value, () => void workers[i].terminate());
+  });
   if (opts.global ?? true) setEngine(engine);
   return engine;
 }

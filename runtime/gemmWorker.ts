@@ -3,7 +3,7 @@
  * module on the engine's shared memory and runs the jobs the calling thread posts in the control
  * block (half of a GEMM, or half of a row-parallel kernel): it sleeps in Atomics.wait until SEQ changes, runs the job, stores DONE = SEQ and notifies.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { CTL, OP, kernelNames, runCtlJob, type KernelExports } from '../core/wasm/engine';
 import { GRADCHECK_JOB, runGradcheckBatches } from '../core/fast/gradcheck';
 import { runSampleRows, SAMPLE_JOB } from '../core/fast/sampleJob';
@@ -22,8 +22,7 @@ function runJob(k: KernelExports, memory: WebAssembly.Memory, ctl: Int32Array): 
   else throw new Error(`gemm helper: unknown job ${id}`);
 }
 
-function main(): void {
-  const { module, memory, ctl } = workerData as GemmWorkerData;
+function main({ module, memory, ctl }: GemmWorkerData): void {
   const k = new WebAssembly.Instance(module, {
     env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } },
   }).exports as unknown as KernelExports;
@@ -48,4 +47,9 @@ function main(): void {
   }
 }
 
-main();
+// The engine's module and memory come with workerData, or (runtime/fastEngine.ts) in the first
+// message: that lets this thread finish starting before the caller sets a V8 flag, which would make
+// a thread started afterwards boot without Node's code cache (~30 ms slower).
+const given = workerData as Partial<GemmWorkerData> | undefined;
+if (given?.module) main(given as GemmWorkerData);
+else parentPort?.once('message', (m: GemmWorkerData) => main(m));

@@ -10,8 +10,8 @@ import { CaptioningModel, type CellType } from '../core/model';
 import { sampleSplit, type SamplerVocab } from '../core/sampling';
 import { CaptioningSolver, subsetSplit, type AbortSignalLike, type CaptionModel, type CaptionSplit, type SolverOptions, type SolverState } from '../core/solver';
 import { loadCheckpoint, saveCheckpoint } from './checkpointFile';
-import { createNodeEngine, detectNodeWasmSupport, MAX_THREADS } from './fastEngine';
-import type { WasmEngine } from '../core/wasm/engine';
+import { createNodeEngine, MAX_THREADS } from './fastEngine';
+import { detectWasmSupport, type WasmEngine } from '../core/wasm/engine';
 import { openDatasetAt } from './fsAccess';
 import { LoadCancelled } from '../core/data/features';
 import { TrainFeed } from './trainFeed';
@@ -79,7 +79,7 @@ export async function createTrainingModel(cfg: {
   wasm?: Promise<WasmEngine>;
 }): Promise<ModelChoice> {
   const base = { wordToIdx: cfg.wordToIdx, inputDim: cfg.inputDim, wordvecDim: cfg.wordvecDim, hiddenDim: cfg.hiddenDim, cellType: cfg.cellType, seed: cfg.seed };
-  if (cfg.engine !== 'reference' && detectNodeWasmSupport().simd) {
+  if (cfg.engine !== 'reference' && detectWasmSupport().simd) {
     const engine = await (cfg.wasm ?? createNodeEngine({ threads: cfg.threads, global: false }));
     const threads = engine.threads;
     const dtype = cfg.dtype ?? 'f32';
@@ -110,7 +110,8 @@ export async function runTrainJob(job: TrainJob, emit: (e: TrainWorkerEvent) => 
   validateJob(job);
   const dsName = datasetSpecString(job.dataset);
   // The engine (kernel instance, helper threads) starts while the dataset opens: neither needs the other.
-  const wasm = job.engine !== 'reference' && detectNodeWasmSupport().simd ? createNodeEngine({ threads: job.threads, global: false }) : undefined;
+  // Plain SIMD is enough to choose the engine; createNodeEngine turns on relaxed SIMD after its helpers start.
+  const wasm = job.engine !== 'reference' && detectWasmSupport().simd ? createNodeEngine({ threads: job.threads, global: false }) : undefined;
   // Opening is quick and lazy: large feature files are neither read nor scanned here; the feed
   // below loads what fits the memory budget (checking every value) and streams the rest.
   let ds: Dataset;
