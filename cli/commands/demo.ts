@@ -4,7 +4,7 @@
  * 100 iterations) printed like the notebook, then captions sampled from the overfit model.
  */
 import { runChecks } from '../../core/checks';
-import { startTraining } from '../../runtime/trainHost';
+import { trainHere } from '../../runtime/trainHere';
 import type { SampledCaptionInfo, TrainJob } from '../../runtime/trainProtocol';
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -65,19 +65,18 @@ export async function run(argv: string[]): Promise<number> {
   out.write(`2. Overfit 50 training captions (rnn, H=512, W=256, adam lr 5e-3, batch 25, 50 epochs, seed ${job.seed})\n\n`);
   let samples: SampledCaptionInfo[] = [];
   let total = 100; // 50 captions / batch 25 × 50 epochs; the run's own count replaces it
-  const handle = startTraining(job, {
-    onEvent: (e) => {
-      if (e.type === 'started') out.write(`   on ${e.dataset}, ${e.engine}\n`);
-      if (e.type === 'step') total = e.progress.totalIterations;
-      if (e.type === 'step' && (e.iteration - 1) % 10 === 0) out.write(`(Iteration ${e.iteration} / ${e.progress.totalIterations}) loss: ${e.loss.toFixed(6)}\n`);
-      if (e.type === 'samples') samples = e.captions;
-    },
+  // On this thread, as gradlab train runs.
+  const handle = trainHere(job, (e) => {
+    if (e.type === 'started') out.write(`   on ${e.dataset}, ${e.engine}\n`);
+    if (e.type === 'step') total = e.progress.totalIterations;
+    if (e.type === 'step' && (e.iteration - 1) % 10 === 0) out.write(`(Iteration ${e.iteration} / ${e.progress.totalIterations}) loss: ${e.loss.toFixed(6)}\n`);
+    if (e.type === 'samples') samples = e.captions;
   });
-  let interrupts = 0;
   const onSigint = (): void => {
-    if (++interrupts > 1) process.exit(130);
     process.stderr.write('stopping after this iteration (Ctrl-C again to quit now)\n');
-    void handle.cancel();
+    handle.cancel();
+    // A second Ctrl-C gets the default action: the process ends at once, even mid-iteration.
+    process.off('SIGINT', onSigint);
   };
   process.on('SIGINT', onSigint);
   let summary;
