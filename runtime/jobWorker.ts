@@ -12,10 +12,12 @@ import type { Dataset } from '../core/data/types';
 import { CAPTIONS_FILE, featureFile, SCENES_FILE } from '../core/data/loader';
 import type { DatasetKeyInfo } from '../protocol/lsp';
 import { CaptioningModel } from '../core/model';
+import type { Checkpoint } from '../core/checkpoint/checkpoint';
 import { intTensor } from '../core/tensor';
 import type { CellTrace, CheckpointInfoJob, CheckpointSummary, ImageSource, SampledImage, SampleJob, SampleResult, TraceJob, TraceResult } from '../protocol/jobs';
 import { resolveImageRef } from '../core/data/images';
-import { sampleSplit, type SampleMethod } from '../core/sampling';
+import { sampleSplit, type SampleMethod, type SamplingModel } from '../core/sampling';
+import { checkpointSampler } from './samplingModel';
 import { Rng } from '../core/random';
 import { loadCheckpoint } from './checkpointFile';
 import { fsAccess, openDatasetAt } from './fsAccess';
@@ -155,57 +157,65 @@ async function sample(req: SampleJob): Promise<SampleResult> {
   const ds = await openSource(req.source);
   try {
     const ckpt = loadCheckpoint(req.checkpoint, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name });
-    const model = new CaptioningModel({
+    const sampler = await checkpointSampler({
       wordToIdx: ds.wordToIdx,
       inputDim: ds.D,
       wordvecDim: ckpt.config.wordvecDim,
       hiddenDim: ckpt.config.hiddenDim,
       cellType: ckpt.config.cellType,
+      params: ckpt.params,
     });
-    model.setParams(ckpt.params);
-    const split = ds.splits[req.split];
-    const n = split.numCaptions;
-    if (n === 0) throw new Error(`the ${req.split} split has no captions`);
-    const rng = new Rng(req.seed);
-    const rows = Array.from({ length: Math.min(req.count, n) }, () => rng.int(n));
-    const vocab = { idxToWord: ds.idxToWord, nullIdx: ds.nullIdx, startIdx: ds.startIdx, endIdx: ds.endIdx };
-    const methods: SampleMethod[] = [{ kind: 'greedy' }, { kind: 'beam', width: 3 }, { kind: 'temperature', temperature: 0.7, seed: req.seed }];
-    const runs = methods.map((method, k) => {
-      progress(`sampling (${method.kind})`, k / methods.length);
-      return sampleSplit(model, split, req.split, vocab, { rows, method });
-    });
-    const items: SampledImage[] = runs[0].map((r, i) => {
-      const ref = r.imageRef;
-      let image: ImageSource = { kind: 'none', reason: 'the split has no image list' };
-      const scene = ds.scenes?.[req.split][r.imageIndex];
-      if (scene !== undefined) {
-        // The embedded default ships no image files: its pictures are drawn from the scene records.
-        const checked = checkScene(scene);
-        image = typeof checked === 'string' ? { kind: 'none', reason: `${SCENES_FILE}: ${req.split}[${r.imageIndex}]: ${checked}` } : { kind: 'picture', dataUrl: scenePngDataUrl(checked), label: ref ?? `${req.split} scene ${r.imageIndex}` };
-      } else if (ref !== null) {
-        const res = resolveImageRef(ds, ref);
-        image = res.kind === 'url' ? { kind: 'url', url: res.url } : res.kind === 'file' ? { kind: 'file', path: res.path, label: res.relPath } : { kind: 'none', reason: res.reason };
-      }
-      return {
-        split: req.split,
-        imageIndex: r.imageIndex,
-        image,
-        groundTruth: r.references.length ? r.references : [r.groundTruth],
-        samples: runs.map((run) => {
-          const m = run[i].method;
-          return {
-            method: m.kind,
-            text: run[i].sample,
-            ...(m.kind === 'beam' ? { beamWidth: m.width } : {}),
-            ...(m.kind === 'temperature' ? { temperature: m.temperature } : {}),
-          };
-        }),
-      };
-    });
-    return { model: `${ckpt.config.cellType} H=${ckpt.config.hiddenDim}, W=${ckpt.config.wordvecDim}, ${ckpt.lossHistory.length} iterations (${fileName(req.checkpoint)})`, items };
+    try {
+      return sampleWith(sampler.model, ds, req, ckpt);
+    } finally {
+      sampler.close();
+    }
   } finally {
     ds.close();
   }
+}
+
+function sampleWith(model: SamplingModel, ds: Dataset, req: SampleJob, ckpt: Checkpoint): SampleResult {
+  const split = ds.splits[req.split];
+  const n = split.numCaptions;
+  if (n === 0) throw new Error(`the ${req.split} split has no captions`);
+  const rng = new Rng(req.seed);
+  const rows = Array.from({ length: Math.min(req.count, n) }, () => rng.int(n));
+  const vocab = { idxToWord: ds.idxToWord, nullIdx: ds.nullIdx, startIdx: ds.startIdx, endIdx: ds.endIdx };
+  const methods: SampleMethod[] = [{ kind: 'greedy' }, { kind: 'beam', width: 3 }, { kind: 'temperature', temperature: 0.7, seed: req.seed }];
+  const runs = methods.map((method, k) => {
+    progress(`sampling (${method.kind})`, k / methods.length);
+    return sampleSplit(model, split, req.split, vocab, { rows, method });
+  });
+  const items: SampledImage[] = runs[0].map((r, i) => {
+    const ref = r.imageRef;
+    let image: ImageSource = { kind: 'none', reason: 'the split has no image list' };
+    const scene = ds.scenes?.[req.split][r.imageIndex];
+    if (scene !== undefined) {
+      // The embedded default ships no image files: its pictures are drawn from the scene records.
+      const checked = checkScene(scene);
+      image = typeof checked === 'string' ? { kind: 'none', reason: `${SCENES_FILE}: ${req.split}[${r.imageIndex}]: ${checked}` } : { kind: 'picture', dataUrl: scenePngDataUrl(checked), label: ref ?? `${req.split} scene ${r.imageIndex}` };
+    } else if (ref !== null) {
+      const res = resolveImageRef(ds, ref);
+      image = res.kind === 'url' ? { kind: 'url', url: res.url } : res.kind === 'file' ? { kind: 'file', path: res.path, label: res.relPath } : { kind: 'none', reason: res.reason };
+    }
+    return {
+      split: req.split,
+      imageIndex: r.imageIndex,
+      image,
+      groundTruth: r.references.length ? r.references : [r.groundTruth],
+      samples: runs.map((run) => {
+        const m = run[i].method;
+        return {
+          method: m.kind,
+          text: run[i].sample,
+          ...(m.kind === 'beam' ? { beamWidth: m.width } : {}),
+          ...(m.kind === 'temperature' ? { temperature: m.temperature } : {}),
+        };
+      }),
+    };
+  });
+  return { model: `${ckpt.config.cellType} H=${ckpt.config.hiddenDim}, W=${ckpt.config.wordvecDim}, ${ckpt.lossHistory.length} iterations (${fileName(req.checkpoint)})`, items };
 }
 
 async function checkpointInfo(req: CheckpointInfoJob): Promise<CheckpointSummary> {

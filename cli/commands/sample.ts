@@ -2,7 +2,7 @@
  * `gradlab sample --checkpoint FILE`: captions images of a split with a saved model and prints,
  * per line, the image reference, the ground truth and the sample (tab-separated), or JSON lines.
  */
-import { CaptioningModel } from '../../core/model';
+import { checkpointSampler } from '../../runtime/samplingModel';
 import { loadCheckpoint } from '../../runtime/checkpointFile';
 import { openDatasetAt } from '../../runtime/fsAccess';
 import { sampleSplit, type SampleMethod } from '../../core/sampling';
@@ -40,10 +40,14 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const ckpt = loadCheckpoint(file, { idxToWord: ds.idxToWord, D: ds.D, name: ds.name });
     const c = ckpt.config;
-    const model = new CaptioningModel({ wordToIdx: ds.wordToIdx, inputDim: c.inputDim, wordvecDim: c.wordvecDim, hiddenDim: c.hiddenDim, cellType: c.cellType });
-    model.setParams(ckpt.params);
+    const sampler = await checkpointSampler({ wordToIdx: ds.wordToIdx, inputDim: c.inputDim, wordvecDim: c.wordvecDim, hiddenDim: c.hiddenDim, cellType: c.cellType, params: ckpt.params });
     const s = ds.splits[split];
-    const recs = sampleSplit(model, s, split, ds, { count: n, seed, method, maxLength });
+    let recs;
+    try {
+      recs = sampleSplit(sampler.model, s, split, ds, { count: n, seed, method, maxLength });
+    } finally {
+      sampler.close();
+    }
     for (const r of recs) {
       if (p.flags.has('json')) process.stdout.write(JSON.stringify(r) + '\n');
       else process.stdout.write(`${r.imageRef ?? `#${r.imageIndex}`}\t${r.groundTruth}\t${r.sample}\n`);
