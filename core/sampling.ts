@@ -21,11 +21,28 @@ export interface SamplerVocab {
   readonly endIdx: number;
 }
 
+/** One step of the recurrence at a time, for beam search and temperature sampling. */
+export interface SamplingStepper {
+  /** Hidden size and vocabulary size. */
+  readonly h: number;
+  readonly v: number;
+  /** h0 = features·W_proj + b_proj, (n, H). */
+  h0(features: Tensor): Tensor;
+  /** Feeds `words` (one per row) with states (n, H); returns the next states and the scores (n, V). */
+  step(words: ArrayLike<number>, prevH: Tensor, prevC: Tensor): { h: Tensor; c: Tensor; scores: Float64Array };
+}
+
 /** What sampling needs of a model. */
 export interface SamplingModel {
   readonly cellType: CellType;
   readonly params: ModelParams;
   sample(features: Tensor, maxLength?: number): IntTensor;
+  /** A faster step function over the same parameters (the wasm engine's); else the reference's. */
+  stepper?(): SamplingStepper;
+}
+
+function stepperOf(model: SamplingModel): SamplingStepper {
+  return model.stepper?.() ?? new Stepper(model.cellType, model.params);
 }
 
 export type SampleMethod =
@@ -42,7 +59,7 @@ export function checkMethod(m: SampleMethod): void {
 }
 
 /** The recurrence as a step function over the model's parameters (float64 reference layers). */
-class Stepper {
+class Stepper implements SamplingStepper {
   readonly h: number;
   readonly v: number;
   readonly w: number;
@@ -100,7 +117,7 @@ export function sampleTemperature(model: SamplingModel, features: Tensor, vocab:
   checkMethod({ kind: 'temperature', temperature });
   checkMaxLength(maxLength);
   checkFeatures(model, features);
-  const st = new Stepper(model.cellType, model.params);
+  const st = stepperOf(model);
   const n = features.shape[0];
   const v = st.v;
   const out = intTensor([n, maxLength]);
@@ -152,7 +169,7 @@ export function beamSearch(model: SamplingModel, features: Tensor, vocab: Sample
   checkMethod({ kind: 'beam', width });
   checkMaxLength(maxLength);
   checkFeatures(model, features);
-  const st = new Stepper(model.cellType, model.params);
+  const st = stepperOf(model);
   const n = features.shape[0];
   const d = features.shape[1];
   const tokens = intTensor([n, maxLength]);
@@ -174,7 +191,7 @@ interface Hyp {
   row: number;
 }
 
-function beamOne(st: Stepper, feature: Tensor, vocab: SamplerVocab, width: number, maxLength: number): { words: number[]; logp: number } {
+function beamOne(st: SamplingStepper, feature: Tensor, vocab: SamplerVocab, width: number, maxLength: number): { words: number[]; logp: number } {
   const H = st.h;
   const V = st.v;
   let h = st.h0(feature);

@@ -15,6 +15,7 @@
  */
 import { CaptioningModel, PARAM_NAMES, type CellType, type ModelConfig, type ModelParams, type ModelTrace, type ParamName } from '../model';
 import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Tensor } from '../tensor';
+import type { SamplingStepper } from '../sampling';
 import { runSampleRows, S, SAMPLE_JOB, sampleDescLength, sampleRowRanges } from './sampleJob';
 import type { OptimConfig } from '../optim';
 import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
@@ -470,6 +471,76 @@ export class FastCaptioningModel implements CaptioningModelLike {
   }
 
   // ---------------------------------------------------------------- sampling
+
+  /**
+   * The recurrence one step at a time on the engine, in float64 on the master parameters whatever
+   * the model's dtype (beam search and temperature sampling, core/sampling.ts): the same formulas
+   * as the reference step functions, with the engine's products and nonlinearities.
+   */
+  stepper(): SamplingStepper {
+    this.syncParams();
+    const e = this.engine, p = this.master;
+    const H = this.hiddenDim, V = this.vocabSize, W = this.wordvecDim, D = this.inputDim;
+    const lstm = this.cellType === 'lstm';
+    const G = lstm ? 4 * H : H;
+    const k = (name: string) => e.kernel(name, 'f64');
+    // Engine arrays for n rows, released before returning; results are copied out.
+    const scoped = <T>(fn: (f64: (n: number) => Float64Array, i32: (n: number) => Int32Array) => T): T => {
+      const held: (Float64Array | Int32Array)[] = [];
+      try {
+        return fn((n) => { const a = e.f64(Math.max(1, n)); held.push(a); return a; }, (n) => { const a = e.i32(Math.max(1, n)); held.push(a); return a; });
+      } finally {
+        for (let i = held.length - 1; i >= 0; i--) e.release(held[i]);
+      }
+    };
+    return {
+      h: H,
+      v: V,
+      h0: (features: Tensor): Tensor => {
+        if (features.shape.length !== 2 || features.shape[1] !== D) throw new ShapeError(`sampling: features have shape (${features.shape.join(', ')}), the model expects (N, ${D})`);
+        const n = features.shape[0];
+        return scoped((f64) => {
+          const F = f64(n * D), out = f64(n * H);
+          F.set(features.data.subarray(0, n * D));
+          k('fill_rows')(e.ptr(out), n, H, e.ptr(p.b_proj));
+          if (n > 0) e.gemm(false, false, n, H, D, F, p.W_proj, out, 1);
+          return { shape: [n, H], data: Float64Array.from(out.subarray(0, n * H)) };
+        });
+      },
+      step: (words, prevH, prevC) => {
+        const n = words.length;
+        return scoped((f64, i32) => {
+          const idx = i32(n), X = f64(n * W), A = f64(n * G), Hp = f64(n * H), Hn = f64(n * H);
+          const Cp = f64(n * H), Cn = f64(n * H), TC = f64(n * H), S = f64(n * V);
+          for (let i = 0; i < n; i++) {
+            const w = words[i];
+            if (!(Number.isInteger(w) && w >= 0 && w < V)) throw new Error(`sampling: word ${w} is outside [0, ${V})`);
+            idx[i] = w;
+          }
+          Hp.set(prevH.data.subarray(0, n * H));
+          if (n > 0) {
+            k('gather_rows')(e.ptr(X), e.ptr(p.W_embed), e.ptr(idx), n, W);
+            k('fill_rows')(e.ptr(A), n, G, e.ptr(p.b));
+            e.gemm(false, false, n, G, W, X, p.Wx, A, 1);
+            e.gemm(false, false, n, G, H, Hp, p.Wh, A, 1);
+            if (lstm) {
+              Cp.set(prevC.data.subarray(0, n * H));
+              k('lstm_fwd')(e.ptr(A), e.ptr(Cp), e.ptr(Cn), e.ptr(TC), e.ptr(Hn), n, H);
+            } else {
+              k('tanh')(e.ptr(Hn), e.ptr(A), n * H);
+            }
+            k('fill_rows')(e.ptr(S), n, V, e.ptr(p.b_vocab));
+            e.gemm(false, false, n, V, H, Hn, p.W_vocab, S, 1);
+          }
+          return {
+            h: { shape: [n, H], data: Float64Array.from(Hn.subarray(0, n * H)) },
+            c: lstm ? { shape: [n, H], data: Float64Array.from(Cn.subarray(0, n * H)) } : prevC,
+            scores: Float64Array.from(S.subarray(0, n * V)),
+          };
+        });
+      },
+    };
+  }
 
   /**
    * Greedy sampling: h0 from the features, <START> fed first, then at every step the argmax word.
