@@ -99,7 +99,8 @@ const D_CB1 = 39; // the unperturbed c_1 (LSTM), (N, H)
 const D_CO = 40;
 const D_THREADS = 44;
 const D_AH = 45; // the unperturbed h_1·Wh, (N, G)
-const D_ORDER = 46; // i32 nBatches: the order batches are taken in (see batchOrder)
+const D_ORDER = 46; // i32: the order batches are taken in (see batchOrder)
+const D_NEARLY = 47; // the first D_NEARLY entries of the order: each thread's own early batches
 const D_BUF = 48; // per thread: Hb, A, C0, C1, -, S, rowLoss, ws (8 slots each)
 const descLength = (threads: number) => D_BUF + 8 * threads;
 
@@ -119,7 +120,8 @@ function views(buf: ArrayBufferLike, d: Float64Array, slot: number) {
     WhP: d[D_WHP], Gp: d[D_GP], CB1: d[D_CB1], CO: d[D_CO], AH1: f64(d[D_AH], N * G), Wh: f64(par.Wh, H * G), HB1: f64(d[D_HB0] + N * H * 8, N * H), A0: d[D_A0], HB0: d[D_HB0], kt: i32(d[D_KT], T), last: i32(d[D_LAST], N), pos: i32(d[D_POS], N), rs: d[D_RS],
     F: f64(d[D_F], N * D), X: f64(d[D_X], T * N * W), XW: f64(d[D_XW], T * N * G), H0: f64(d[D_H0], N * H),
     idx: i32(d[D_IDX], T * N), yT: d[D_Y], maskT: d[D_MASK], pert: i32(d[D_PERT], 2 * d[D_NPERT]),
-    losses: f64(d[D_LOSS], d[D_NPERT]), next: i32(d[D_NEXT], 1), order: i32(d[D_ORDER], Math.ceil(d[D_NPERT] / P)),
+    losses: f64(d[D_LOSS], d[D_NPERT]), next: i32(d[D_NEXT], 1), nEarly: d[D_NEARLY], threads: d[D_THREADS],
+    order: i32(d[D_ORDER], d[D_NEARLY] + Math.ceil(d[D_NPERT] / P)),
     Wx: f64(par.Wx, W * G),
     Hb: f64(d[b], (T + 1) * PN * H), A: f64(d[b + 1], PN * G), C0: d[b + 2], C1: d[b + 3],
     S: f64(d[b + 5], T * PN * d[D_VP]), rowLoss: f64(d[b + 6], T * PN), ws: d[b + 7],
@@ -231,13 +233,16 @@ function rankOne(A: Float64Array, Hb: Float64Array, base: Float64Array, Wh: Floa
 export function runGradcheckBatches(k: KernelExports, buf: ArrayBufferLike, descPtr: number, slot: number): void {
   const v = views(buf, new Float64Array(buf, descPtr, descLength(new Float64Array(buf, descPtr, D_BUF)[D_THREADS])), slot);
   const x = batchContext(k, buf, v);
-  const nBatches = Math.ceil(v.nPert / v.P);
+  const { nEarly, threads, order } = v;
+  const end = nEarly + Math.ceil(v.nPert / v.P);
   // One call per batch: a small hot function that V8 optimises once and keeps (on either thread),
   // rather than one long loop that each gradient check would start again in the interpreter.
+  // First this thread's own early batches (one of each kind, see batchOrder), then the shared rest.
+  for (let i = slot; i < nEarly; i += threads) if (order[i] >= 0) runBatch(v, x, order[i]);
   for (;;) {
-    const i = Atomics.add(v.next, 0, 1);
-    if (i >= nBatches) break;
-    runBatch(v, x, v.order[i]);
+    const i = nEarly + Atomics.add(v.next, 0, 1);
+    if (i >= end || order[i] < 0) break;
+    runBatch(v, x, order[i]);
   }
 }
 
@@ -411,31 +416,41 @@ function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext
 }
 
 /**
- * The order in which the threads take batches: first, for every parameter, its first `threads`
- * batches, then every other batch in turn. runBatch has a branch per kind of parameter, and V8
- * optimises it from what it has run so far: with batches in parameter order, every new kind of
- * parameter reached a branch the optimised code had never seen, threw it away and compiled it
- * again (nine times in a cold check, each time running slowly meanwhile). Seeing every kind in the
- * first batches on each thread (each thread compiles its own) avoids that. Batches are independent
- * and each is computed in the same order whoever runs it, so the losses do not depend on the order.
+ * The order in which the threads take batches. runBatch has a branch per kind of parameter (and per
+ * mix of kinds, where a batch spans two parameters), and V8 optimises it from what it has run so
+ * far, on each thread separately: with batches taken in parameter order, every new kind reached a
+ * branch the optimised code had never run, which threw it away and compiled it again (nine times in
+ * a cold check, running slowly meanwhile). So each thread first runs one batch of every kind, its
+ * own (entries kind·threads + slot of the early part, -1 where a kind has fewer batches than
+ * threads), then all take the remaining batches off a shared counter. Batches are independent and
+ * each is computed in the same order whoever runs it, so the losses do not depend on the order.
+ * Returns the length of the early part; `order` needs room for it plus every batch.
  */
-export function batchOrder(pert: Int32Array, nPert: number, P: number, threads: number, order: Int32Array): void {
+export function batchOrder(pert: Int32Array, nPert: number, P: number, threads: number, order: Int32Array): number {
   const nBatches = Math.ceil(nPert / P);
-  const early = new Uint8Array(nBatches);
-  let k = 0;
-  for (let b = 0, taken = 0, param = -1; b < nBatches; b++) {
-    const q = pert[2 * b * P];
-    if (q !== param) {
-      param = q;
-      taken = 0;
+  // A batch's kind: the set of parameters it perturbs.
+  const kindOf = (b: number): number => {
+    let mask = 0;
+    for (let e = b * P; e < Math.min(nPert, (b + 1) * P); e++) mask |= 1 << pert[2 * e];
+    return mask;
+  };
+  const early = new Map<number, number[]>();
+  const taken = new Uint8Array(nBatches);
+  for (let b = 0; b < nBatches; b++) {
+    const kind = kindOf(b);
+    const list = early.get(kind) ?? [];
+    if (list.length < threads) {
+      list.push(b);
+      taken[b] = 1;
     }
-    if (taken < threads) {
-      early[b] = 1;
-      order[k++] = b;
-      taken++;
-    }
+    early.set(kind, list);
   }
-  for (let b = 0; b < nBatches; b++) if (!early[b]) order[k++] = b;
+  let k = 0;
+  for (const list of early.values()) for (let s = 0; s < threads; s++) order[k++] = s < list.length ? list[s] : -1;
+  const nEarly = k;
+  for (let b = 0; b < nBatches; b++) if (!taken[b]) order[k++] = b;
+  for (; k < order.length; k++) order[k] = -1;
+  return nEarly;
 }
 
 function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor, captions: IntTensor, h: number,
@@ -556,8 +571,9 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   });
   const losses = f64(nPert);
   const next = i32(1);
-  const batches = i32(Math.ceil(nPert / P));
-  batchOrder(pert, nPert, P, e.team, batches);
+  // At most 2^8 kinds (sets of the 8 parameters); in practice a dozen.
+  const batches = i32(Math.min(256, Math.ceil(nPert / P)) * e.team + Math.ceil(nPert / P));
+  const nEarly = batchOrder(pert, nPert, P, e.team, batches);
   // Every thread the engine may use now (default: every core) takes batches off the shared counter;
   // each batch is computed by one thread in the same order, so the losses do not depend on the count.
   const threads = e.team;
@@ -566,6 +582,7 @@ function batchedNumericalGradients(model: FastCaptioningModel, features: Tensor,
   desc[D_CO] = ptr(CO);
   desc[D_AH] = ptr(AH1);
   desc[D_ORDER] = ptr(batches);
+  desc[D_NEARLY] = nEarly;
   desc.set([N, T, D, W, H, V, P, lstm ? 1 : 0, h, nPert, ptr(F), ptr(X), ptr(XW), ptr(H0), ptr(idx), ptr(yT), ptr(maskT), ptr(pert), ptr(losses), ptr(next)]);
   PARAM_NAMES.forEach((name, i) => (desc[D_PAR + i] = ptr(par[name])));
   desc[D_VP] = Vp;

@@ -92,7 +92,7 @@ test('createFastModel falls back to the pure-TS reference model when WebAssembly
   (m2 as FastCaptioningModel).dispose();
 });
 
-test('batchOrder: every batch once, the first `threads` batches of each parameter first', () => {
+test('batchOrder: each thread first runs one batch of every kind, then the rest; every batch once', () => {
   // Perturbation list as batchedNumericalGradients builds it: (parameter, element) twice per element.
   const sizes = [5, 1, 7, 3];
   const pairs: number[] = [];
@@ -100,18 +100,20 @@ test('batchOrder: every batch once, the first `threads` batches of each paramete
   const pert = Int32Array.from(pairs);
   const nPert = pert.length / 2, P = 4;
   const nBatches = Math.ceil(nPert / P);
+  const kindOf = (b: number) => { let m = 0; for (let e = b * P; e < Math.min(nPert, (b + 1) * P); e++) m |= 1 << pert[2 * e]; return m; };
+  const kinds = new Set(Array.from({ length: nBatches }, (_, b) => kindOf(b)));
   for (const threads of [1, 2, 3]) {
-    const order = new Int32Array(nBatches);
-    batchOrder(pert, nPert, P, threads, order);
-    assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: nBatches }, (_, i) => i), `threads ${threads}: a permutation`);
-    // A batch's kind is the parameter of its first perturbation: every kind appears among the first
-    // batches, `threads` times where it has that many.
-    const kindOf = (b: number) => pert[2 * b * P];
-    const kinds = new Set(Array.from({ length: nBatches }, (_, b) => kindOf(b)));
-    const perKind = new Map<number, number>();
-    for (let b = 0; b < nBatches; b++) perKind.set(kindOf(b), (perKind.get(kindOf(b)) ?? 0) + 1);
-    const head = [...kinds].reduce((s, k) => s + Math.min(threads, perKind.get(k) ?? 0), 0);
-    const early = new Set([...order.subarray(0, head)].map(kindOf));
-    assert.equal(early.size, kinds.size, `threads ${threads}: every kind early`);
+    const order = new Int32Array(nBatches * threads + nBatches);
+    const nEarly = batchOrder(pert, nPert, P, threads, order);
+    assert.equal(nEarly, kinds.size * threads, `threads ${threads}: a slot per kind and thread`);
+    const used = [...order].filter((b) => b >= 0).sort((a, b) => a - b);
+    assert.deepEqual(used, Array.from({ length: nBatches }, (_, i) => i), `threads ${threads}: every batch once`);
+    // Thread s's early batches (entries s, s + threads, …): one of every kind that has more than s batches.
+    for (let s = 0; s < threads; s++) {
+      const mine = new Set<number>();
+      for (let i = s; i < nEarly; i += threads) if (order[i] >= 0) mine.add(kindOf(order[i]));
+      const want = [...kinds].filter((k) => Array.from({ length: nBatches }, (_, b) => b).filter((b) => kindOf(b) === k).length > s);
+      assert.deepEqual([...mine].sort(), want.sort(), `threads ${threads}, thread ${s}: every kind early`);
+    }
   }
 });
