@@ -18,7 +18,7 @@ import { expectRank, expectShape, intTensor, ShapeError, type IntTensor, type Te
 import type { SamplingStepper } from '../sampling';
 import { runSampleRows, S, SAMPLE_JOB, sampleDescLength, sampleRowRanges } from './sampleJob';
 import type { OptimConfig } from '../optim';
-import { detectWasmSupport, getEngine, type DType, type FloatArray, type WasmEngine } from '../wasm/engine';
+import { detectWasmSupport, getEngine, type DType, type FloatArray, type PackedB, type WasmEngine } from '../wasm/engine';
 
 /** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
 const ELEMWISE_SPLIT = 8192;
@@ -106,6 +106,12 @@ export class FastCaptioningModel implements CaptioningModelLike {
   private readonly reuseGrads: boolean;
   private work: Work | undefined;
   private sampleWork: { n: number; bufs: FloatArray[]; words: Int32Array } | undefined;
+  /**
+   * Float64 greedy sampling computes the vocabulary scores in float32 and recomputes in float64 the
+   * few words that could be the largest (core/fast/sampleJob.ts screenedArgmax): the same words.
+   * false: every score in float64 (for comparing the two).
+   */
+  sampleScreen = true;
   private disposed = false;
   /** Adam's moments in wasm memory, by parameter (see updateInPlace). */
   private readonly moments = new Map<ParamName, { m: Float64Array; v: Float64Array }>();
@@ -576,16 +582,49 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const out = intTensor([n, maxLength]);
     // Both products of h_t go through one GEMM per step: h_t·[W_vocab | Wh] gives the scores of
     // step t and the recurrent term of step t+1. [W_vocab | Wh] is assembled and packed once.
-    for (let i = 0; i < H; i++) {
-      wvh.set(p.W_vocab.subarray(i * V, (i + 1) * V), i * VG);
-      wvh.set(p.Wh.subarray(i * G, (i + 1) * G), i * VG + V);
+    // float64: the vocabulary product in float32, screened (sampleJob.ts screenedArgmax); no fused product.
+    const screen = dt === 'f64' && this.sampleScreen;
+    let pbWvh: PackedB | undefined;
+    if (!screen) {
+      for (let i = 0; i < H; i++) {
+        wvh.set(p.W_vocab.subarray(i * V, (i + 1) * V), i * VG);
+        wvh.set(p.Wh.subarray(i * G, (i + 1) * G), i * VG + V);
+      }
+      bias.fill(0);
+      bias.set(p.b_vocab);
+      pbWvh = e.packB(dt, false, H, VG, P(wvh), VG);
     }
-    bias.fill(0);
-    bias.set(p.b_vocab);
-    const pbWvh = e.packB(dt, false, H, VG, P(wvh), VG);
     // The input term b + x·Wx of a word is computed the first time a row samples it, into a
     // per-thread table (see core/fast/sampleJob.ts); Wx is packed once for those products.
     const pbWx = e.packB(dt, false, W, G, P(p.Wx), G);
+    let screenDesc: [number, number][] = [];
+    let screenBufs: { pbWh: PackedB; pbWv32: PackedB; held: (Float64Array | Float32Array)[] } | undefined;
+    if (screen) {
+      const wv32 = e.floats('f32', H * V) as Float32Array, b32 = e.floats('f32', V) as Float32Array, wnorm = e.f64(2 * V), wvT = e.f64(H * V);
+      const h32 = e.floats('f32', n * H) as Float32Array, s32 = e.floats('f32', n * V) as Float32Array;
+      const Wv = p.W_vocab as Float64Array, bv = p.b_vocab as Float64Array;
+      e.kernel('demote')(P(wv32), P(Wv), H * V);
+      e.kernel('demote')(P(b32), P(bv), V);
+      wnorm.fill(0);
+      for (let q = 0; q < H; q++) for (let v = 0; v < V; v++) wnorm[v] += Wv[q * V + v] * Wv[q * V + v];
+      // Transposed in 32×32 tiles (both sides stay in cache).
+      for (let q0 = 0; q0 < H; q0 += 32) {
+        for (let v0 = 0; v0 < V; v0 += 32) {
+          const q1 = Math.min(H, q0 + 32), v1 = Math.min(V, v0 + 32);
+          for (let q = q0; q < q1; q++) for (let v = v0; v < v1; v++) wvT[v * H + q] = Wv[q * V + v];
+        }
+      }
+      for (let v = 0; v < V; v++) {
+        wnorm[v] = Math.sqrt(wnorm[v]);
+        wnorm[V + v] = Math.abs(bv[v]);
+      }
+      const pbWv32 = e.packB('f32', false, H, V, P(wv32), V);
+      const pbWh = e.packB('f64', false, H, G, P(p.Wh), G);
+      screenBufs = { pbWh, pbWv32, held: [wv32, b32, wnorm, wvT, h32, s32] };
+      const dvs: [number, number][] = [[S.SCREEN, 1], [S.WHP, pbWh.ptr], [S.WHNPAD, pbWh.Npad], [S.WV32P, pbWv32.ptr], [S.WV32NPAD, pbWv32.Npad],
+        [S.B32, P(b32)], [S.WNORM, P(wnorm)], [S.H32, P(h32)], [S.S32, P(s32)], [S.WVOCAB, P(wvT)], [S.BVOCAB, P(bv)]];
+      screenDesc = dvs;
+    }
     // Every step of a row depends only on that row: each thread runs all steps for its own rows
     // (core/fast/sampleJob.ts), with no hand-off between the threads per step.
     const threads = n >= 8 ? e.team : 1;
@@ -598,11 +637,13 @@ export class FastCaptioningModel implements CaptioningModelLike {
       [S.F32, dt === 'f32' ? 1 : 0], [S.LSTM, lstm ? 1 : 0], [S.N, n], [S.H, H], [S.G, G], [S.V, V], [S.VG, VG], [S.W, W],
       [S.T, maxLength], [S.X, P(x)], [S.WEMBED, P(p.W_embed)], [S.B, P(p.b)],
       [S.WXP, pbWx.ptr], [S.WXNPAD, pbWx.Npad], [S.A, P(a)], [S.H0, P(h)], [S.H1, P(hn)],
-      [S.C0, P(c)], [S.C1, P(cn)], [S.TC, P(tc)], [S.SC, P(sc)], [S.BIAS, P(bias)], [S.WVHP, pbWvh.ptr],
-      [S.WVHNPAD, pbWvh.Npad], [S.WORDS, P(words)], [S.OUT, P(outBuf)], [S.SIDX, P(sidx)],
+      [S.C0, P(c)], [S.C1, P(cn)], [S.TC, P(tc)], [S.SC, P(sc)], [S.BIAS, P(bias)], [S.WVHP, pbWvh?.ptr ?? 0],
+      [S.WVHNPAD, pbWvh?.Npad ?? 0], [S.WORDS, P(words)], [S.OUT, P(outBuf)], [S.SIDX, P(sidx)],
       [S.FEAT, P(feat)], [S.D, D], [S.WPROJ, P(p.W_proj)], [S.BPROJ, P(p.b_proj)], [S.WH, P(p.Wh)],
     ];
     for (const [i, v] of dv) desc[i] = v;
+    desc[S.SCREEN] = 0;
+    for (const [i, v] of screenDesc) desc[i] = v;
     for (let s = 0; s < threads; s++) {
       const sb = S.SLOT + S.SLOT_LEN * s;
       desc[sb + S.R0] = bounds[s];
@@ -618,8 +659,13 @@ export class FastCaptioningModel implements CaptioningModelLike {
       out.data.set(outBuf);
     } finally {
       for (const b of [desc, ...tabs.reverse(), maps, sidx, outBuf]) e.release(b);
+      if (screenBufs) {
+        e.releasePacked(screenBufs.pbWh);
+        e.releasePacked(screenBufs.pbWv32);
+        for (const b of screenBufs.held.reverse()) e.release(b);
+      }
       e.releasePacked(pbWx);
-      e.releasePacked(pbWvh);
+      if (pbWvh) e.releasePacked(pbWvh);
     }
     return out;
   }

@@ -24,11 +24,69 @@ export const S = {
   /** h0 = features·W_proj + b_proj and its recurrent term h0·Wh are computed per row range too */
   FEAT: 27, D: 28, WPROJ: 29, BPROJ: 30, WH: 31,
   /**
+   * float64 sampling screened in float32 (see screenedArgmax): SCREEN 1 to use it; Wh packed alone
+   * (WHP, WHNPAD); W_vocab in float32, packed (WV32P, WV32NPAD), b_vocab in float32 (B32); per word
+   * the bound's factor ||W_vocab[:, v]||₂ and |b_vocab[v]| (WNORM, f64 2V); float32 scratch for h (H32,
+   * n·H) and the scores (S32, n·V); W_vocab transposed (WVOCAB, f64 V·H: a word's column contiguous)
+   * and b_vocab for the exact scores.
+   */
+  SCREEN: 32, WHP: 33, WHNPAD: 34, WV32P: 35, WV32NPAD: 36, B32: 37, WNORM: 38, H32: 39, S32: 40, WVOCAB: 41, BVOCAB: 42,
+  /**
    * per thread slot s (0: the caller, 1…: the helpers), at SLOT + SLOT_LEN·s: rows [R0, R1), packing
    * scratch WS, the table of input terms TAB (V·G floats) and the word → table row map MAP (i32 V)
    */
-  SLOT: 32, R0: 0, R1: 1, WS: 2, TAB: 3, MAP: 4, SLOT_LEN: 5,
+  SLOT: 43, R0: 0, R1: 1, WS: 2, TAB: 3, MAP: 4, SLOT_LEN: 5,
 } as const;
+
+/**
+ * Bound on |s32 − s| for a score computed in float32 from float64 h, W_vocab and b_vocab, per unit
+ * of ||h||₂·||W_v||₂ + |b_v|: rounding h, W and b to float32 (u = 2⁻²⁴ each), the products, and
+ * the float32 sum of H + 1 terms in any order (γ_{H+1} ≤ (H + 1)·u / (1 − (H + 1)·u)), with
+ * Σ|h_k·W_kv| ≤ ||h||₂·||W_v||₂ (Cauchy–Schwarz); doubled for slack.
+ */
+export function screenBound(H: number): number {
+  const u = 2 ** -24;
+  const g = ((H + 1) * u) / (1 - (H + 1) * u);
+  return 2 * (g * (1 + 3 * u) + 3 * u);
+}
+
+/**
+ * The word of each row of float64 greedy sampling, from float32 scores (the definition; the engine
+ * runs the same computation as the kernel screen_argmax_f64, core/wasm/as/screen.ts): every word whose float32
+ * score could, within the bound, reach the largest lower bound is a candidate, and the candidates'
+ * scores are computed again in float64 (b_v + Σ_k h_k·W_kv in k order, W_vocab transposed in WvT), the
+ * first largest winning.
+ * The float64 argmax is always among the candidates, so the words are those of float64 scores; in
+ * practice a row has one or two candidates, so the vocabulary product runs in float32 (twice the
+ * speed of float64 on the same SIMD width).
+ */
+export function screenedArgmax(s32: Float32Array, h: Float64Array, WvT: Float64Array, bv: Float64Array, wnorm: Float64Array,
+  rows: number, H: number, V: number, bound: number, out: Int32Array, outOff: number): void {
+  for (let r = 0; r < rows; r++) {
+    const so = r * V, ho = r * H;
+    let hh = 0;
+    for (let k = 0; k < H; k++) hh += h[ho + k] * h[ho + k];
+    const e = bound * Math.sqrt(hh);
+    // The largest lower bound of any word's score.
+    let lo = -Infinity;
+    for (let v = 0; v < V; v++) {
+      const l = s32[so + v] - (e * wnorm[v] + bound * wnorm[V + v]);
+      if (l > lo) lo = l;
+    }
+    let best = -1, bestS = -Infinity;
+    for (let v = 0; v < V; v++) {
+      if (s32[so + v] + (e * wnorm[v] + bound * wnorm[V + v]) < lo) continue;
+      let sv = bv[v];
+      const wo = v * H;
+      for (let k = 0; k < H; k++) sv += h[ho + k] * WvT[wo + k];
+      if (sv > bestS || best < 0) {
+        bestS = sv;
+        best = v;
+      }
+    }
+    out[outOff + r] = best;
+  }
+}
 
 /** Length of the job descriptor for `threads` slots. */
 export const sampleDescLength = (threads: number): number => S.SLOT + S.SLOT_LEN * threads;
@@ -79,6 +137,11 @@ export function runSampleRows(k: KernelExports, buf: ArrayBufferLike, descPtr: n
   fillRows(hp, m, H, d[S.BPROJ]);
   gemm(0, 0, m, H, D, d[S.FEAT] + r0 * D * es, D, d[S.WPROJ], H, hp, H, 1, ws);
   gemm(0, 0, m, G, H, hp, H, d[S.WH], G, psc + V * es, VG, 0, ws);
+  const screen = d[S.SCREEN] === 1 && !f32;
+  const gemmPP32 = k.gemm_pp_f32 as Kern, fill32 = k.fill_rows_f32 as Kern, demote = k.demote as Kern;
+  const ph32 = d[S.H32] + r0 * H * 4, ps32 = d[S.S32] + r0 * V * 4;
+  const screenArgmax = k.screen_argmax_f64 as Kern;
+  const bound = screenBound(H);
   let slots = 0;
   for (let step = 0; step < T; step++) {
     // Table rows of this step's words; words not seen yet get b + W_embed[w]·Wx computed now.
@@ -102,9 +165,18 @@ export function runSampleRows(k: KernelExports, buf: ArrayBufferLike, descPtr: n
     gatherAdd(pa, tab, pSidx, psc + V * es, VG, m, G);
     if (lstm) lstmFwd(pa, c, cn, ptc, hn, m, H);
     else tanh(hn, pa, m * H);
-    fillRows(psc, m, VG, pbias);
-    gemmPP(0, m, VG, H, hn, H, pWvh, wvhNpad, 0, psc, VG, 1, ws);
-    argmax(psc, m, V, VG, pw);
+    if (screen) {
+      // The recurrent term of the next step in float64; the scores in float32, then screenedArgmax.
+      gemmPP(0, m, G, H, hn, H, d[S.WHP], d[S.WHNPAD], 0, psc + V * es, VG, 0, ws);
+      demote(ph32, hn, m * H);
+      fill32(ps32, m, V, d[S.B32]);
+      gemmPP32(0, m, V, H, ph32, H, d[S.WV32P], d[S.WV32NPAD], 0, ps32, V, 1, ws);
+      screenArgmax(ps32, hn, d[S.WVOCAB], d[S.BVOCAB], d[S.WNORM], m, H, V, bound, pw);
+    } else {
+      fillRows(psc, m, VG, pbias);
+      gemmPP(0, m, VG, H, hn, H, pWvh, wvhNpad, 0, psc, VG, 1, ws);
+      argmax(psc, m, V, VG, pw);
+    }
     for (let i = r0; i < r1; i++) out[i * T + step] = words[i];
     let t = hp; hp = hn; hn = t;
     t = c; c = cn; cn = t;

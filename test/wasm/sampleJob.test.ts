@@ -6,6 +6,7 @@ import { Rng } from '../../core/random';
 import { tensor } from '../../core/tensor';
 import { WasmEngine, type DType } from '../../core/wasm/engine';
 import { createNodeEngine, detectNodeWasmSupport } from '../../runtime/fastEngine';
+import { screenBound, screenedArgmax } from '../../core/fast/sampleJob';
 
 // Greedy sampling runs every step of a row range on one thread of the engine's team (core/fast/sampleJob.ts) with a
 // per-thread table of input terms filled as words appear: the words must not depend on the split,
@@ -70,3 +71,85 @@ for (const cell of ['rnn', 'lstm'] as CellType[]) {
     }
   });
 }
+
+// Float64 sampling computes the scores in float32 and recomputes in float64 the words that could be
+// the largest (sampleJob.ts screenedArgmax): the words must be float64's, even where float32 cannot
+// tell two words apart.
+for (const cell of ['rnn', 'lstm'] as CellType[]) {
+  test(`fast ${cell} float64 sampling screened in float32: the words of every score in float64, near-ties included`, async () => {
+    const e2 = (engine2 ??= await createNodeEngine({ threads: 2, global: false, initialMiB: 32 }));
+    const c = { n: 37, t: 10, d: 20, w: 12, h: 48, v: 61 };
+    const ref = new CaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, seed: 21 });
+    const rng = new Rng(5);
+    const Wv = ref.params.W_vocab.data, bv = ref.params.b_vocab.data;
+    for (let i = 0; i < bv.length; i++) bv[i] = rng.normal() * 0.3;
+    // Near-ties: words 40..59 copy words 3..22 with every weight changed by about 1e-8 relative:
+    // their scores differ from their twins' by less than float32's rounding of them, so float32
+    // alone orders twins at random.
+    for (let j = 0; j < 20; j++) {
+      for (let q = 0; q < c.h; q++) Wv[q * c.v + 40 + j] = Wv[q * c.v + 3 + j] * (1 + 1e-8 * rng.normal());
+      bv[40 + j] = bv[3 + j];
+    }
+    const features = tensor([c.n, c.d], rng.normals(c.n * c.d, 1));
+    const want = [...ref.sample(features, c.t).data];
+    for (const engine of [engine1, e2]) {
+      const m = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, dtype: 'f64', engine, params: ref.params });
+      try {
+        m.sampleScreen = true;
+        const screened = [...m.sample(features, c.t).data];
+        m.sampleScreen = false;
+        const full = [...m.sample(features, c.t).data];
+        assert.deepEqual(screened, full, `${cell}: screened words differ from float64 scores' words`);
+        assert.deepEqual(screened, want, `${cell}: screened words differ from the reference's`);
+        assert.ok(screened.some((w) => w >= 40 && w < 60), `${cell}: the near-tied words were reached`);
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+}
+
+test('screen_argmax_f64 (the kernel) computes screenedArgmax; the bound keeps the float64 argmax', () => {
+  const H = 37, V = 53, rows = 40;
+  const rng = new Rng(8);
+  const e = engine1;
+  const h = e.f64(rows * H), WvT = e.f64(V * H), bv = e.f64(V), wn = e.f64(2 * V), out = e.i32(rows);
+  const s32 = new Float32Array(e.memory.buffer, e.alloc(rows * V * 4), rows * V);
+  try {
+    for (let i = 0; i < h.length; i++) h[i] = rng.normal();
+    for (let i = 0; i < WvT.length; i++) WvT[i] = rng.normal() / Math.sqrt(H);
+    // Words 0..9 (and their twins) lead by their bias, so each row's argmax is one of a pair of twins.
+    for (let i = 0; i < V; i++) bv[i] = rng.normal() * 0.1 + (i < 10 ? 4 : 0);
+    // Twins of words 0..9 at 10..19, apart by less than float32 can see.
+    for (let v = 10; v < 20; v++) { for (let q = 0; q < H; q++) WvT[v * H + q] = WvT[(v - 10) * H + q] * (1 + 1e-7 * rng.normal()); bv[v] = bv[v - 10]; }
+    for (let v = 0; v < V; v++) {
+      let nn = 0;
+      for (let q = 0; q < H; q++) nn += WvT[v * H + q] ** 2;
+      wn[v] = Math.sqrt(nn);
+      wn[V + v] = Math.abs(bv[v]);
+    }
+    const exact: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      let best = -1, bestS = -Infinity;
+      for (let v = 0; v < V; v++) {
+        // float32 scores as the engine's product makes them (rounded inputs, float32 sums).
+        let s = Math.fround(bv[v]);
+        for (let q = 0; q < H; q++) s = Math.fround(s + Math.fround(Math.fround(h[r * H + q]) * Math.fround(WvT[v * H + q])));
+        s32[r * V + v] = s;
+        let sv = bv[v];
+        for (let q = 0; q < H; q++) sv += h[r * H + q] * WvT[v * H + q];
+        if (sv > bestS || best < 0) { bestS = sv; best = v; }
+      }
+      exact.push(best);
+    }
+    const bound = screenBound(H);
+    const js = new Int32Array(rows);
+    screenedArgmax(s32, h, WvT, bv, wn, rows, H, V, bound, js, 0);
+    assert.deepEqual([...js], exact, 'screenedArgmax picks the float64 argmax');
+    e.kernel('screen_argmax_f64')(s32.byteOffset, e.ptr(h), e.ptr(WvT), e.ptr(bv), e.ptr(wn), rows, H, V, bound, e.ptr(out));
+    assert.deepEqual([...out], exact, 'the kernel picks the same');
+  } finally {
+    e.release(s32.byteOffset);
+    for (const a of [out, wn, bv, WvT, h]) e.release(a);
+  }
+});
