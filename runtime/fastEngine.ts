@@ -74,9 +74,12 @@ function spawnHelper(): Promise<Worker> {
   const worker = evalSource ? new Worker(evalSource, { eval: true }) : new Worker(file);
   return new Promise<Worker>((resolve, reject) => {
     const onError = (e: Error) => reject(new Error(`wasm engine: gemm worker failed to start: ${e.message}`));
+    const onExit = (code: number) => reject(new Error(`wasm engine: gemm worker exited (code ${code}) while starting`));
     worker.once('error', onError);
+    worker.once('exit', onExit);
     worker.once('online', () => {
       worker.off('error', onError);
+      worker.off('exit', onExit);
       resolve(worker);
     });
   });
@@ -86,12 +89,23 @@ function spawnHelper(): Promise<Worker> {
 async function attach(engine: WasmEngine, worker: Worker): Promise<Int32Array> {
   const ctl = new Int32Array(new SharedArrayBuffer(CTL_INTS * 4));
   await new Promise<void>((resolve, reject) => {
-    const onError = (e: Error) => reject(new Error(`wasm engine: gemm worker failed to start: ${e.message}`));
+    let ended = false;
+    const onError = (e: Error) => {
+      ended = true;
+      reject(new Error(`wasm engine: gemm worker failed to start: ${e.message}`));
+    };
+    const onExit = (code: number) => {
+      ended = true;
+      reject(new Error(`wasm engine: gemm worker exited (code ${code}) before it was ready`));
+    };
     worker.once('error', onError);
+    worker.once('exit', onExit);
     worker.postMessage({ module: engine.module, memory: engine.memory, ctl });
     const poll = () => {
+      if (ended) return;
       if (Atomics.load(ctl, CTL.READY) === 1) {
         worker.off('error', onError);
+        worker.off('exit', onExit);
         // An idle helper does not keep the process alive.
         worker.unref();
         resolve();
