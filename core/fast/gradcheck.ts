@@ -252,7 +252,7 @@ function batchContext(k: KernelExports, buf: ArrayBufferLike, v: ReturnType<type
   const names = PARAM_NAMES;
   return {
     k, buf,
-    gemmPD: k.gemm_pd_f64 as Kern, fillRows: k.fill_rows_f64 as Kern, rowsLoss: k.softmax_rows_loss_f64 as Kern, gather: k.gather_rows_f64 as Kern,
+    gemmPD: k.gemm_pd_f64 as Kern, rowsLoss: k.rows_loss_bias_f64 as Kern, gather: k.gather_rows_f64 as Kern,
     unitLstm: k.lstm_fwd_fast_addp_unit_f64 as Kern, colTanh: k.tanh_addp_col_f64 as Kern,
     tanhNear: k.tanh_near_f64 as Kern, lstmNear: k.lstm_near_f64 as Kern,
     pHb: Hb.byteOffset, pA: A.byteOffset, pS: S.byteOffset, pRL: rowLoss.byteOffset,
@@ -266,7 +266,7 @@ function batchContext(k: KernelExports, buf: ArrayBufferLike, v: ReturnType<type
 /** One batch: the losses of perturbations bi·P … bi·P + P − 1 (see runGradcheckBatches). */
 function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext>, bi: number): void {
   const { N, T, D, W, H, V, Vp, P, G, PN, lstm, F, X, XW, H0, idx, pert, losses, Wx, Wh, Hb, A, S, rowLoss, kt, last, pos } = v;
-  const { buf, gemmPD, fillRows, rowsLoss, gather, unitLstm, colTanh, tanhNear, lstmNear, pHb, pA, pS, pRL, pWproj, pbproj, pWvocab, pbvocab, pWx, pb, pWembed, pWh,
+  const { buf, gemmPD, rowsLoss, gather, unitLstm, colTanh, tanhNear, lstmNear, pHb, pA, pS, pRL, pWproj, pbproj, pWvocab, pbvocab, pWx, pb, pWembed, pWh,
     qa, ea, ia, ja, da, unit, kt0 } = x;
   const b0 = bi * P, count = Math.min(P, v.nPert - b0);
   // Per copy: parameter index, element, signed step, and the element's row i and column j.
@@ -372,13 +372,12 @@ function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext
     }
   }
   // Scores of every needed row (W_vocab zero-padded to Vp >= V columns: whole micro-tiles), the
-  // vocabulary corrections, per-row losses.
+  // vocabulary corrections, per-row losses (rows_loss_bias_f64 adds b_vocab as it reads the scores).
   for (let t = 0; t < T; t++) {
     const rows = kt[t] * P;
     if (rows === 0) break;
     const so = t * PN * Vp * 8;
-    fillRows(pS + so, rows, Vp, v.bvP);
-    gemmPD(rows, Vp, H, pHb + (t + 1) * PN * H * 8, H, v.WvP, Vp, pS + so, Vp, 1, v.ws);
+    gemmPD(rows, Vp, H, pHb + (t + 1) * PN * H * 8, H, v.WvP, Vp, pS + so, Vp, 0, v.ws);
   }
   for (let c = 0; c < count; c++) {
     const q = qa[c], i = ia[c], j = ja[c], dl = da[c];
@@ -396,7 +395,7 @@ function runBatch(v: ReturnType<typeof views>, x: ReturnType<typeof batchContext
   for (let t = 0; t < T; t++) {
     const rows = kt[t] * P;
     if (rows === 0) break;
-    rowsLoss(pS + t * PN * Vp * 8, v.yT + t * PN * 4, v.maskT + t * PN * 4, rows, V, Vp, pRL + t * PN * 8);
+    rowsLoss(pS + t * PN * Vp * 8, Vp, v.bvP, v.yT + t * PN * 4, v.maskT + t * PN * 4, rows, V, pRL + t * PN * 8);
   }
   for (let c = 0; c < count; c++) {
     // Compensated (Neumaier) sum over caption rows n, then steps t, in the caption order (rows after
