@@ -73,3 +73,8 @@ export function rows_loss_bias_f64(S: usize, ldS: i32, bias: usize, y: usize, ma
     store<f64>(o, Math.log(sum) - (load<f64>(row + <usize>yi * 8) + load<f64>(bias + <usize>yi * 8) - mx));
   }
 }
+
+/** Zeroes n bytes at p (bulk memory.fill: a typed array's fill on shared memory runs byte by byte). */
+export function zero_bytes(p: usize, n: usize): void {
+  memory.fill(p, 0, n);
+}
