@@ -108,7 +108,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
   private sampleWork: { n: number; bufs: FloatArray[]; words: Int32Array } | undefined;
   /**
    * Float64 greedy sampling computes the vocabulary scores in float32 and recomputes in float64 the
-   * few words that could be the largest (core/fast/sampleJob.ts screenedArgmax): the same words.
+   * few words that could be the largest (kernel screen_argmax_f64, core/wasm/as/screen.ts): the same words.
    * false: every score in float64 (for comparing the two).
    */
   sampleScreen = true;
@@ -582,7 +582,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const out = intTensor([n, maxLength]);
     // Both products of h_t go through one GEMM per step: h_t·[W_vocab | Wh] gives the scores of
     // step t and the recurrent term of step t+1. [W_vocab | Wh] is assembled and packed once.
-    // float64: the vocabulary product in float32, screened (sampleJob.ts screenedArgmax); no fused product.
+    // float64: the vocabulary product in float32, screened (screen_argmax_f64); no fused product.
     const screen = dt === 'f64' && this.sampleScreen;
     let pbWvh: PackedB | undefined;
     if (!screen) {

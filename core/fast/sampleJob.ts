@@ -24,7 +24,7 @@ export const S = {
   /** h0 = features·W_proj + b_proj and its recurrent term h0·Wh are computed per row range too */
   FEAT: 27, D: 28, WPROJ: 29, BPROJ: 30, WH: 31,
   /**
-   * float64 sampling screened in float32 (see screenedArgmax): SCREEN 1 to use it; Wh packed alone
+   * float64 sampling screened in float32 (kernel screen_argmax_f64, core/wasm/as/screen.ts): SCREEN 1 to use it; Wh packed alone
    * (WHP, WHNPAD); W_vocab in float32, packed (WV32P, WV32NPAD), b_vocab in float32 (B32); per word
    * the bound's factor ||W_vocab[:, v]||₂ and |b_vocab[v]| (WNORM, f64 2V); float32 scratch for h (H32,
    * n·H) and the scores (S32, n·V); W_vocab transposed (WVOCAB, f64 V·H: a word's column contiguous)
@@ -48,44 +48,6 @@ export function screenBound(H: number): number {
   const u = 2 ** -24;
   const g = ((H + 1) * u) / (1 - (H + 1) * u);
   return 2 * (g * (1 + 3 * u) + 3 * u);
-}
-
-/**
- * The word of each row of float64 greedy sampling, from float32 scores (the definition; the engine
- * runs the same computation as the kernel screen_argmax_f64, core/wasm/as/screen.ts): every word whose float32
- * score could, within the bound, reach the largest lower bound is a candidate, and the candidates'
- * scores are computed again in float64 (b_v + Σ_k h_k·W_kv in k order, W_vocab transposed in WvT), the
- * first largest winning.
- * The float64 argmax is always among the candidates, so the words are those of float64 scores; in
- * practice a row has one or two candidates, so the vocabulary product runs in float32 (twice the
- * speed of float64 on the same SIMD width).
- */
-export function screenedArgmax(s32: Float32Array, h: Float64Array, WvT: Float64Array, bv: Float64Array, wnorm: Float64Array,
-  rows: number, H: number, V: number, bound: number, out: Int32Array, outOff: number): void {
-  for (let r = 0; r < rows; r++) {
-    const so = r * V, ho = r * H;
-    let hh = 0;
-    for (let k = 0; k < H; k++) hh += h[ho + k] * h[ho + k];
-    const e = bound * Math.sqrt(hh);
-    // The largest lower bound of any word's score.
-    let lo = -Infinity;
-    for (let v = 0; v < V; v++) {
-      const l = s32[so + v] - (e * wnorm[v] + bound * wnorm[V + v]);
-      if (l > lo) lo = l;
-    }
-    let best = -1, bestS = -Infinity;
-    for (let v = 0; v < V; v++) {
-      if (s32[so + v] + (e * wnorm[v] + bound * wnorm[V + v]) < lo) continue;
-      let sv = bv[v];
-      const wo = v * H;
-      for (let k = 0; k < H; k++) sv += h[ho + k] * WvT[wo + k];
-      if (sv > bestS || best < 0) {
-        bestS = sv;
-        best = v;
-      }
-    }
-    out[outOff + r] = best;
-  }
 }
 
 /** Length of the job descriptor for `threads` slots. */
@@ -166,7 +128,7 @@ export function runSampleRows(k: KernelExports, buf: ArrayBufferLike, descPtr: n
     if (lstm) lstmFwd(pa, c, cn, ptc, hn, m, H);
     else tanh(hn, pa, m * H);
     if (screen) {
-      // The recurrent term of the next step in float64; the scores in float32, then screenedArgmax.
+      // The recurrent term of the next step in float64; the scores in float32, then the screen.
       gemmPP(0, m, G, H, hn, H, d[S.WHP], d[S.WHNPAD], 0, psc + V * es, VG, 0, ws);
       demote(ph32, hn, m * H);
       fill32(ps32, m, V, d[S.B32]);

@@ -164,11 +164,6 @@ export class WasmEngine {
     return Math.max(1, Math.min(this.threads, this.maxThreads));
   }
 
-  /** The first helper's control block, for the two-thread jobs (runJob), when it may be used. */
-  private get ctl(): Int32Array | undefined {
-    return this.helpers.length && this.maxThreads >= 2 ? this.helpers[0].ctl : undefined;
-  }
-
   // ---------------------------------------------------------------- memory
 
   /** Allocates `bytes` (64-byte aligned) in wasm memory; returns the byte offset. Contents are undefined. */
@@ -531,33 +526,9 @@ export class WasmEngine {
   }
 
   /**
-   * Runs a registered job (runtime/gemmWorker.ts knows them by id) on the first helper thread with
-   * integer arguments, while this thread runs `mine`; returns when both are done. Without a helper,
-   * only `mine` runs (jobs are written so that either thread can do all of the work).
-   */
-  runJob(jobId: number, args: readonly number[], mine: () => void): void {
-    const ctl = this.ctl;
-    if (!ctl || this.maxThreads < 2) {
-      mine();
-      return;
-    }
-    for (let i = 0; i < args.length; i++) ctl[CTL.ARG0 + i] = args[i];
-    ctl[CTL.NARGS] = args.length;
-    ctl[CTL.FN] = jobId;
-    ctl[CTL.OP] = OP.JOB;
-    ctl[CTL.ERR] = 0;
-    Atomics.store(ctl, CTL.SEQ, ++this.helpers[0].seq);
-    Atomics.notify(ctl, CTL.SEQ);
-    try {
-      mine();
-    } finally {
-      this.join(0);
-    }
-  }
-
-  /**
-   * Like runJob on every thread one call may use now (`team`): helper i runs `jobId` with
-   * argsOf(i + 1), this thread runs `mine` (part 0); returns when all are done. The parts must share
+   * Runs a registered job (runtime/gemmWorker.ts knows them by id) on every thread one call may use
+   * now (`team`): helper i runs `jobId` with argsOf(i + 1), this thread runs `mine` (part 0); returns
+   * when all are done (with no helper, only `mine` runs). The parts must share
    * their work through memory (e.g. a work counter), so that any number of threads gives the same result.
    */
   runJobTeam(jobId: number, argsOf: (part: number) => readonly number[], mine: () => void): void {

@@ -489,18 +489,6 @@ export function softmax_xent_SUF(S: usize, y: usize, mask: usize, rows: i32, V: 
 }
 
 /**
- * Per-row masked softmax cross-entropy without gradient: out[r] = -log p[y[r]] (f64), 0 where
- * mask[r] == 0; rows of V scores ldS elements apart. The scores are overwritten with exponentials.
- */
-export function softmax_rows_loss_SUF(S: usize, y: usize, mask: usize, rows: i32, V: i32, ldS: i32, out: usize): void {
-  for (let r = 0; r < rows; r++) {
-    const o = out + <usize>r * 8;
-    if (!load<i32>(mask + <usize>r * 4)) { store<f64>(o, 0); continue; }
-    store<f64>(o, softmax_xent_SUF(S + <usize>r * ldS * ES, y + <usize>r * 4, mask + <usize>r * 4, 1, V, 1, 0));
-  }
-}
-
-/**
  * out[r] = the first index of the largest of the V scores in row r (rows ld elements apart), like a
  * scalar scan with `>`: a SIMD pass finds the maximum, a scalar pass its first position.
  */

@@ -3,3 +3,5 @@ export * from './gemm';
 export * from './elementwise';
 export * from './optim';
 export * from './screen';
+export * from './gradcheck';
+export * from './memory';

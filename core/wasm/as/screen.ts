@@ -1,10 +1,12 @@
-// AssemblyScript: the word choice of float64 greedy sampling from float32 scores (see
-// core/fast/sampleJob.ts screenedArgmax, which this computes identically, faster), and the per-row
-// losses of the full gradient check.
-import { vexp64 } from './vmath';
+// AssemblyScript: the word choice of float64 greedy sampling from float32 scores
+// (core/fast/sampleJob.ts runs it after the float32 vocabulary product).
 
 /**
- * For each of `rows` rows: e = bound·||h_r||₂; lo = max_v (s32[v] − (e·wn[v] + bound·wn[V + v]));
+ * Every word whose float32 score could, within the bound (sampleJob.ts screenBound), reach the
+ * largest lower bound is a candidate; the candidates' scores are computed again in float64 and the
+ * first largest wins. The float64 argmax is always among the candidates, so the words are those of
+ * float64 scores; a row has one or two candidates in practice, so the vocabulary product runs in
+ * float32. For each of `rows` rows: e = bound·||h_r||₂; lo = max_v (s32[v] − (e·wn[v] + bound·wn[V + v]));
  * among the words with s32[v] + (e·wn[v] + bound·wn[V + v]) ≥ lo, the first with the largest
  * b_v + Σ_k h_k·WvT[v, k] (float64, k in order) goes to out[r] (i32).
  * s32: f32 rows of V; h: f64 rows of H; WvT: f64 V×H (W_vocab transposed); bv: f64 V; wn: f64 2V.
@@ -43,38 +45,4 @@ export function screen_argmax_f64(s32: usize, h: usize, WvT: usize, bv: usize, w
     }
     store<i32>(out + <usize>r * 4, best);
   }
-}
-
-/**
- * Per-row masked softmax cross-entropy of scores plus a bias (the full gradient check's losses):
- * out[r] = log Σ_j exp(s_j − max) − (s_y − max) with s_j = S[r, j] + bias[j], 0 where mask[r] == 0.
- * Rows ldS elements apart; S is read only.
- */
-export function rows_loss_bias_f64(S: usize, ldS: i32, bias: usize, y: usize, mask: usize, rows: i32, V: i32, out: usize): void {
-  for (let r = 0; r < rows; r++) {
-    const o = out + <usize>r * 8;
-    if (!load<i32>(mask + <usize>r * 4)) { store<f64>(o, 0); continue; }
-    const row = S + <usize>r * ldS * 8;
-    let mx: f64 = -Infinity;
-    for (let j = 0; j < V; j++) mx = max(mx, load<f64>(row + <usize>j * 8) + load<f64>(bias + <usize>j * 8));
-    const mv = f64x2.splat(mx);
-    let sv = f64x2.splat(0);
-    let j = 0;
-    for (; j + 2 <= V; j += 2) {
-      const s = f64x2.add(v128.load(row + <usize>j * 8), v128.load(bias + <usize>j * 8));
-      sv = f64x2.add(sv, vexp64(f64x2.sub(s, mv)));
-    }
-    let sum: f64 = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
-    if (j < V) {
-      const s = load<f64>(row + <usize>j * 8) + load<f64>(bias + <usize>j * 8);
-      sum += f64x2.extract_lane(vexp64(f64x2.splat(s - mx)), 0);
-    }
-    const yi = load<i32>(y + <usize>r * 4);
-    store<f64>(o, Math.log(sum) - (load<f64>(row + <usize>yi * 8) + load<f64>(bias + <usize>yi * 8) - mx));
-  }
-}
-
-/** Zeroes n bytes at p (bulk memory.fill: a typed array's fill on shared memory runs byte by byte). */
-export function zero_bytes(p: usize, n: usize): void {
-  memory.fill(p, 0, n);
 }
