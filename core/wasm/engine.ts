@@ -26,6 +26,8 @@ export interface KernelExports {
 const PAGE = 65536;
 const HEAP_BASE = 1 << 16; // the module's own static data stays below 64 KiB
 const MAX_PAGES = 16384;
+/** Rows of the kernels' micro-tile (core/wasm/as/gemm.ts MR): an M split cuts at multiples of it. */
+const MR = 5;
 
 // ---------------------------------------------------------------- module bytes and detection
 
@@ -368,7 +370,7 @@ export class WasmEngine {
     const TA = ta ? 1 : 0, TB = tb ? 1 : 0;
     const es = dtype === 'f64' ? 8 : 4;
     const nr = dtype === 'f64' ? 4 : 8;
-    const mTiles = Math.ceil(M / 4), nTiles = Math.ceil(N / nr);
+    const mTiles = Math.ceil(M / MR), nTiles = Math.ceil(N / nr);
     const alongN = nTiles >= mTiles || nTiles >= 2 * 8;
     const parts = threads < 2 || (M < 8 && N < 16) ? 1 : Math.min(threads, this.partsFor(2 * M * N * K, alongN ? nTiles : mTiles));
     if (parts < 2) {
@@ -391,7 +393,7 @@ export class WasmEngine {
         }
         f(TA, TB, M, cut(1), K, A, lda, B, ldb, C, ldc, beta, this.ws[0]);
       } else {
-        const cut = (p: number) => Math.min(M, Math.ceil((mTiles * p) / parts) * 4);
+        const cut = (p: number) => Math.min(M, Math.ceil((mTiles * p) / parts) * MR);
         for (let p = 1; p < parts; p++) {
           const m0 = cut(p), m1 = cut(p + 1);
           if (m1 <= m0) continue;

@@ -2,8 +2,11 @@
 //
 //   C (+)= op(A) · op(B),  op(X) = X or Xᵀ,  C: M×N row-major with leading dimension ldc.
 //
-// float64 uses a 4×4 micro-tile (8 f64x2 accumulators), float32 a 4×8 tile (8 f32x4 accumulators):
-// larger tiles spill out of V8's 16 xmm registers. Transposes live only in the packing routines, so
+// float64 uses a 5×4 micro-tile (10 f64x2 accumulators), float32 a 5×8 tile (10 f32x4 accumulators).
+// Ten independent multiply-add chains keep both FMA pipes busy where an FMA takes 5 cycles (AMD Zen 2;
+// eight chains reach at most 80% there). V8 allocates only 15 xmm registers and issues every load at
+// the top of the loop body, so the A values of rows 0–3 come from one or two vector loads, splat by
+// shuffles (pure operations, scheduled next to their use), and only row 4 is a splatting load. Transposes live only in the packing routines, so
 // NN, TN and NT run through the same micro-kernel. All pointers are byte offsets chosen by the JS
 // side; `ws` is a per-thread scratch area of wsBytes_f64()/wsBytes_f32() bytes. Compiled twice:
 // with --enable relaxed-simd (fused multiply-add) and without (mul + add); the loader picks one.
@@ -11,9 +14,9 @@
 // ---------------------------------------------------------------- blocking
 const KC: i32 = 256;
 const NC: i32 = 2048;
-const MC64: i32 = 96;
+const MC64: i32 = 100;
 const MC32: i32 = 120;
-const MR: i32 = 4;
+const MR: i32 = 5;
 const NR64: i32 = 4;
 const NR32: i32 = 8;
 
@@ -47,6 +50,48 @@ export function hasRelaxedSimd(): i32 {
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
   let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  let c40 = f64x2.splat(0), c41 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    const a01 = v128.load(a, 0), a23 = v128.load(a, 16);
+    let ai = v128.shuffle<f64>(a01, a01, 0, 0);
+    c00 = madd64(ai, b0, c00); c01 = madd64(ai, b1, c01);
+    ai = v128.shuffle<f64>(a01, a01, 1, 1);
+    c10 = madd64(ai, b0, c10); c11 = madd64(ai, b1, c11);
+    ai = v128.shuffle<f64>(a23, a23, 0, 0);
+    c20 = madd64(ai, b0, c20); c21 = madd64(ai, b1, c21);
+    ai = v128.shuffle<f64>(a23, a23, 1, 1);
+    c30 = madd64(ai, b0, c30); c31 = madd64(ai, b1, c31);
+    ai = v128.load64_splat(a, 32);
+    c40 = madd64(ai, b0, c40); c41 = madd64(ai, b1, c41);
+    a += MR * 8; b += 32;
+  }
+  const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB, r4 = r3 + ldcB;
+  if (beta) {
+    c00 = f64x2.add(c00, v128.load(c, 0)); c01 = f64x2.add(c01, v128.load(c, 16));
+    c10 = f64x2.add(c10, v128.load(r1, 0)); c11 = f64x2.add(c11, v128.load(r1, 16));
+    c20 = f64x2.add(c20, v128.load(r2, 0)); c21 = f64x2.add(c21, v128.load(r2, 16));
+    c30 = f64x2.add(c30, v128.load(r3, 0)); c31 = f64x2.add(c31, v128.load(r3, 16));
+    c40 = f64x2.add(c40, v128.load(r4, 0)); c41 = f64x2.add(c41, v128.load(r4, 16));
+  }
+  v128.store(c, c00, 0); v128.store(c, c01, 16);
+  v128.store(r1, c10, 0); v128.store(r1, c11, 16);
+  v128.store(r2, c20, 0); v128.store(r2, c21, 16);
+  v128.store(r3, c30, 0); v128.store(r3, c31, 16);
+  v128.store(r4, c40, 0); v128.store(r4, c41, 16);
+}
+
+/**
+ * Rows 0..mr-1 (mr ≤ 4) of ukr64, for the remainder of M: the same multiply-adds per element in the
+ * same order (bit-identical rows), with four splatting loads and eight accumulators.
+ */
+// @ts-ignore: decorator
+@inline function ukr64r4(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, beta: i32, mr: i32): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b, 0);
     const b1 = v128.load(b, 16);
@@ -58,19 +103,47 @@ export function hasRelaxedSimd(): i32 {
     c20 = madd64(ai, b0, c20); c21 = madd64(ai, b1, c21);
     ai = v128.load64_splat(a, 24);
     c30 = madd64(ai, b0, c30); c31 = madd64(ai, b1, c31);
-    a += 32; b += 32;
+    a += MR * 8; b += 32;
   }
-  const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
-  if (beta) {
-    c00 = f64x2.add(c00, v128.load(c, 0)); c01 = f64x2.add(c01, v128.load(c, 16));
-    c10 = f64x2.add(c10, v128.load(r1, 0)); c11 = f64x2.add(c11, v128.load(r1, 16));
-    c20 = f64x2.add(c20, v128.load(r2, 0)); c21 = f64x2.add(c21, v128.load(r2, 16));
-    c30 = f64x2.add(c30, v128.load(r3, 0)); c31 = f64x2.add(c31, v128.load(r3, 16));
-  }
+  if (beta) { c00 = f64x2.add(c00, v128.load(c, 0)); c01 = f64x2.add(c01, v128.load(c, 16)); }
   v128.store(c, c00, 0); v128.store(c, c01, 16);
-  v128.store(r1, c10, 0); v128.store(r1, c11, 16);
-  v128.store(r2, c20, 0); v128.store(r2, c21, 16);
-  v128.store(r3, c30, 0); v128.store(r3, c31, 16);
+  if (mr > 1) {
+    const r = c + ldcB;
+    if (beta) { c10 = f64x2.add(c10, v128.load(r, 0)); c11 = f64x2.add(c11, v128.load(r, 16)); }
+    v128.store(r, c10, 0); v128.store(r, c11, 16);
+  }
+  if (mr > 2) {
+    const r = c + 2 * ldcB;
+    if (beta) { c20 = f64x2.add(c20, v128.load(r, 0)); c21 = f64x2.add(c21, v128.load(r, 16)); }
+    v128.store(r, c20, 0); v128.store(r, c21, 16);
+  }
+  if (mr > 3) {
+    const r = c + 3 * ldcB;
+    if (beta) { c30 = f64x2.add(c30, v128.load(r, 0)); c31 = f64x2.add(c31, v128.load(r, 16)); }
+    v128.store(r, c30, 0); v128.store(r, c31, 16);
+  }
+}
+
+/**
+ * One mr×nr tile of C from packed panels: the full kernel, the remainder-row kernel, or (for a
+ * partial NR panel) either one into tmp and then the mr×nr values copied (or added) into C.
+ */
+function tile64(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
+  if (nr == NR64) {
+    if (mr == MR) ukr64(kc, apan, bpan, c, ldcB, bt);
+    else ukr64r4(kc, apan, bpan, c, ldcB, bt, mr);
+    return;
+  }
+  if (mr == MR) ukr64(kc, apan, bpan, tmp, NR64 * 8, 0);
+  else ukr64r4(kc, apan, bpan, tmp, NR64 * 8, 0, 4);
+  for (let i = 0; i < mr; i++) {
+    const crow = c + <usize>i * ldcB;
+    const trow = tmp + <usize>(i * NR64) * 8;
+    for (let j = 0; j < nr; j++) {
+      const v = load<f64>(trow + <usize>j * 8);
+      store<f64>(crow + <usize>j * 8, bt ? load<f64>(crow + <usize>j * 8) + v : v);
+    }
+  }
 }
 
 /** Packs the mc×kc block of op(A) at (ic, pc) into MR-high panels, k-major, zero padded. */
@@ -100,6 +173,7 @@ function packA64(ta: i32, A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32
         for (let p = 0; p < kc; p++) {
           v128.store(dst, v128.load(src, 0), 0);
           v128.store(dst, v128.load(src, 16), 16);
+          store<f64>(dst, load<f64>(src, 32), 32);
           src += <usize>lda * 8; dst += MR * 8;
         }
       } else {
@@ -177,20 +251,7 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const apan = Ap + <usize>(ir * kc) * 8;
-            const c = C + (<usize>(ic + ir) * ldc + jc + jr) * 8;
-            if (mr == MR && nr == NR64) {
-              ukr64(kc, apan, bpan, c, ldcB, bt);
-            } else {
-              ukr64(kc, apan, bpan, tmp, NR64 * 8, 0);
-              for (let i = 0; i < mr; i++) {
-                const crow = c + <usize>i * ldcB;
-                const trow = tmp + <usize>(i * NR64) * 8;
-                for (let j = 0; j < nr; j++) {
-                  const v = load<f64>(trow + <usize>j * 8);
-                  store<f64>(crow + <usize>j * 8, bt ? load<f64>(crow + <usize>j * 8) + v : v);
-                }
-              }
-            }
+            tile64(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jc + jr) * 8, ldcB, bt, mr, nr, tmp);
           }
         }
       }
@@ -206,6 +267,48 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    const a4 = v128.load(a, 0);
+    let ai = v128.shuffle<f32>(a4, a4, 0, 0, 0, 0);
+    c00 = madd32(ai, b0, c00); c01 = madd32(ai, b1, c01);
+    ai = v128.shuffle<f32>(a4, a4, 1, 1, 1, 1);
+    c10 = madd32(ai, b0, c10); c11 = madd32(ai, b1, c11);
+    ai = v128.shuffle<f32>(a4, a4, 2, 2, 2, 2);
+    c20 = madd32(ai, b0, c20); c21 = madd32(ai, b1, c21);
+    ai = v128.shuffle<f32>(a4, a4, 3, 3, 3, 3);
+    c30 = madd32(ai, b0, c30); c31 = madd32(ai, b1, c31);
+    ai = v128.load32_splat(a, 16);
+    c40 = madd32(ai, b0, c40); c41 = madd32(ai, b1, c41);
+    a += MR * 4; b += 32;
+  }
+  const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB, r4 = r3 + ldcB;
+  if (beta) {
+    c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(r1, 0)); c11 = f32x4.add(c11, v128.load(r1, 16));
+    c20 = f32x4.add(c20, v128.load(r2, 0)); c21 = f32x4.add(c21, v128.load(r2, 16));
+    c30 = f32x4.add(c30, v128.load(r3, 0)); c31 = f32x4.add(c31, v128.load(r3, 16));
+    c40 = f32x4.add(c40, v128.load(r4, 0)); c41 = f32x4.add(c41, v128.load(r4, 16));
+  }
+  v128.store(c, c00, 0); v128.store(c, c01, 16);
+  v128.store(r1, c10, 0); v128.store(r1, c11, 16);
+  v128.store(r2, c20, 0); v128.store(r2, c21, 16);
+  v128.store(r3, c30, 0); v128.store(r3, c31, 16);
+  v128.store(r4, c40, 0); v128.store(r4, c41, 16);
+}
+
+/**
+ * Rows 0..mr-1 (mr ≤ 4) of ukr32, for the remainder of M: the same multiply-adds per element in the
+ * same order (bit-identical rows), with four splatting loads and eight accumulators.
+ */
+// @ts-ignore: decorator
+@inline function ukr32r4(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, beta: i32, mr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b, 0);
     const b1 = v128.load(b, 16);
@@ -217,25 +320,31 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
     c20 = madd32(ai, b0, c20); c21 = madd32(ai, b1, c21);
     ai = v128.load32_splat(a, 12);
     c30 = madd32(ai, b0, c30); c31 = madd32(ai, b1, c31);
-    a += 16; b += 32;
+    a += MR * 4; b += 32;
   }
-  const r1 = c + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
-  if (beta) {
-    c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(r1, 0)); c11 = f32x4.add(c11, v128.load(r1, 16));
-    c20 = f32x4.add(c20, v128.load(r2, 0)); c21 = f32x4.add(c21, v128.load(r2, 16));
-    c30 = f32x4.add(c30, v128.load(r3, 0)); c31 = f32x4.add(c31, v128.load(r3, 16));
-  }
+  if (beta) { c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16)); }
   v128.store(c, c00, 0); v128.store(c, c01, 16);
-  v128.store(r1, c10, 0); v128.store(r1, c11, 16);
-  v128.store(r2, c20, 0); v128.store(r2, c21, 16);
-  v128.store(r3, c30, 0); v128.store(r3, c31, 16);
+  if (mr > 1) {
+    const r = c + ldcB;
+    if (beta) { c10 = f32x4.add(c10, v128.load(r, 0)); c11 = f32x4.add(c11, v128.load(r, 16)); }
+    v128.store(r, c10, 0); v128.store(r, c11, 16);
+  }
+  if (mr > 2) {
+    const r = c + 2 * ldcB;
+    if (beta) { c20 = f32x4.add(c20, v128.load(r, 0)); c21 = f32x4.add(c21, v128.load(r, 16)); }
+    v128.store(r, c20, 0); v128.store(r, c21, 16);
+  }
+  if (mr > 3) {
+    const r = c + 3 * ldcB;
+    if (beta) { c30 = f32x4.add(c30, v128.load(r, 0)); c31 = f32x4.add(c31, v128.load(r, 16)); }
+    v128.store(r, c30, 0); v128.store(r, c31, 16);
+  }
 }
 
 /**
  * Tail kernels for a 1- or 2-row remainder of M: the same multiply-adds per element in the same
  * order as ukr32 (so bit-identical results), but over 4 (1 row) or 2 (2 rows) packed B panels at once,
- * which keeps 8 independent accumulators in flight instead of ukr32r2's latency-bound 4.
+ * which keeps 8 independent accumulators in flight instead of the 2 or 4 of ukr32r4's first rows.
  * bstride: bytes between consecutive packed panels (kc·NR·4).
  */
 // @ts-ignore: decorator
@@ -250,7 +359,7 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
     c2 = madd32(ai, v128.load(b1 + o, 0), c2); c3 = madd32(ai, v128.load(b1 + o, 16), c3);
     c4 = madd32(ai, v128.load(b2 + o, 0), c4); c5 = madd32(ai, v128.load(b2 + o, 16), c5);
     c6 = madd32(ai, v128.load(b3 + o, 0), c6); c7 = madd32(ai, v128.load(b3 + o, 16), c7);
-    a += 16;
+    a += MR * 4;
   }
   if (beta) {
     c0 = f32x4.add(c0, v128.load(c, 0)); c1 = f32x4.add(c1, v128.load(c, 16));
@@ -274,7 +383,7 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
     c00 = madd32(ai, x0, c00); c01 = madd32(ai, x1, c01); c02 = madd32(ai, x2, c02); c03 = madd32(ai, x3, c03);
     ai = v128.load32_splat(a, 4);
     c10 = madd32(ai, x0, c10); c11 = madd32(ai, x1, c11); c12 = madd32(ai, x2, c12); c13 = madd32(ai, x3, c13);
-    a += 16;
+    a += MR * 4;
   }
   const r1 = c + ldcB;
   if (beta) {
@@ -289,28 +398,24 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
 
 
 /**
- * The first one or two rows of ukr32 (mr ≤ 2): the same multiply-adds per element in the same
- * order, so the results are bit-identical to ukr32's rows, at half the work for a 1–2 row tail.
+ * One mr×nr tile of C from packed panels: the full kernel, the remainder-row kernel, or (for a
+ * partial NR panel) either one into tmp and then the mr×nr values copied (or added) into C.
  */
-// @ts-ignore: decorator
-@inline function ukr32r2(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, beta: i32, mr: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(b, 0);
-    const b1 = v128.load(b, 16);
-    let ai = v128.load32_splat(a, 0);
-    c00 = madd32(ai, b0, c00); c01 = madd32(ai, b1, c01);
-    ai = v128.load32_splat(a, 4);
-    c10 = madd32(ai, b0, c10); c11 = madd32(ai, b1, c11);
-    a += 16; b += 32;
+function tile32(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
+  if (nr == NR32) {
+    if (mr == MR) ukr32(kc, apan, bpan, c, ldcB, bt);
+    else ukr32r4(kc, apan, bpan, c, ldcB, bt, mr);
+    return;
   }
-  if (beta) { c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16)); }
-  v128.store(c, c00, 0); v128.store(c, c01, 16);
-  if (mr > 1) {
-    const r1 = c + ldcB;
-    if (beta) { c10 = f32x4.add(c10, v128.load(r1, 0)); c11 = f32x4.add(c11, v128.load(r1, 16)); }
-    v128.store(r1, c10, 0); v128.store(r1, c11, 16);
+  if (mr == MR) ukr32(kc, apan, bpan, tmp, NR32 * 4, 0);
+  else ukr32r4(kc, apan, bpan, tmp, NR32 * 4, 0, 4);
+  for (let i = 0; i < mr; i++) {
+    const crow = c + <usize>i * ldcB;
+    const trow = tmp + <usize>(i * NR32) * 4;
+    for (let j = 0; j < nr; j++) {
+      const v = load<f32>(trow + <usize>j * 4);
+      store<f32>(crow + <usize>j * 4, bt ? load<f32>(crow + <usize>j * 4) + v : v);
+    }
   }
 }
 
@@ -337,6 +442,7 @@ function packA32(ta: i32, A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32
       if (mr == MR) {
         for (let p = 0; p < kc; p++) {
           v128.store(dst, v128.load(src, 0), 0);
+          store<f32>(dst, load<f32>(src, 16), 16);
           src += <usize>lda * 4; dst += MR * 4;
         }
       } else {
@@ -412,20 +518,7 @@ export function gemm_f32(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const apan = Ap + <usize>(ir * kc) * 4;
-            const c = C + (<usize>(ic + ir) * ldc + jc + jr) * 4;
-            if (mr == MR && nr == NR32) {
-              ukr32(kc, apan, bpan, c, ldcB, bt);
-            } else {
-              ukr32(kc, apan, bpan, tmp, NR32 * 4, 0);
-              for (let i = 0; i < mr; i++) {
-                const crow = c + <usize>i * ldcB;
-                const trow = tmp + <usize>(i * NR32) * 4;
-                for (let j = 0; j < nr; j++) {
-                  const v = load<f32>(trow + <usize>j * 4);
-                  store<f32>(crow + <usize>j * 4, bt ? load<f32>(crow + <usize>j * 4) + v : v);
-                }
-              }
-            }
+            tile32(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jc + jr) * 4, ldcB, bt, mr, nr, tmp);
           }
         }
       }
@@ -474,20 +567,7 @@ export function gemm_pp_f64(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32,
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);
           const apan = Ap + <usize>(ir * kc) * 8;
-          const c = C + (<usize>(ic + ir) * ldc + jr) * 8;
-          if (mr == MR && nr == NR64) {
-            ukr64(kc, apan, bpan, c, ldcB, bt);
-          } else {
-            ukr64(kc, apan, bpan, tmp, NR64 * 8, 0);
-            for (let i = 0; i < mr; i++) {
-              const crow = c + <usize>i * ldcB;
-              const trow = tmp + <usize>(i * NR64) * 8;
-              for (let j = 0; j < nr; j++) {
-                const v = load<f64>(trow + <usize>j * 8);
-                store<f64>(crow + <usize>j * 8, bt ? load<f64>(crow + <usize>j * 8) + v : v);
-              }
-            }
-          }
+          tile64(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jr) * 8, ldcB, bt, mr, nr, tmp);
         }
       }
     }
@@ -530,7 +610,7 @@ export function gemm_pp_f32(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32,
       const mc = min(MC32, M - ic);
       packA32(ta, A, lda, ic, pc, mc, kc, Ap);
       // A 1- or 2-row remainder runs through the wide tail kernels, groups of g full panels at a time.
-      const tail = mc & (MR - 1), mFull = mc - tail;
+      const tail = mc % MR, mFull = mc - tail;
       const g = tail == 1 ? 4 : tail == 2 ? 2 : 0;
       const nFull = N / NR32 * NR32;
       const bstride = <usize>(kc * NR32) * 4;
@@ -558,22 +638,7 @@ export function gemm_pp_f32(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32,
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);
           const apan = Ap + <usize>(ir * kc) * 4;
-          const c = C + (<usize>(ic + ir) * ldc + jr) * 4;
-          if (mr == MR && nr == NR32) {
-            ukr32(kc, apan, bpan, c, ldcB, bt);
-          } else if (mr <= 2 && nr == NR32) {
-            ukr32r2(kc, apan, bpan, c, ldcB, bt, mr);
-          } else {
-            ukr32(kc, apan, bpan, tmp, NR32 * 4, 0);
-            for (let i = 0; i < mr; i++) {
-              const crow = c + <usize>i * ldcB;
-              const trow = tmp + <usize>(i * NR32) * 4;
-              for (let j = 0; j < nr; j++) {
-                const v = load<f32>(trow + <usize>j * 4);
-                store<f32>(crow + <usize>j * 4, bt ? load<f32>(crow + <usize>j * 4) + v : v);
-              }
-            }
-          }
+          tile32(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jr) * 4, ldcB, bt, mr, nr, tmp);
         }
       }
     }
@@ -615,6 +680,8 @@ export function gemm_pp_f32(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32,
 }
 
 const MCD64: i32 = 48;
+/** Rows per tile of gemm_pd_f64 (its A rows are read in place, one splatting load each). */
+const MRD: i32 = 4;
 
 /**
  * C = beta·C + A·op(B) with op(B) prepacked by packB_full_f64 (row length Npad) and A (M×K, row
@@ -640,13 +707,13 @@ export function gemm_pd_f64(M: i32, N: i32, K: i32, A: usize, lda: i32, Bp: usiz
       for (let jr = 0; jr < N; jr += NR64) {
         const nr = min(NR64, N - jr);
         const bpan = Bblk + <usize>(jr * kc) * 8;
-        for (let ir = 0; ir < mc; ir += MR) {
-          const mr = min(MR, mc - ir);
+        for (let ir = 0; ir < mc; ir += MRD) {
+          const mr = min(MRD, mc - ir);
           const a0 = A + <usize>(ic + ir) * ldaB + <usize>pc * 8;
           // Rows past M repeat row 0 of the tile (their results are dropped).
           const a1 = mr > 1 ? a0 + ldaB : a0, a2 = mr > 2 ? a0 + 2 * ldaB : a0, a3 = mr > 3 ? a0 + 3 * ldaB : a0;
           const c = C + (<usize>(ic + ir) * ldc + jr) * 8;
-          if (mr == MR && nr == NR64) {
+          if (mr == MRD && nr == NR64) {
             ukr64d(kc, a0, a1, a2, a3, bpan, c, ldcB, bt);
           } else {
             ukr64d(kc, a0, a1, a2, a3, bpan, tmp, NR64 * 8, 0);
