@@ -22,6 +22,26 @@ import { detectWasmSupport, getEngine, type DType, type FloatArray, type PackedB
 
 /** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
 const ELEMWISE_SPLIT = 8192;
+
+/**
+ * Orders a batch's rows by their last counted step (`last`, -1 for none), latest first, ties in row
+ * order: perm[j] is the row at position j. live[s] counts the rows with a counted step at s or later
+ * (they are the first live[s]); off[s] sums live[0..s) (off[T]: all live rows of all steps).
+ */
+export function orderByLast(last: Int32Array, T: number, perm: Int32Array, live: Int32Array, off: Int32Array): void {
+  const n = last.length;
+  let j = 0;
+  for (let l = T - 1; l >= -1; l--) {
+    for (let i = 0; i < n; i++) if (last[i] === l) perm[j++] = i;
+  }
+  off[0] = 0;
+  for (let s = 0; s < T; s++) {
+    let m = 0;
+    while (m < n && last[perm[m]] >= s) m++;
+    live[s] = m;
+    off[s + 1] = off[s] + m;
+  }
+}
 /** Softmax rows are split from this many scores up. */
 const SOFTMAX_SPLIT = 32768;
 
@@ -68,19 +88,25 @@ interface Work {
   cbuf: FloatArray | undefined; // (T+1, N, H) LSTM cells, slot 0 = 0
   tc: FloatArray | undefined; // (T, N, H) tanh(c_t)
   dc: FloatArray | undefined; // (N, H)
-  x: FloatArray; // (T, N, W)
-  a: FloatArray; // (T, N, G) pre-activations -> gates -> da
-  s: FloatArray; // (T, N, V) scores -> dscores
-  dh: FloatArray; // (T, N, H)
-  dx: FloatArray; // (T, N, W)
+  // The batch runs in `perm` order (rows by their last counted step, latest first), so the rows still
+  // live at step s are the first live[s]; "packed" arrays hold step s's live rows at rows off[s]…
+  x: FloatArray; // packed (R, W)
+  a: FloatArray; // packed (R, G) pre-activations -> gates -> da
+  s: FloatArray; // (≤ T·N, V) scores -> dscores of the counted rows
+  dh: FloatArray; // packed (R, H)
+  dx: FloatArray; // packed (R, W)
   dh0: FloatArray; // (N, H)
-  idx: Int32Array; // (T, N) captions_in, time-major
-  y: Int32Array; // (T, N) captions_out
-  mask: Int32Array; // (T, N)
-  urows: Int32Array; // time-major rows whose target counts (mask = 1), then unused
+  idx: Int32Array; // packed (R): captions_in
+  hsrc: Int32Array; // packed (R): the row of h_{s} (time-major slots of hbuf) each packed row came from
+  urows: Int32Array; // rows whose target counts (mask = 1), time-major slots of hbuf from slot 1
+  urowsP: Int32Array; // the same rows, packed
   yc: Int32Array; // their targets
   ones: Int32Array; // all 1: the mask of the compacted rows
-  hc: FloatArray; // (≤ T·N, H) hidden states of the counted rows, then their gradient
+  hc: FloatArray; // (≤ T·N, H) hidden states of the counted rows, then their gradient, then packed h_{s}
+  perm: Int32Array; // (N) batch row of each position
+  last: Int32Array; // (N) each batch row's last counted step (-1: none)
+  live: Int32Array; // (T) rows still live at step s
+  off: Int32Array; // (T+1) packed offset of step s; off[T] = R
 }
 
 export class FastCaptioningModel implements CaptioningModelLike {
@@ -264,7 +290,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const wk = this.work;
     if (!wk) return;
     this.work = undefined;
-    for (const b of [wk.feat, wk.hbuf, wk.cbuf, wk.tc, wk.dc, wk.x, wk.a, wk.s, wk.dh, wk.dx, wk.dh0, wk.idx, wk.y, wk.mask, wk.urows, wk.yc, wk.ones, wk.hc]) {
+    for (const b of [wk.feat, wk.hbuf, wk.cbuf, wk.tc, wk.dc, wk.x, wk.a, wk.s, wk.dh, wk.dx, wk.dh0, wk.idx, wk.hsrc, wk.urows, wk.urowsP, wk.yc, wk.ones, wk.hc]) {
       if (b) this.engine.release(b);
     }
   }
@@ -298,22 +324,36 @@ export class FastCaptioningModel implements CaptioningModelLike {
       dx: e.floats(dt, t * n * W),
       dh0: e.floats(dt, n * H),
       idx: e.i32(t * n),
-      y: e.i32(t * n),
-      mask: e.i32(t * n),
+      hsrc: e.i32(t * n),
       urows: e.i32(t * n),
+      urowsP: e.i32(t * n),
       yc: e.i32(t * n),
       ones: e.i32(t * n).fill(1),
       hc: e.floats(dt, t * n * H),
+      perm: new Int32Array(n),
+      last: new Int32Array(n),
+      live: new Int32Array(t),
+      off: new Int32Array(t + 1),
     };
     return this.work;
   }
 
-  private loadFeatures(features: Tensor, dst: FloatArray, op: string): void {
+  /** Copies the features in (rows in `perm` order when given), checking their shape. */
+  private loadFeatures(features: Tensor, dst: FloatArray, op: string, perm?: Int32Array): void {
     expectRank(op, 'features', features, 2);
-    if (features.shape[1] !== this.inputDim) {
-      throw new ShapeError(`${op}: features have D = ${features.shape[1]}, the model expects ${this.inputDim}`);
+    const D = this.inputDim;
+    if (features.shape[1] !== D) {
+      throw new ShapeError(`${op}: features have D = ${features.shape[1]}, the model expects ${D}`);
     }
-    dst.set(features.data);
+    if (!perm) {
+      dst.set(features.data);
+      return;
+    }
+    const src = features.data;
+    for (let j = 0; j < perm.length; j++) {
+      const i = perm[j];
+      dst.set(src.subarray(i * D, (i + 1) * D), j * D);
+    }
   }
 
   // ---------------------------------------------------------------- loss
@@ -355,24 +395,47 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const G = lstm ? 4 * H : H;
     const e = this.engine, dt = this.dtype, es = dt === 'f64' ? 8 : 4;
     const wk = this.workFor(n, T);
-    this.loadFeatures(features, wk.feat, op);
-    // Word indices, time-major; validated like the reference layers.
+    // Words validated like the reference layers; each row's last counted step (target not <NULL>).
     const cap = captions.data;
+    const last = wk.last;
     for (let i = 0; i < n; i++) {
+      let l = -1;
       for (let s = 0; s < T; s++) {
         const win = cap[i * tp1 + s], wout = cap[i * tp1 + s + 1];
         if (!(win >= 0 && win < V)) throw new ShapeError(`word_embedding_forward: x[${i}, ${s}] = ${win} is outside the vocabulary [0, ${V})`);
         if (!(wout >= 0 && wout < V)) throw new ShapeError(`temporal_softmax_loss: y[${i}, ${s}] = ${wout} is outside [0, ${V})`);
-        wk.idx[s * n + i] = win;
-        wk.y[s * n + i] = wout;
-        wk.mask[s * n + i] = wout !== this.nullIdx ? 1 : 0;
+        if (wout !== this.nullIdx) l = s;
+      }
+      last[i] = l;
+    }
+    // A row adds nothing to the loss or to any gradient after its last counted step: its hidden
+    // state there feeds only masked scores. The batch therefore runs with rows ordered by that step,
+    // latest first (stable), and step s runs on its first live[s] rows only; the skipped work is
+    // exactly zero in the reference (real captions end early: about half of T·N at T = 16).
+    const { perm, live, off } = wk;
+    orderByLast(last, T, perm, live, off);
+    const R = off[T];
+    this.loadFeatures(features, wk.feat, op, perm);
+    let MU = 0;
+    for (let s = 0; s < T; s++) {
+      const m = live[s], o = off[s];
+      for (let j = 0; j < m; j++) {
+        const i = perm[j];
+        wk.idx[o + j] = cap[i * tp1 + s];
+        wk.hsrc[o + j] = s * n + j;
+        const wout = cap[i * tp1 + s + 1];
+        if (wout !== this.nullIdx) {
+          wk.urows[MU] = s * n + j;
+          wk.urowsP[MU] = o + j;
+          wk.yc[MU++] = wout;
+        }
       }
     }
     this.syncParams();
     const p = this.w;
     const P = (a: FloatArray | Int32Array) => e.ptr(a);
     const hb = P(wk.hbuf), ab = P(wk.a), dhb = P(wk.dh);
-    const NH = n * H, NG = n * G, TN = T * n;
+    const NH = n * H, TN = T * n;
     const gemm = (ta: boolean, tb: boolean, M: number, N: number, K: number, A: number, B: number, C: number, beta: 0 | 1) =>
       e.gemmRaw(dt, ta, tb, M, N, K, A, ta ? M : K, B, tb ? K : N, C, N, beta);
     const k = (name: string) => e.kernel(name, dt);
@@ -380,27 +443,27 @@ export class FastCaptioningModel implements CaptioningModelLike {
     // h0 = features·W_proj + b_proj, into slot 0 of hbuf.
     k('fill_rows')(hb, n, H, P(p.b_proj));
     gemm(false, false, n, H, D, P(wk.feat), P(p.W_proj), hb, 1);
-    // Embedding, then x·Wx + b for all steps at once.
-    k('gather_rows')(P(wk.x), P(p.W_embed), P(wk.idx), TN, W);
-    k('fill_rows')(ab, TN, G, P(p.b));
-    gemm(false, false, TN, G, W, P(wk.x), P(p.Wx), ab, 1);
-    // The recurrence; Wh is packed once for all T steps.
+    // Embedding, then x·Wx + b for every live row of every step at once (packed).
+    k('gather_rows')(P(wk.x), P(p.W_embed), P(wk.idx), R, W);
+    k('fill_rows')(ab, R, G, P(p.b));
+    gemm(false, false, R, G, W, P(wk.x), P(p.Wx), ab, 1);
+    // The recurrence; Wh is packed once for all T steps. h and c stay in time-major slots of N rows.
     const Wh = P(p.Wh);
     const pbWh = e.packB(dt, false, H, G, Wh, G);
     const minRows = Math.ceil(ELEMWISE_SPLIT / H), minRowsLstm = Math.ceil(ELEMWISE_SPLIT / 4 / H);
     if (!lstm) {
-      for (let s = 0; s < T; s++) {
-        e.gemmPacked(false, n, hb + s * NH * es, H, pbWh, ab + s * NG * es, G, 1);
-        const hn = hb + (s + 1) * NH * es, as = ab + s * NG * es;
-        e.callRows('tanh', dt, n, minRows, (r0, r1) => [hn + r0 * H * es, as + r0 * H * es, (r1 - r0) * H]);
+      for (let s = 0; s < T && live[s] > 0; s++) {
+        const as = ab + off[s] * G * es, hn = hb + (s + 1) * NH * es;
+        e.gemmPacked(false, live[s], hb + s * NH * es, H, pbWh, as, G, 1);
+        e.callRows('tanh', dt, live[s], minRows, (r0, r1) => [hn + r0 * H * es, as + r0 * H * es, (r1 - r0) * H]);
       }
     } else {
       const cb = P(wk.cbuf!), tcb = P(wk.tc!);
       wk.cbuf!.fill(0, 0, NH);
-      for (let s = 0; s < T; s++) {
-        e.gemmPacked(false, n, hb + s * NH * es, H, pbWh, ab + s * NG * es, G, 1);
-        const as = ab + s * NG * es, cp = cb + s * NH * es, cn = cb + (s + 1) * NH * es, tc = tcb + s * NH * es, hn = hb + (s + 1) * NH * es;
-        e.callRows('lstm_fwd', dt, n, minRowsLstm, (r0, r1) =>
+      for (let s = 0; s < T && live[s] > 0; s++) {
+        const as = ab + off[s] * G * es, cp = cb + s * NH * es, cn = cb + (s + 1) * NH * es, tc = tcb + s * NH * es, hn = hb + (s + 1) * NH * es;
+        e.gemmPacked(false, live[s], hb + s * NH * es, H, pbWh, as, G, 1);
+        e.callRows('lstm_fwd', dt, live[s], minRowsLstm, (r0, r1) =>
           [as + r0 * G * es, cp + r0 * H * es, cn + r0 * H * es, tc + r0 * H * es, hn + r0 * H * es, r1 - r0, H]);
       }
     }
@@ -408,13 +471,6 @@ export class FastCaptioningModel implements CaptioningModelLike {
     // Scores and the masked softmax loss (dscores overwrite the scores). Positions whose target is
     // <NULL> add nothing to the loss or to any gradient, so the vocabulary projection (more than half
     // of all flops) runs on the MU counted rows only, gathered into hc.
-    let MU = 0;
-    for (let r = 0; r < TN; r++) {
-      if (wk.mask[r]) {
-        wk.urows[MU] = r;
-        wk.yc[MU++] = wk.y[r];
-      }
-    }
     const compact = MU < TN;
     const hs = compact ? P(wk.hc) : hb + NH * es;
     if (compact) k('gather_rows')(hs, hb + NH * es, P(wk.urows), MU, H);
@@ -428,48 +484,61 @@ export class FastCaptioningModel implements CaptioningModelLike {
     if (!backward) return loss;
 
     const g = this.g;
-    // Vocabulary projection backward (dh of the counted rows, scattered; zero elsewhere).
+    // Vocabulary projection backward (dh of the counted rows, scattered into the packed rows; zero elsewhere).
     gemm(true, false, H, V, MU, hs, sb, P(g.W_vocab), 0);
     k('col_sums')(P(g.b_vocab), sb, MU, V, 0);
     if (compact) {
       gemm(false, true, MU, H, V, sb, P(p.W_vocab), hs, 0);
-      wk.dh.fill(0);
-      k('scatter_add_rows')(dhb, hs, P(wk.urows), MU, H);
+      wk.dh.fill(0, 0, R * H);
+      k('scatter_add_rows')(dhb, hs, P(wk.urowsP), MU, H);
     } else {
+      // Every position counts: every row is live at every step, and packed rows are the slots.
       gemm(false, true, TN, H, V, sb, P(p.W_vocab), dhb, 0);
     }
-    // Backward through time: da_t in place, da_t·Whᵀ accumulated into dh_{t-1} (or dh0).
+    // Backward through time: da_t in place, da_t·Whᵀ accumulated into dh_{t-1} (or dh0) of the live rows.
     const dh0 = P(wk.dh0);
     const pbWhT = e.packB(dt, true, G, H, Wh, G); // Whᵀ, packed once for all steps
     let da: number;
     if (!lstm) {
       const back = k('tanh_back');
       for (let s = T - 1; s >= 0; s--) {
-        back(dhb + s * NH * es, hb + (s + 1) * NH * es, NH);
-        if (s > 0) e.gemmPacked(false, n, dhb + s * NH * es, G, pbWhT, dhb + (s - 1) * NH * es, H, 1);
-        else e.gemmPacked(false, n, dhb, G, pbWhT, dh0, H, 0);
+        const m = live[s], dh = dhb + off[s] * H * es;
+        if (m === 0) continue;
+        back(dh, hb + (s + 1) * NH * es, m * H);
+        if (s > 0) e.gemmPacked(false, m, dh, G, pbWhT, dhb + off[s - 1] * H * es, H, 1);
+        else e.gemmPacked(false, m, dh, G, pbWhT, dh0, H, 0);
       }
       da = dhb;
     } else {
       const cb = P(wk.cbuf!), tcb = P(wk.tc!), dcb = P(wk.dc!);
       wk.dc!.fill(0);
       for (let s = T - 1; s >= 0; s--) {
-        const as = ab + s * NG * es, dh = dhb + s * NH * es, cp = cb + s * NH * es, tc = tcb + s * NH * es;
-        e.callRows('lstm_bwd', dt, n, minRowsLstm * 2, (r0, r1) =>
+        const m = live[s];
+        if (m === 0) continue;
+        const as = ab + off[s] * G * es, dh = dhb + off[s] * H * es, cp = cb + s * NH * es, tc = tcb + s * NH * es;
+        e.callRows('lstm_bwd', dt, m, minRowsLstm * 2, (r0, r1) =>
           [as + r0 * G * es, dh + r0 * H * es, dcb + r0 * H * es, cp + r0 * H * es, tc + r0 * H * es, r1 - r0, H]);
-        if (s > 0) e.gemmPacked(false, n, ab + s * NG * es, G, pbWhT, dhb + (s - 1) * NH * es, H, 1);
-        else e.gemmPacked(false, n, ab, G, pbWhT, dh0, H, 0);
+        if (s > 0) e.gemmPacked(false, m, as, G, pbWhT, dhb + off[s - 1] * H * es, H, 1);
+        else e.gemmPacked(false, m, as, G, pbWhT, dh0, H, 0);
       }
       da = ab;
     }
     e.releasePacked(pbWhT);
-    // Parameter gradients of the recurrence over all T·N rows at once.
-    gemm(true, false, W, G, TN, P(wk.x), da, P(g.Wx), 0);
-    gemm(true, false, H, G, TN, hb, da, P(g.Wh), 0);
-    k('col_sums')(P(g.b), da, TN, G, 0);
-    gemm(false, true, TN, W, G, da, P(p.Wx), P(wk.dx), 0);
+    // Rows with no counted step at all (past live[0]) get no gradient through h0.
+    wk.dh0.fill(0, live[0] * H);
+    // Parameter gradients of the recurrence over all R packed rows at once; h_{s} of each packed row
+    // is gathered from its slot (when every row is live at every step, the slots are already packed).
+    let hp = hb;
+    if (R < TN) {
+      hp = P(wk.hc);
+      k('gather_rows')(hp, hb, P(wk.hsrc), R, H);
+    }
+    gemm(true, false, W, G, R, P(wk.x), da, P(g.Wx), 0);
+    gemm(true, false, H, G, R, hp, da, P(g.Wh), 0);
+    k('col_sums')(P(g.b), da, R, G, 0);
+    gemm(false, true, R, W, G, da, P(p.Wx), P(wk.dx), 0);
     g.W_embed.fill(0);
-    k('scatter_add_rows')(P(g.W_embed), P(wk.dx), P(wk.idx), TN, W);
+    k('scatter_add_rows')(P(g.W_embed), P(wk.dx), P(wk.idx), R, W);
     // Image projection backward.
     gemm(true, false, D, H, n, P(wk.feat), dh0, P(g.W_proj), 0);
     k('col_sums')(P(g.b_proj), dh0, n, H, 0);

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { CaptioningModel, PARAM_NAMES, type CellType } from '../../core/model';
-import { FastCaptioningModel, createFastModel } from '../../core/fast/model';
+import { FastCaptioningModel, createFastModel, orderByLast } from '../../core/fast/model';
 import { relError, evalNumericalGradient } from '../../core/gradcheck';
 import { Rng } from '../../core/random';
 import { intTensor, tensor, type IntTensor, type Tensor } from '../../core/tensor';
@@ -151,6 +151,42 @@ test('fast model matches the reference when no target is <NULL> and when every t
     for (const name of PARAM_NAMES) assert.ok(scaledError(got.grads[name].data, want.grads[name].data) < 1e-12, `d${name} (targets ${fillWith})`);
   }
   fast.dispose();
+});
+
+test('rows that end early: a batch of mixed lengths (one row with no counted word, holes, unsorted) matches the reference, rnn and lstm', () => {
+  const c = { n: 9, t: 7, d: 8, w: 6, h: 10, v: 12 };
+  // Counted targets per row (0 = <NULL>): lengths 7, 2, 0, 5, 7, 1, 3 with a hole, 4, 6 with two holes.
+  const rows = [
+    [4, 5, 6, 7, 8, 9, 2], [4, 2, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], [5, 6, 7, 8, 2, 0, 0], [3, 3, 3, 3, 3, 3, 3],
+    [2, 0, 0, 0, 0, 0, 0], [7, 0, 2, 0, 0, 0, 0], [8, 9, 10, 2, 0, 0, 0], [4, 0, 5, 0, 6, 2, 0],
+  ];
+  const rng = new Rng(31);
+  const features = tensor([c.n, c.d], rng.normals(c.n * c.d, 1));
+  const captions = intTensor([c.n, c.t + 1]);
+  rows.forEach((r, i) => { captions.data[i * (c.t + 1)] = 1; r.forEach((wd, s) => { captions.data[i * (c.t + 1) + s + 1] = wd; }); });
+  for (const cell of ['rnn', 'lstm'] as CellType[]) {
+    const ref = refModel(c, cell, 41);
+    const want = ref.loss(features, captions);
+    for (const dtype of ['f64', 'f32'] as DType[]) {
+      const fast = new FastCaptioningModel({ wordToIdx: vocab(c.v), inputDim: c.d, wordvecDim: c.w, hiddenDim: c.h, cellType: cell, dtype, engine: engine1, params: ref.params });
+      const got = fast.loss(features, captions);
+      const tol = dtype === 'f64' ? 1e-12 : 1e-5;
+      assert.ok(relError([got.loss], [want.loss]) < tol, `${cell} ${dtype}: loss ${got.loss} vs ${want.loss}`);
+      for (const name of PARAM_NAMES) {
+        assert.ok(scaledError(got.grads[name].data, want.grads[name].data) < tol, `${cell} ${dtype}: d${name}`);
+      }
+      assert.equal(fast.lossOnly(features, captions), got.loss, `${cell} ${dtype}: lossOnly`);
+      fast.dispose();
+    }
+  }
+});
+
+test('orderByLast: rows by last counted step, latest first and stable; live rows and packed offsets per step', () => {
+  const perm = new Int32Array(6), live = new Int32Array(4), off = new Int32Array(5);
+  orderByLast(Int32Array.from([1, 3, -1, 3, 0, 1]), 4, perm, live, off);
+  assert.deepEqual([...perm], [1, 3, 0, 5, 4, 2]);
+  assert.deepEqual([...live], [5, 4, 2, 2]);
+  assert.deepEqual([...off], [0, 5, 9, 11, 13]);
 });
 
 test('lossOnly (what the solver evaluates with) is the loss of loss() bit for bit, f64 and f32, rnn and lstm', () => {
