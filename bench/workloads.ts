@@ -136,8 +136,12 @@ export function makeData(s: typeof BIG, seed: number): { features: Tensor; capti
   return { features, captions };
 }
 
+/**
+ * The model as the trainer builds it (runtime/trainJob.ts): reuseGrads, so loss() hands out its
+ * gradient buffers instead of copying them (the update consumes them at once).
+ */
 function model(engine: WasmEngine, s: typeof BIG, cell: CellType, dtype: DType): FastCaptioningModel {
-  return new FastCaptioningModel({ wordToIdx: vocab(s.V), inputDim: s.D, wordvecDim: s.W, hiddenDim: s.H, cellType: cell, dtype, engine, seed: 0 });
+  return new FastCaptioningModel({ wordToIdx: vocab(s.V), inputDim: s.D, wordvecDim: s.W, hiddenDim: s.H, cellType: cell, dtype, engine, seed: 0, reuseGrads: true });
 }
 
 /**
