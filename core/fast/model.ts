@@ -90,13 +90,17 @@ interface Work {
   dc: FloatArray | undefined; // (N, H)
   // The batch runs in `perm` order (rows by their last counted step, latest first), so the rows still
   // live at step s are the first live[s]; "packed" arrays hold step s's live rows at rows off[s]…
-  x: FloatArray; // packed (R, W)
+  x: FloatArray; // (U, W) the embeddings of the U distinct input words of the live rows
+  xw: FloatArray; // (U, G) their x·Wx, then the sum of da over each word's rows
   a: FloatArray; // packed (R, G) pre-activations -> gates -> da
   s: FloatArray; // (≤ T·N, V) scores -> dscores of the counted rows
   dh: FloatArray; // packed (R, H)
-  dx: FloatArray; // packed (R, W)
+  dx: FloatArray; // (U, W) the gradient of each distinct word's embedding
   dh0: FloatArray; // (N, H)
   idx: Int32Array; // packed (R): captions_in
+  uw: Int32Array; // (U) the distinct words
+  widx: Int32Array; // packed (R): each row's word as an index into uw
+  wmap: Int32Array; // (V) word -> index into uw (-1: not in this batch)
   hsrc: Int32Array; // packed (R): the row of h_{s} (time-major slots of hbuf) each packed row came from
   urows: Int32Array; // rows whose target counts (mask = 1), time-major slots of hbuf from slot 1
   urowsP: Int32Array; // the same rows, packed
@@ -290,7 +294,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const wk = this.work;
     if (!wk) return;
     this.work = undefined;
-    for (const b of [wk.feat, wk.hbuf, wk.cbuf, wk.tc, wk.dc, wk.x, wk.a, wk.s, wk.dh, wk.dx, wk.dh0, wk.idx, wk.hsrc, wk.urows, wk.urowsP, wk.yc, wk.ones, wk.hc]) {
+    for (const b of [wk.feat, wk.hbuf, wk.cbuf, wk.tc, wk.dc, wk.x, wk.a, wk.s, wk.dh, wk.dx, wk.dh0, wk.idx, wk.uw, wk.widx, wk.xw, wk.hsrc, wk.urows, wk.urowsP, wk.yc, wk.ones, wk.hc]) {
       if (b) this.engine.release(b);
     }
   }
@@ -324,6 +328,10 @@ export class FastCaptioningModel implements CaptioningModelLike {
       dx: e.floats(dt, t * n * W),
       dh0: e.floats(dt, n * H),
       idx: e.i32(t * n),
+      uw: e.i32(Math.min(t * n, V)),
+      widx: e.i32(t * n),
+      wmap: new Int32Array(V).fill(-1),
+      xw: e.floats(dt, Math.min(t * n, V) * G),
       hsrc: e.i32(t * n),
       urows: e.i32(t * n),
       urowsP: e.i32(t * n),
@@ -443,10 +451,23 @@ export class FastCaptioningModel implements CaptioningModelLike {
     // h0 = features·W_proj + b_proj, into slot 0 of hbuf.
     k('fill_rows')(hb, n, H, P(p.b_proj));
     gemm(false, false, n, H, D, P(wk.feat), P(p.W_proj), hb, 1);
-    // Embedding, then x·Wx + b for every live row of every step at once (packed).
-    k('gather_rows')(P(wk.x), P(p.W_embed), P(wk.idx), R, W);
-    k('fill_rows')(ab, R, G, P(p.b));
-    gemm(false, false, R, G, W, P(wk.x), P(p.Wx), ab, 1);
+    // x·Wx + b for every live row of every step at once (packed): x·Wx once per distinct word (a
+    // table of U rows; real captions repeat their words), then each row's entry plus b.
+    const { uw, widx, wmap } = wk;
+    let U = 0;
+    for (let r = 0; r < R; r++) {
+      const w = wk.idx[r];
+      if (wmap[w] < 0) {
+        wmap[w] = U;
+        uw[U++] = w;
+      }
+      widx[r] = wmap[w];
+    }
+    for (let u = 0; u < U; u++) wmap[uw[u]] = -1;
+    const xw = P(wk.xw);
+    k('gather_rows')(P(wk.x), P(p.W_embed), P(uw), U, W);
+    gemm(false, false, U, G, W, P(wk.x), P(p.Wx), xw, 0);
+    k('gather_add_rows')(ab, xw, P(widx), P(p.b), 0, R, G);
     // The recurrence; Wh is packed once for all T steps. h and c stay in time-major slots of N rows.
     const Wh = P(p.Wh);
     const pbWh = e.packB(dt, false, H, G, Wh, G);
@@ -533,12 +554,16 @@ export class FastCaptioningModel implements CaptioningModelLike {
       hp = P(wk.hc);
       k('gather_rows')(hp, hb, P(wk.hsrc), R, H);
     }
-    gemm(true, false, W, G, R, P(wk.x), da, P(g.Wx), 0);
     gemm(true, false, H, G, R, hp, da, P(g.Wh), 0);
     k('col_sums')(P(g.b), da, R, G, 0);
-    gemm(false, true, R, W, G, da, P(p.Wx), P(wk.dx), 0);
+    // Through x: da summed over each distinct word's rows first, then dWx = xᵀ·that and each word's
+    // embedding gradient that·Wxᵀ (U rows instead of R).
+    wk.xw.fill(0, 0, U * G);
+    k('scatter_add_rows')(xw, da, P(widx), R, G);
+    gemm(true, false, W, G, U, P(wk.x), xw, P(g.Wx), 0);
+    gemm(false, true, U, W, G, xw, P(p.Wx), P(wk.dx), 0);
     g.W_embed.fill(0);
-    k('scatter_add_rows')(P(g.W_embed), P(wk.dx), P(wk.idx), R, W);
+    k('scatter_add_rows')(P(g.W_embed), P(wk.dx), P(uw), U, W);
     // Image projection backward.
     gemm(true, false, D, H, n, P(wk.feat), dh0, P(g.W_proj), 0);
     k('col_sums')(P(g.b_proj), dh0, n, H, 0);
