@@ -53,19 +53,22 @@ export function screenBound(H: number): number {
 /** Length of the job descriptor for `threads` slots. */
 export const sampleDescLength = (threads: number): number => S.SLOT + S.SLOT_LEN * threads;
 
+/** Rows of the GEMM micro-tile (core/wasm/as/gemm.ts MR): ranges in whole tiles need no remainder kernel. */
+const TILE_ROWS = 5;
+
 /**
- * Row ranges of `threads` threads over n rows, in whole 4-row tiles (the micro-kernel's height, so a
- * row's arithmetic is the same whatever the split); the caller (slot 0, which also runs the JS
- * around the kernels) gets the fewest. Returns threads + 1 boundaries.
+ * Row ranges of `threads` threads over n rows, in whole micro-tiles (a row's arithmetic is the same
+ * whatever the split: each score is one multiply-add chain in k order); the caller (slot 0, which
+ * also runs the JS around the kernels) gets the fewest. Returns threads + 1 boundaries.
  */
 export function sampleRowRanges(n: number, threads: number): number[] {
-  const tiles = Math.ceil(n / 4);
+  const tiles = Math.ceil(n / TILE_ROWS);
   const base = Math.floor(tiles / threads), extra = tiles % threads;
   const bounds = [0];
   for (let s = 0; s < threads; s++) {
     // The extra tiles go to the helpers (slots threads-1, threads-2, …), never to the caller first.
     const t = base + (s >= threads - extra ? 1 : 0);
-    bounds.push(Math.min(n, bounds[s] + 4 * t));
+    bounds.push(Math.min(n, bounds[s] + TILE_ROWS * t));
   }
   bounds[threads] = n;
   return bounds;
