@@ -102,7 +102,7 @@ for (const build of builds) {
     const sig = (x: number) => 1 / (1 + Math.exp(-x));
     const samples = 3, reps = 4, H = 7; // odd H: the lane-by-lane tail
     const rows = samples * reps;
-    for (const scale of [1e-6, 2e-4, 1e-3, 0.5]) { // below the threshold, near it, above it
+    for (const scale of [1e-6, 2.5e-5, 2e-4, 1e-3, 0.5]) { // below the threshold (2^-15), near it, above it
       let seed = 7;
       const rnd = () => { seed = (seed * 16807) % 2147483647; return (seed / 2147483647) * 2 - 1; };
       // RNN: AH (unperturbed h·Wh), B (input term), A = AH + a perturbation per copy.

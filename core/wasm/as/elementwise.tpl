@@ -248,30 +248,31 @@ export function tanh_addp_col_f64(dst: usize, A: usize, B: usize, rows: i32, str
 
 // Near-base evaluation for the batched gradient check. A perturbed copy's pre-activation a differs
 // from the unperturbed one by d = a − ah (ah: the unperturbed h·Wh; the input terms are the same),
-// of order h = 1e-6. Where every |d| ≤ NEAR_MAX = 2^-12, tanh and σ are evaluated by their Taylor
-// polynomial of degree 4 around the unperturbed pre-activation, with coefficients (value and
-// f⁽ᵏ⁾/k!, k = 1..4) computed once per check (core/fast/gradcheck.ts nearTables): the remainder is
-// below max|f⁽⁵⁾|/120·|d|⁵ ≤ 0.14·2^-60 ≈ 1.2e-19 (absolute), far below the rounding of the values
+// of order h = 1e-6. Where every |d| ≤ NEAR_MAX = 2^-15, tanh and σ are evaluated by their Taylor
+// polynomial of degree 3 around the unperturbed pre-activation, with coefficients (value and
+// f⁽ᵏ⁾/k!, k = 1..3; the tables also hold k = 4, unused) computed once per check
+// (core/fast/gradcheck.ts nearTables): the remainder is below max|f⁽⁴⁾|/24·|d|⁴ ≤ 0.17·2^-60 ≈
+// 1.5e-19 (absolute; max|tanh⁽⁴⁾| = 4.09, max|σ⁽⁴⁾| = 0.13), far below the rounding of the values
 // themselves, so the results are the same function values up to rounding, for a few multiply-adds and
 // no exp or division. Otherwise the full function is evaluated.
-const NEAR_MAX: f64 = 0.000244140625;
+const NEAR_MAX: f64 = 0.000030517578125;
 
 // @ts-ignore: decorator
 @inline function far64(d: v128): bool {
   return v128.any_true(f64x2.gt(f64x2.abs(d), f64x2.splat(NEAR_MAX)));
 }
 
-/** Value + d·(c1 + d·(c2 + d·(c3 + d·c4))) with the five coefficients H elements apart from p. */
+/** Value + d·(c1 + d·(c2 + d·c3)) with the coefficients H elements apart from p. */
 // @ts-ignore: decorator
 @inline function taylorV64(d: v128, p: usize, hB: usize): v128 {
-  let r = f64x2.add(v128.load(p + 3 * hB), f64x2.mul(d, v128.load(p + 4 * hB)));
+  let r = v128.load(p + 3 * hB);
   r = f64x2.add(v128.load(p + 2 * hB), f64x2.mul(d, r));
   r = f64x2.add(v128.load(p + hB), f64x2.mul(d, r));
   return f64x2.add(v128.load(p), f64x2.mul(d, r));
 }
 // @ts-ignore: decorator
 @inline function taylor164(d: v128, p: usize, hB: usize): v128 {
-  let r = f64x2.add(ld1_f64(p + 3 * hB), f64x2.mul(d, ld1_f64(p + 4 * hB)));
+  let r = ld1_f64(p + 3 * hB);
   r = f64x2.add(ld1_f64(p + 2 * hB), f64x2.mul(d, r));
   r = f64x2.add(ld1_f64(p + hB), f64x2.mul(d, r));
   return f64x2.add(ld1_f64(p), f64x2.mul(d, r));
