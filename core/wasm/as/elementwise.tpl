@@ -290,6 +290,19 @@ export function tanh_near_f64(dst: usize, A: usize, B: usize, CO: usize, samples
     for (let c = 0; c < reps; c++) {
       const o = (<usize>s * reps + c) * hB;
       let j = 0;
+      // A row whose every element is near (the common case) runs the polynomial with no branch.
+      let dmax = f64x2.splat(0);
+      for (; j + 2 <= H; j += 2) {
+        const p = <usize>j * 8;
+        dmax = f64x2.pmax(dmax, f64x2.abs(f64x2.sub(v128.load(A + o + p), v128.load(co + p))));
+      }
+      j = 0;
+      if (!far64(dmax)) {
+        for (; j + 2 <= H; j += 2) {
+          const p = <usize>j * 8;
+          v128.store(dst + o + p, taylorV64(f64x2.sub(v128.load(A + o + p), v128.load(co + p)), co + hB + p, hB));
+        }
+      }
       for (; j + 2 <= H; j += 2) {
         const p = <usize>j * 8;
         const a = v128.load(A + o + p);
