@@ -128,7 +128,8 @@ export function hasRelaxedSimd(): i32 {
  * One mr×nr tile of C from packed panels: the full kernel, the remainder-row kernel, or (for a
  * partial NR panel) either one into tmp and then the mr×nr values copied (or added) into C.
  */
-function tile64(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
+// @ts-ignore: decorator
+@inline function tile64(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
   if (nr == NR64) {
     if (mr == MR) ukr64(kc, apan, bpan, c, ldcB, bt);
     else ukr64r4(kc, apan, bpan, c, ldcB, bt, mr);
@@ -401,7 +402,8 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
  * One mr×nr tile of C from packed panels: the full kernel, the remainder-row kernel, or (for a
  * partial NR panel) either one into tmp and then the mr×nr values copied (or added) into C.
  */
-function tile32(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
+// @ts-ignore: decorator
+@inline function tile32(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
   if (nr == NR32) {
     if (mr == MR) ukr32(kc, apan, bpan, c, ldcB, bt);
     else ukr32r4(kc, apan, bpan, c, ldcB, bt, mr);
