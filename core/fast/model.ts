@@ -22,6 +22,8 @@ import { detectWasmSupport, getEngine, type DType, type FloatArray, type PackedB
 
 /** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
 const ELEMWISE_SPLIT = 8192;
+/** float64 <-> float32 copies of the parameters and gradients are split between threads from this many elements. */
+const CONVERT_SPLIT = 65536;
 
 /**
  * Orders a batch's rows by their last counted step (`last`, -1 for none), latest first, ties in row
@@ -277,7 +279,7 @@ export class FastCaptioningModel implements CaptioningModelLike {
     if (this.disposed) throw new Error('this fast model has been disposed');
     const shapes = this.shapes();
     const e = this.engine;
-    const demote = this.dtype === 'f32' ? e.kernel('demote') : undefined;
+    const f32 = this.dtype === 'f32';
     for (const name of PARAM_NAMES) {
       const t = this.params[name];
       if (!t) throw new Error(`parameter ${name} is missing`);
@@ -286,7 +288,10 @@ export class FastCaptioningModel implements CaptioningModelLike {
         expectShape('CaptioningRNN.loss', name, t, shapes[name]);
         m.set(t.data);
       }
-      if (demote) demote(e.ptr(this.w[name]), e.ptr(m), m.length);
+      if (f32) {
+        const dst = e.ptr(this.w[name]), src = e.ptr(m);
+        e.callRows('demote', undefined, m.length, CONVERT_SPLIT, (i0, i1) => [dst + i0 * 4, src + i0 * 8, i1 - i0]);
+      }
     }
   }
 
@@ -375,10 +380,13 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const shapes = this.shapes();
     const grads = {} as ModelParams;
     const e = this.engine;
-    const promote = this.dtype === 'f32' ? e.kernel('promote') : undefined;
+    const f32 = this.dtype === 'f32';
     for (const name of PARAM_NAMES) {
       const g64 = this.g64[name];
-      if (promote) promote(e.ptr(g64), e.ptr(this.g[name]), g64.length);
+      if (f32) {
+        const dst = e.ptr(g64), src = e.ptr(this.g[name]);
+        e.callRows('promote', undefined, g64.length, CONVERT_SPLIT, (i0, i1) => [dst + i0 * 8, src + i0 * 4, i1 - i0]);
+      }
       grads[name] = { shape: [...shapes[name]], data: this.reuseGrads ? g64 : new Float64Array(g64) };
     }
     return { loss, grads };
