@@ -21,7 +21,7 @@ import type { OptimConfig } from '../optim';
 import { detectWasmSupport, getEngine, type DType, type FloatArray, type PackedB, type WasmEngine } from '../wasm/engine';
 
 /** Row-parallel elementwise kernels are split with the helper thread from this many elements up. */
-const ELEMWISE_SPLIT = 8192;
+const ELEMWISE_SPLIT = 32768;
 /** float64 <-> float32 copies of the parameters and gradients are split between threads from this many elements. */
 const CONVERT_SPLIT = 65536;
 
