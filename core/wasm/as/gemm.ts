@@ -37,6 +37,11 @@ export function wsBytes_f32(): i32 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   else return f32x4.add(c, f32x4.mul(a, b));
 }
+// @ts-ignore: decorator
+@inline function madd<T>(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
+  else return v128.add<T>(c, v128.mul<T>(a, b));
+}
 
 export function hasRelaxedSimd(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
@@ -80,71 +85,6 @@ export function hasRelaxedSimd(): i32 {
   v128.store(r2, c20, 0); v128.store(r2, c21, 16);
   v128.store(r3, c30, 0); v128.store(r3, c31, 16);
   v128.store(r4, c40, 0); v128.store(r4, c41, 16);
-}
-
-/**
- * Rows 0..mr-1 (mr ≤ 4) of ukr64, for the remainder of M: the same multiply-adds per element in the
- * same order (bit-identical rows), with four splatting loads and eight accumulators.
- */
-// @ts-ignore: decorator
-@inline function ukr64r4(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, beta: i32, mr: i32): void {
-  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
-  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
-  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
-  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(b, 0);
-    const b1 = v128.load(b, 16);
-    let ai = v128.load64_splat(a, 0);
-    c00 = madd64(ai, b0, c00); c01 = madd64(ai, b1, c01);
-    ai = v128.load64_splat(a, 8);
-    c10 = madd64(ai, b0, c10); c11 = madd64(ai, b1, c11);
-    ai = v128.load64_splat(a, 16);
-    c20 = madd64(ai, b0, c20); c21 = madd64(ai, b1, c21);
-    ai = v128.load64_splat(a, 24);
-    c30 = madd64(ai, b0, c30); c31 = madd64(ai, b1, c31);
-    a += MR * 8; b += 32;
-  }
-  if (beta) { c00 = f64x2.add(c00, v128.load(c, 0)); c01 = f64x2.add(c01, v128.load(c, 16)); }
-  v128.store(c, c00, 0); v128.store(c, c01, 16);
-  if (mr > 1) {
-    const r = c + ldcB;
-    if (beta) { c10 = f64x2.add(c10, v128.load(r, 0)); c11 = f64x2.add(c11, v128.load(r, 16)); }
-    v128.store(r, c10, 0); v128.store(r, c11, 16);
-  }
-  if (mr > 2) {
-    const r = c + 2 * ldcB;
-    if (beta) { c20 = f64x2.add(c20, v128.load(r, 0)); c21 = f64x2.add(c21, v128.load(r, 16)); }
-    v128.store(r, c20, 0); v128.store(r, c21, 16);
-  }
-  if (mr > 3) {
-    const r = c + 3 * ldcB;
-    if (beta) { c30 = f64x2.add(c30, v128.load(r, 0)); c31 = f64x2.add(c31, v128.load(r, 16)); }
-    v128.store(r, c30, 0); v128.store(r, c31, 16);
-  }
-}
-
-/**
- * One mr×nr tile of C from packed panels: the full kernel, the remainder-row kernel, or (for a
- * partial NR panel) either one into tmp and then the mr×nr values copied (or added) into C.
- */
-// @ts-ignore: decorator
-@inline function tile64(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
-  if (nr == NR64) {
-    if (mr == MR) ukr64(kc, apan, bpan, c, ldcB, bt);
-    else ukr64r4(kc, apan, bpan, c, ldcB, bt, mr);
-    return;
-  }
-  if (mr == MR) ukr64(kc, apan, bpan, tmp, NR64 * 8, 0);
-  else ukr64r4(kc, apan, bpan, tmp, NR64 * 8, 0, 4);
-  for (let i = 0; i < mr; i++) {
-    const crow = c + <usize>i * ldcB;
-    const trow = tmp + <usize>(i * NR64) * 8;
-    for (let j = 0; j < nr; j++) {
-      const v = load<f64>(trow + <usize>j * 8);
-      store<f64>(crow + <usize>j * 8, bt ? load<f64>(crow + <usize>j * 8) + v : v);
-    }
-  }
 }
 
 /** Packs the mc×kc block of op(A) at (ic, pc) into MR-high panels, k-major, zero padded. */
@@ -252,7 +192,7 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const apan = Ap + <usize>(ir * kc) * 8;
-            tile64(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jc + jr) * 8, ldcB, bt, mr, nr, tmp);
+            tile<f64>(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jc + jr) * 8, ldcB, bt, mr, nr, tmp);
           }
         }
       }
@@ -301,51 +241,9 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
 }
 
 /**
- * Rows 0..mr-1 (mr ≤ 4) of ukr32, for the remainder of M: the same multiply-adds per element in the
- * same order (bit-identical rows), with four splatting loads and eight accumulators.
- */
-// @ts-ignore: decorator
-@inline function ukr32r4(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, beta: i32, mr: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(b, 0);
-    const b1 = v128.load(b, 16);
-    let ai = v128.load32_splat(a, 0);
-    c00 = madd32(ai, b0, c00); c01 = madd32(ai, b1, c01);
-    ai = v128.load32_splat(a, 4);
-    c10 = madd32(ai, b0, c10); c11 = madd32(ai, b1, c11);
-    ai = v128.load32_splat(a, 8);
-    c20 = madd32(ai, b0, c20); c21 = madd32(ai, b1, c21);
-    ai = v128.load32_splat(a, 12);
-    c30 = madd32(ai, b0, c30); c31 = madd32(ai, b1, c31);
-    a += MR * 4; b += 32;
-  }
-  if (beta) { c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16)); }
-  v128.store(c, c00, 0); v128.store(c, c01, 16);
-  if (mr > 1) {
-    const r = c + ldcB;
-    if (beta) { c10 = f32x4.add(c10, v128.load(r, 0)); c11 = f32x4.add(c11, v128.load(r, 16)); }
-    v128.store(r, c10, 0); v128.store(r, c11, 16);
-  }
-  if (mr > 2) {
-    const r = c + 2 * ldcB;
-    if (beta) { c20 = f32x4.add(c20, v128.load(r, 0)); c21 = f32x4.add(c21, v128.load(r, 16)); }
-    v128.store(r, c20, 0); v128.store(r, c21, 16);
-  }
-  if (mr > 3) {
-    const r = c + 3 * ldcB;
-    if (beta) { c30 = f32x4.add(c30, v128.load(r, 0)); c31 = f32x4.add(c31, v128.load(r, 16)); }
-    v128.store(r, c30, 0); v128.store(r, c31, 16);
-  }
-}
-
-/**
  * Tail kernels for a 1- or 2-row remainder of M: the same multiply-adds per element in the same
  * order as ukr32 (so bit-identical results), but over 4 (1 row) or 2 (2 rows) packed B panels at once,
- * which keeps 8 independent accumulators in flight instead of the 2 or 4 of ukr32r4's first rows.
+ * which keeps 8 independent accumulators in flight instead of the 2 or 4 of ukrR4's first rows.
  * bstride: bytes between consecutive packed panels (kc·NR·4).
  */
 // @ts-ignore: decorator
@@ -399,24 +297,76 @@ export function gemm_f64(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
 
 
 /**
- * One mr×nr tile of C from packed panels: the full kernel, the remainder-row kernel, or (for a
- * partial NR panel) either one into tmp and then the mr×nr values copied (or added) into C.
+ * Rows 0..mr-1 (mr ≤ 4) of ukr64 (T = f64) or ukr32 (T = f32), for the remainder of M: the same
+ * multiply-adds per element in the same order (bit-identical rows), with four splatting loads and
+ * eight accumulators. Both precisions' B panels are 32 bytes a step and C rows two vectors.
  */
 // @ts-ignore: decorator
-@inline function tile32(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
-  if (nr == NR32) {
-    if (mr == MR) ukr32(kc, apan, bpan, c, ldcB, bt);
-    else ukr32r4(kc, apan, bpan, c, ldcB, bt, mr);
+@inline function ukrR4<T>(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, beta: i32, mr: i32): void {
+  const es = sizeof<T>();
+  let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0);
+  let c10 = v128.splat<T>(0), c11 = v128.splat<T>(0);
+  let c20 = v128.splat<T>(0), c21 = v128.splat<T>(0);
+  let c30 = v128.splat<T>(0), c31 = v128.splat<T>(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    let ai = v128.load_splat<T>(a);
+    c00 = madd<T>(ai, b0, c00); c01 = madd<T>(ai, b1, c01);
+    ai = v128.load_splat<T>(a + es);
+    c10 = madd<T>(ai, b0, c10); c11 = madd<T>(ai, b1, c11);
+    ai = v128.load_splat<T>(a + 2 * es);
+    c20 = madd<T>(ai, b0, c20); c21 = madd<T>(ai, b1, c21);
+    ai = v128.load_splat<T>(a + 3 * es);
+    c30 = madd<T>(ai, b0, c30); c31 = madd<T>(ai, b1, c31);
+    a += <usize>MR * es; b += 32;
+  }
+  if (beta) { c00 = v128.add<T>(c00, v128.load(c, 0)); c01 = v128.add<T>(c01, v128.load(c, 16)); }
+  v128.store(c, c00, 0); v128.store(c, c01, 16);
+  if (mr > 1) {
+    const r = c + ldcB;
+    if (beta) { c10 = v128.add<T>(c10, v128.load(r, 0)); c11 = v128.add<T>(c11, v128.load(r, 16)); }
+    v128.store(r, c10, 0); v128.store(r, c11, 16);
+  }
+  if (mr > 2) {
+    const r = c + 2 * ldcB;
+    if (beta) { c20 = v128.add<T>(c20, v128.load(r, 0)); c21 = v128.add<T>(c21, v128.load(r, 16)); }
+    v128.store(r, c20, 0); v128.store(r, c21, 16);
+  }
+  if (mr > 3) {
+    const r = c + 3 * ldcB;
+    if (beta) { c30 = v128.add<T>(c30, v128.load(r, 0)); c31 = v128.add<T>(c31, v128.load(r, 16)); }
+    v128.store(r, c30, 0); v128.store(r, c31, 16);
+  }
+}
+
+/**
+ * One mr×nr tile of C from packed panels (T = f64: 5×4 tiles, f32: 5×8): the full kernel, the
+ * remainder-row kernel, or (for a partial NR panel) either one into tmp and then the mr×nr values
+ * copied (or added) into C.
+ */
+// @ts-ignore: decorator
+@inline function tile<T>(kc: i32, apan: usize, bpan: usize, c: usize, ldcB: usize, bt: i32, mr: i32, nr: i32, tmp: usize): void {
+  const NR: i32 = sizeof<T>() == 8 ? NR64 : NR32;
+  if (nr == NR) {
+    if (mr == MR) {
+      if (sizeof<T>() == 8) ukr64(kc, apan, bpan, c, ldcB, bt);
+      else ukr32(kc, apan, bpan, c, ldcB, bt);
+    } else ukrR4<T>(kc, apan, bpan, c, ldcB, bt, mr);
     return;
   }
-  if (mr == MR) ukr32(kc, apan, bpan, tmp, NR32 * 4, 0);
-  else ukr32r4(kc, apan, bpan, tmp, NR32 * 4, 0, 4);
+  const tB = <usize>NR * sizeof<T>();
+  if (mr == MR) {
+    if (sizeof<T>() == 8) ukr64(kc, apan, bpan, tmp, tB, 0);
+    else ukr32(kc, apan, bpan, tmp, tB, 0);
+  } else ukrR4<T>(kc, apan, bpan, tmp, tB, 0, 4);
   for (let i = 0; i < mr; i++) {
     const crow = c + <usize>i * ldcB;
-    const trow = tmp + <usize>(i * NR32) * 4;
+    const trow = tmp + <usize>i * tB;
     for (let j = 0; j < nr; j++) {
-      const v = load<f32>(trow + <usize>j * 4);
-      store<f32>(crow + <usize>j * 4, bt ? load<f32>(crow + <usize>j * 4) + v : v);
+      const o = <usize>j * sizeof<T>();
+      const v = load<T>(trow + o);
+      store<T>(crow + o, bt ? load<T>(crow + o) + v : v);
     }
   }
 }
@@ -520,7 +470,7 @@ export function gemm_f32(ta: i32, tb: i32, M: i32, N: i32, K: i32, A: usize, lda
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const apan = Ap + <usize>(ir * kc) * 4;
-            tile32(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jc + jr) * 4, ldcB, bt, mr, nr, tmp);
+            tile<f32>(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jc + jr) * 4, ldcB, bt, mr, nr, tmp);
           }
         }
       }
@@ -569,7 +519,7 @@ export function gemm_pp_f64(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32,
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);
           const apan = Ap + <usize>(ir * kc) * 8;
-          tile64(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jr) * 8, ldcB, bt, mr, nr, tmp);
+          tile<f64>(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jr) * 8, ldcB, bt, mr, nr, tmp);
         }
       }
     }
@@ -640,7 +590,7 @@ export function gemm_pp_f32(ta: i32, M: i32, N: i32, K: i32, A: usize, lda: i32,
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);
           const apan = Ap + <usize>(ir * kc) * 4;
-          tile32(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jr) * 4, ldcB, bt, mr, nr, tmp);
+          tile<f32>(kc, apan, bpan, C + (<usize>(ic + ir) * ldc + jr) * 4, ldcB, bt, mr, nr, tmp);
         }
       }
     }
