@@ -3,7 +3,7 @@
  * module on the engine's shared memory and runs the jobs the calling thread posts in the control
  * block (half of a GEMM, or half of a row-parallel kernel): it sleeps in Atomics.wait until SEQ changes, runs the job, stores DONE = SEQ and notifies.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { CTL, OP, kernelNames, runCtlJob, type KernelExports } from '../core/wasm/engine';
 import { GRADCHECK_JOB, runGradcheckBatches } from '../core/fast/gradcheck';
 import { runSampleRows, SAMPLE_JOB } from '../core/fast/sampleJob';
@@ -47,9 +47,7 @@ function main({ module, memory, ctl }: GemmWorkerData): void {
   }
 }
 
-// The engine's module and memory come with workerData, or (runtime/fastEngine.ts) in the first
-// message: that lets this thread finish starting before the caller sets a V8 flag, which would make
-// a thread started afterwards boot without Node's code cache (~30 ms slower).
-const given = workerData as Partial<GemmWorkerData> | undefined;
-if (given?.module) main(given as GemmWorkerData);
-else parentPort?.once('message', (m: GemmWorkerData) => main(m));
+// The engine's module and memory come in the first message (runtime/fastEngine.ts attach): this
+// thread finishes starting before the caller sets a V8 flag, which would make a thread started
+// afterwards boot without Node's code cache (~30 ms slower).
+parentPort?.once('message', (m: GemmWorkerData) => main(m));

@@ -24,6 +24,8 @@ import { detectWasmSupport, getEngine, type DType, type FloatArray, type PackedB
 const ELEMWISE_SPLIT = 32768;
 /** float64 <-> float32 copies of the parameters and gradients are split between threads from this many elements. */
 const CONVERT_SPLIT = 65536;
+/** Softmax rows are split from this many scores up. */
+const SOFTMAX_SPLIT = 32768;
 
 /**
  * Orders a batch's rows by their last counted step (`last`, -1 for none), latest first, ties in row
@@ -44,8 +46,6 @@ export function orderByLast(last: Int32Array, T: number, perm: Int32Array, live:
     off[s + 1] = off[s] + m;
   }
 }
-/** Softmax rows are split from this many scores up. */
-const SOFTMAX_SPLIT = 32768;
 
 /** What training, sampling and gradient checks need from a captioning model. */
 export interface CaptioningModelLike {
@@ -278,7 +278,6 @@ export class FastCaptioningModel implements CaptioningModelLike {
   private syncParams(): void {
     if (this.disposed) throw new Error('this fast model has been disposed');
     const shapes = this.shapes();
-    const e = this.engine;
     const f32 = this.dtype === 'f32';
     for (const name of PARAM_NAMES) {
       const t = this.params[name];
@@ -288,11 +287,14 @@ export class FastCaptioningModel implements CaptioningModelLike {
         expectShape('CaptioningRNN.loss', name, t, shapes[name]);
         m.set(t.data);
       }
-      if (f32) {
-        const dst = e.ptr(this.w[name]), src = e.ptr(m);
-        e.callRows('demote', undefined, m.length, CONVERT_SPLIT, (i0, i1) => [dst + i0 * 4, src + i0 * 8, i1 - i0]);
-      }
+      if (f32) this.convert('demote', this.w[name], m);
     }
+  }
+
+  /** dst = src converted (float64 -> float32 or back), split between the engine's threads from CONVERT_SPLIT elements. */
+  private convert(kernel: 'demote' | 'promote', dst: FloatArray, src: FloatArray): void {
+    const e = this.engine, d = e.ptr(dst), s = e.ptr(src), de = dst.BYTES_PER_ELEMENT, se = src.BYTES_PER_ELEMENT;
+    e.callRows(kernel, undefined, src.length, CONVERT_SPLIT, (i0, i1) => [d + i0 * de, s + i0 * se, i1 - i0]);
   }
 
   private freeWork(): void {
@@ -379,14 +381,10 @@ export class FastCaptioningModel implements CaptioningModelLike {
     const loss = this.run(features, captions, true);
     const shapes = this.shapes();
     const grads = {} as ModelParams;
-    const e = this.engine;
     const f32 = this.dtype === 'f32';
     for (const name of PARAM_NAMES) {
       const g64 = this.g64[name];
-      if (f32) {
-        const dst = e.ptr(g64), src = e.ptr(this.g[name]);
-        e.callRows('promote', undefined, g64.length, CONVERT_SPLIT, (i0, i1) => [dst + i0 * 8, src + i0 * 4, i1 - i0]);
-      }
+      if (f32) this.convert('promote', g64, this.g[name]);
       grads[name] = { shape: [...shapes[name]], data: this.reuseGrads ? g64 : new Float64Array(g64) };
     }
     return { loss, grads };
@@ -705,8 +703,8 @@ export class FastCaptioningModel implements CaptioningModelLike {
       const wv32 = e.floats('f32', H * V) as Float32Array, b32 = e.floats('f32', V) as Float32Array, wnorm = e.f64(2 * V), wvT = e.f64(H * V);
       const h32 = e.floats('f32', n * H) as Float32Array, s32 = e.floats('f32', n * V) as Float32Array;
       const Wv = p.W_vocab as Float64Array, bv = p.b_vocab as Float64Array;
-      e.kernel('demote')(P(wv32), P(Wv), H * V);
-      e.kernel('demote')(P(b32), P(bv), V);
+      this.convert('demote', wv32, Wv);
+      this.convert('demote', b32, bv);
       wnorm.fill(0);
       for (let q = 0; q < H; q++) for (let v = 0; v < V; v++) wnorm[v] += Wv[q * V + v] * Wv[q * V + v];
       // Transposed in 32×32 tiles (both sides stay in cache).

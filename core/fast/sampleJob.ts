@@ -10,7 +10,7 @@
  * and computes a word's row the first time one of its rows samples that word (greedy captions reuse
  * few words): no per-step product over all rows, and no table over the whole vocabulary.
  */
-import type { KernelExports } from '../wasm/engine';
+import { MR, type KernelExports } from '../wasm/engine';
 
 /** Job id of a sampling row range run on the helper thread (see runtime/gemmWorker.ts). */
 export const SAMPLE_JOB = 2;
@@ -53,22 +53,19 @@ export function screenBound(H: number): number {
 /** Length of the job descriptor for `threads` slots. */
 export const sampleDescLength = (threads: number): number => S.SLOT + S.SLOT_LEN * threads;
 
-/** Rows of the GEMM micro-tile (core/wasm/as/gemm.ts MR): ranges in whole tiles need no remainder kernel. */
-const TILE_ROWS = 5;
-
 /**
- * Row ranges of `threads` threads over n rows, in whole micro-tiles (a row's arithmetic is the same
+ * Row ranges of `threads` threads over n rows, in whole micro-tiles of MR rows (no remainder kernel; a row's arithmetic is the same
  * whatever the split: each score is one multiply-add chain in k order); the caller (slot 0, which
  * also runs the JS around the kernels) gets the fewest. Returns threads + 1 boundaries.
  */
 export function sampleRowRanges(n: number, threads: number): number[] {
-  const tiles = Math.ceil(n / TILE_ROWS);
+  const tiles = Math.ceil(n / MR);
   const base = Math.floor(tiles / threads), extra = tiles % threads;
   const bounds = [0];
   for (let s = 0; s < threads; s++) {
     // The extra tiles go to the helpers (slots threads-1, threads-2, …), never to the caller first.
     const t = base + (s >= threads - extra ? 1 : 0);
-    bounds.push(Math.min(n, bounds[s] + TILE_ROWS * t));
+    bounds.push(Math.min(n, bounds[s] + MR * t));
   }
   bounds[threads] = n;
   return bounds;

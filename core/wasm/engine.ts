@@ -26,8 +26,11 @@ export interface KernelExports {
 const PAGE = 65536;
 const HEAP_BASE = 1 << 16; // the module's own static data stays below 64 KiB
 const MAX_PAGES = 16384;
-/** Rows of the kernels' micro-tile (core/wasm/as/gemm.ts MR): an M split cuts at multiples of it. */
-const MR = 5;
+/**
+ * Rows of the kernels' micro-tile (core/wasm/as/gemm.ts MR): an M split cuts at multiples of it,
+ * and so do sampling's row ranges (core/fast/sampleJob.ts).
+ */
+export const MR = 5;
 
 // ---------------------------------------------------------------- module bytes and detection
 
